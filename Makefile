@@ -1,0 +1,45 @@
+# The README's two commands: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Django 6.1 needs Python 3.12+; these machines carry 3.13 through pyenv.
+PYTHON ?= $(firstword $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.13.*/bin/python3.13) $(shell command -v python3.13))
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: help run test install install-test key lint check
+
+help:
+	@echo "make run   – installiert alles, lädt die Demo-Inhalte und startet http://127.0.0.1:8000/"
+	@echo "make test  – führt alle Tests aus (DATABASE_URL wählt die Datenbank)"
+
+$(PY):
+	@test -n "$(PYTHON)" || { echo "Python 3.13 not found; set PYTHON=/path/to/python3.13"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip>=25.1"
+
+install: $(PY)
+	$(PY) -m pip install --quiet --group runtime
+
+install-test: $(PY)
+	$(PY) -m pip install --quiet --group test --group lint
+
+# A random development key in an untracked file; production sets SECRET_KEY.
+key: .secret_key
+.secret_key:
+	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+	chmod 600 $@
+
+run: install key
+	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py loaddemo
+	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+
+test: install-test key
+	$(PY) manage.py check --fail-level WARNING
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install-test
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .

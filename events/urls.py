@@ -1,0 +1,13 @@
+from django.urls import path
+
+from events import views
+
+app_name = "events"
+
+urlpatterns = [
+    path("", views.UpcomingView.as_view(), name="upcoming"),
+    path("archiv/", views.ArchiveView.as_view(), name="archive"),
+    path("kalender.ics", views.calendar_ics, name="calendar"),
+    path("<slug:slug>.ics", views.event_ics, name="ics"),
+    path("<slug:slug>/", views.EventDetailView.as_view(), name="detail"),
+]

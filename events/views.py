@@ -1,0 +1,64 @@
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.views.generic import DetailView, ListView
+
+from events.calendar import calendar_for
+from events.models import Event
+from office.models import Profile
+from office.preview import PreviewMixin
+from releases.models import Release
+
+EVENTS_PER_PAGE = 20
+
+
+class UpcomingView(ListView):
+    template_name = "events/event_upcoming.html"
+    paginate_by = EVENTS_PER_PAGE
+    page_kwarg = "seite"
+
+    def get_queryset(self):
+        return Event.objects.published().upcoming()
+
+
+class ArchiveView(ListView):
+    template_name = "events/event_archive.html"
+    paginate_by = EVENTS_PER_PAGE
+    page_kwarg = "seite"
+
+    def get_queryset(self):
+        return Event.objects.published().past()
+
+
+class EventDetailView(PreviewMixin, DetailView):
+    model = Event
+    preview_permission = "events.change_event"
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .select_related("image")
+            .prefetch_related(
+                "speakers",
+                Prefetch("releases", Release.objects.published(), to_attr="public_releases"),
+            )
+        )
+
+
+def ics_response(calendar, filename):
+    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+def calendar_ics(request):
+    events = list(Event.objects.published().order_by("starts_at", "pk"))
+    name = _("Termine – %(name)s") % {"name": Profile.load().full_name}
+    return ics_response(calendar_for(events, name), "kalender.ics")
+
+
+def event_ics(request, slug):
+    event = get_object_or_404(Event.objects.published(), slug=slug)
+    return ics_response(calendar_for([event], event.title), f"{event.slug}.ics")

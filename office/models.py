@@ -1,0 +1,254 @@
+import uuid
+from decimal import Decimal
+from pathlib import PurePath
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Exists, OuterRef
+from django.urls import reverse
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
+from PIL import Image as PILImage
+
+from office.richtext import RichTextField
+
+IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
+IMAGE_MAX_PIXELS = 40_000_000
+IMAGE_MAX_BYTES = 20 * 1024 * 1024
+
+
+class Profile(models.Model):
+    name = models.CharField(_("Name"), max_length=200)
+    title = models.CharField(
+        _("Namenszusatz"), max_length=50, default="MdL", help_text=_("Steht hinter dem Namen.")
+    )
+    role = models.CharField(_("Funktion"), max_length=200, blank=True)
+    party = models.CharField(_("Partei"), max_length=100, blank=True)
+    parliament = models.CharField(
+        _("Parlament"), max_length=200, default="Landtag Nordrhein-Westfalen"
+    )
+    constituency = models.CharField(_("Wahlkreis"), max_length=200, blank=True)
+    portrait = models.ForeignKey(
+        "office.Image",
+        verbose_name=_("Porträt"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    biography = RichTextField(_("Lebenslauf"), blank=True)
+    office_address = models.TextField(
+        _("Büroanschrift"), blank=True, help_text=_("Mehrzeilig, wie auf einem Briefumschlag.")
+    )
+    office_phone = models.CharField(_("Telefon Büro"), max_length=50, blank=True)
+    office_email = models.EmailField(_("E-Mail Büro"), blank=True)
+    press_contact_name = models.CharField(_("Pressekontakt"), max_length=200, blank=True)
+    press_contact_phone = models.CharField(_("Telefon Pressekontakt"), max_length=50, blank=True)
+    press_contact_email = models.EmailField(_("E-Mail Pressekontakt"), blank=True)
+
+    class Meta:
+        verbose_name = _("Profil")
+        verbose_name_plural = _("Profil")
+
+    def __str__(self):
+        return self.full_name
+
+    def get_absolute_url(self):
+        return reverse("office:profile")
+
+    @property
+    def full_name(self):
+        return f"{self.name} {self.title}".strip()
+
+    @classmethod
+    def load(cls):
+        """Return the site's profile, or an unsaved placeholder before one is entered (queries)."""
+        return cls.objects.select_related("portrait").first() or cls(name="Plenum", title="")
+
+
+class Person(models.Model):
+    name = models.CharField(_("Name"), max_length=200)
+    role = models.CharField(
+        _("Funktion"), max_length=200, blank=True, help_text=_("z. B. „Direktor des IW Köln“")
+    )
+
+    class Meta:
+        ordering = ("name",)
+        verbose_name = _("Person")
+        verbose_name_plural = _("Personen")
+
+    def __str__(self):
+        return f"{self.name}, {self.role}" if self.role else self.name
+
+
+class ReleaseAttachmentQuerySet(models.QuerySet):
+    """Quotes and figures written for a release stay hidden until a release holding them is."""
+
+    release_field = ""
+
+    def published(self):
+        from releases.models import Release
+
+        releases = Release.objects.filter(**{self.release_field: OuterRef("pk")})
+        return self.filter(~Exists(releases) | Exists(releases.published()))
+
+
+class QuoteQuerySet(ReleaseAttachmentQuerySet):
+    release_field = "quotes"
+
+
+class StatisticQuerySet(ReleaseAttachmentQuerySet):
+    release_field = "statistics"
+
+
+class Quote(models.Model):
+    text = models.TextField(
+        _("Zitat"), help_text=_("Ohne Anführungszeichen; die setzt die Website.")
+    )
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("Person"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        help_text=_("Leer lassen, wenn die oder der Abgeordnete selbst spricht."),
+    )
+    said_on = models.DateField(_("Datum"))
+    context = models.CharField(
+        _("Anlass"), max_length=300, blank=True, help_text=_("z. B. „Zukunftskonferenz in Berlin“")
+    )
+    source_url = models.URLField(_("Quelle (Link)"), blank=True)
+
+    objects = QuoteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-said_on", "-pk")
+        verbose_name = _("Zitat")
+        verbose_name_plural = _("Zitate")
+
+    def __str__(self):
+        return self.text if len(self.text) <= 80 else f"{self.text[:79]}…"
+
+    def speaker_name(self, profile):
+        return self.person.name if self.person_id else profile.full_name
+
+
+class Statistic(models.Model):
+    qualifier = models.CharField(
+        _("Zusatz"), max_length=50, blank=True, help_text=_("Steht vor der Zahl, z. B. „bis zu“.")
+    )
+    value = models.DecimalField(
+        _("Wert"),
+        max_digits=14,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        help_text=_("Als Zahl, z. B. 67.8; die Website zeigt „67,8“. Leer für Aussagen ohne Zahl."),
+    )
+    unit = models.CharField(
+        _("Einheit"), max_length=50, blank=True, help_text=_("z. B. „Mrd. Euro“")
+    )
+    label = models.CharField(
+        _("Aussage"), max_length=300, help_text=_("Was die Zahl bedeutet, als ganzer Satzteil.")
+    )
+    source_name = models.CharField(_("Quelle"), max_length=200, help_text=_("Herausgeber der Zahl"))
+    source_title = models.CharField(_("Titel der Quelle"), max_length=300, blank=True)
+    source_url = models.URLField(_("Link zur Quelle"), blank=True)
+    source_year = models.PositiveSmallIntegerField(_("Jahr der Quelle"), null=True, blank=True)
+
+    objects = StatisticQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-source_year", "pk")
+        verbose_name = _("Kennzahl")
+        verbose_name_plural = _("Kennzahlen")
+
+    def __str__(self):
+        return " ".join(part for part in (self.display_value, self.label) if part)
+
+    @property
+    def display_value(self):
+        """Return the figure as Germans write it, e.g. "bis zu 67,8 Mrd. Euro"."""
+        if self.value is None:
+            return ""
+        value = Decimal(self.value).normalize()
+        if value == value.to_integral():
+            value = value.quantize(Decimal(1))
+        number = number_format(value, use_l10n=True, force_grouping=True)
+        return " ".join(part for part in (self.qualifier, number, self.unit) if part)
+
+
+def image_upload_to(instance, filename):
+    # A random name, so an unpublished release's photo has no guessable URL, and
+    # an extension from the content, so the served type matches the bytes.
+    with PILImage.open(instance.file) as image:
+        extension = IMAGE_FORMATS[image.format]
+    instance.file.seek(0)
+    return f"bilder/{uuid.uuid4().hex}.{extension}"
+
+
+def validate_image_file(file):
+    """Refuse anything Pillow cannot fully decode, and decompression bombs."""
+    if file.size > IMAGE_MAX_BYTES:
+        raise ValidationError(
+            _("Die Datei ist zu groß (höchstens %(mb)d MB)."),
+            params={"mb": IMAGE_MAX_BYTES // 2**20},
+        )
+    try:
+        file.seek(0)
+        with PILImage.open(file) as image:
+            if image.width * image.height > IMAGE_MAX_PIXELS:
+                raise ValidationError(_("Das Bild hat zu viele Pixel."))
+            if image.format not in IMAGE_FORMATS:
+                raise ValidationError(_("Erlaubt sind JPEG-, PNG-, WebP- und GIF-Bilder."))
+            image.load()
+    except ValidationError:
+        raise
+    except (OSError, SyntaxError, ValueError, PILImage.DecompressionBombError) as error:
+        raise ValidationError(_("Die Datei ist kein lesbares Bild.")) from error
+    finally:
+        file.seek(0)
+
+
+class Image(models.Model):
+    file = models.ImageField(
+        _("Datei"),
+        upload_to=image_upload_to,
+        width_field="width",
+        height_field="height",
+        validators=[validate_image_file],
+    )
+    width = models.PositiveIntegerField(editable=False, null=True)
+    height = models.PositiveIntegerField(editable=False, null=True)
+    file_size = models.PositiveIntegerField(editable=False, null=True)
+    alt_text = models.CharField(
+        _("Alternativtext"),
+        max_length=300,
+        help_text=_(
+            "Beschreibt, was auf dem Bild zu sehen ist, für Menschen, die es nicht sehen, "
+            "z. B. „Daniel Hagemeier spricht am Rednerpult des Landtags“."
+        ),
+    )
+    caption = models.CharField(_("Bildunterschrift"), max_length=300, blank=True)
+    credit = models.CharField(
+        _("Bildnachweis"), max_length=200, blank=True, help_text=_("z. B. „Foto: Max Mustermann“")
+    )
+    uploaded_at = models.DateTimeField(_("Hochgeladen"), auto_now_add=True)
+
+    class Meta:
+        ordering = ("-uploaded_at",)
+        verbose_name = _("Bild")
+        verbose_name_plural = _("Bilder")
+
+    def __str__(self):
+        return self.alt_text
+
+    def save(self, *args, **kwargs):
+        # Stored so feeds can state enclosure lengths without asking the storage.
+        self.file_size = self.file.size
+        super().save(*args, **kwargs)
+
+    @property
+    def mime_type(self):
+        extension = PurePath(self.file.name).suffix.lstrip(".")
+        return {"jpg": "image/jpeg"}.get(extension, f"image/{extension}")

@@ -1,0 +1,46 @@
+"""The one rule about publishing, shared by releases and events (DESIGN.md)."""
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Entwurf")
+    PUBLISHED = "published", _("Veröffentlicht")
+
+
+class PublishableQuerySet(models.QuerySet):
+    def published(self):
+        # now() is evaluated per query, so an embargo lifts by itself.
+        return self.filter(status=Status.PUBLISHED, publish_at__lte=timezone.now())
+
+
+class Publishable(models.Model):
+    Status = Status
+
+    status = models.CharField(
+        _("Status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    publish_at = models.DateTimeField(
+        _("Veröffentlichen am"),
+        default=timezone.now,
+        help_text=_(
+            "Vor diesem Zeitpunkt ist der Inhalt nirgends öffentlich (Sperrfrist), "
+            "auch wenn der Status „Veröffentlicht“ ist."
+        ),
+    )
+    created_at = models.DateTimeField(_("Angelegt"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("Zuletzt geändert"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    def is_published(self):
+        """Return True if the item is publicly accessible."""
+        return self.status == Status.PUBLISHED and self.publish_at <= timezone.now()
+
+    @property
+    def modified_at(self):
+        """Return when readers last saw a change: never before the publish time."""
+        return max(self.publish_at, self.updated_at)

@@ -1,0 +1,36 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
+from django.urls import include, path
+from django.views.static import serve
+
+from events.sitemaps import EventSitemap
+from office import views
+from office.sitemaps import PageSitemap
+from releases.sitemaps import ReleaseSitemap
+
+sitemaps = {"pages": PageSitemap, "releases": ReleaseSitemap, "events": EventSitemap}
+
+office_patterns = [
+    path("", views.home, name="home"),
+    path("zitate/", views.quotes, name="quotes"),
+    path("zahlen/", views.figures, name="figures"),
+    path("suche/", views.search, name="search"),
+    path("ueber-mich/", views.profile, name="profile"),
+    path("impressum/", views.imprint, name="imprint"),
+    path("datenschutz/", views.privacy, name="privacy"),
+    path("barrierefreiheit/", views.accessibility, name="accessibility"),
+    path("robots.txt", views.robots_txt, name="robots"),
+]
+
+urlpatterns = [
+    path("", include((office_patterns, "office"))),
+    path("pressemitteilungen/", include("releases.urls")),
+    path("termine/", include("events.urls")),
+    path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    # Development only; production serves uploads from the proxy or object store.
+    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]

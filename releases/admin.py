@@ -1,0 +1,57 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from office.admin import PublishableAdmin
+from releases.models import Category, Release, ReleaseQuote, ReleaseStatistic, Topic
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug")
+    search_fields = ("name",)
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug")
+    search_fields = ("name",)
+    prepopulated_fields = {"slug": ("name",)}
+
+
+class ReleaseQuoteInline(admin.TabularInline):
+    model = ReleaseQuote
+    extra = 0
+    autocomplete_fields = ("quote",)
+    fields = ("order", "quote")
+
+
+class ReleaseStatisticInline(admin.TabularInline):
+    model = ReleaseStatistic
+    extra = 0
+    autocomplete_fields = ("statistic",)
+    fields = ("order", "statistic")
+
+
+@admin.register(Release)
+class ReleaseAdmin(PublishableAdmin):
+    list_display = ("title", "category", "status", "visibility", "public", "publish_at", "author")
+    list_filter = ("status", "category", "topics")
+    list_select_related = ("category", "author")
+    search_fields = ("title", "lead", "body")
+    date_hierarchy = "publish_at"
+    prepopulated_fields = {"slug": ("title",)}
+    autocomplete_fields = ("category", "hero_image", "topics", "events")
+    readonly_fields = ("author", "created_at", "updated_at")
+    inlines = (ReleaseQuoteInline, ReleaseStatisticInline)
+    fieldsets = (
+        (None, {"fields": ("title", "slug", "lead", "body")}),
+        (_("Einordnung"), {"fields": ("category", "topics", "hero_image", "events")}),
+        (_("Veröffentlichung"), {"fields": ("status", "publish_at")}),
+        (_("Verlauf"), {"fields": ("author", "created_at", "updated_at")}),
+    )
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.author = request.user
+        super().save_model(request, obj, form, change)

@@ -1,0 +1,141 @@
+import copy
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
+from django.utils.translation import gettext as _
+
+from office.links import absolute_url
+from office.models import Profile
+from releases.models import Category, Release, Topic
+
+FEED_ITEM_COUNT = 20
+
+
+class FullTextRssFeed(Rss201rev2Feed):
+    """RSS 2.0 with the whole release in content:encoded beside the lead."""
+
+    def rss_attributes(self):
+        return {
+            **super().rss_attributes(),
+            "xmlns:content": "http://purl.org/rss/1.0/modules/content/",
+        }
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        handler.addQuickElement("content:encoded", item["content_html"])
+
+
+class FullTextAtomFeed(Atom1Feed):
+    """Atom 1.0 with the lead as summary and the whole release as content."""
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        handler.addQuickElement("content", item["content_html"], {"type": "html"})
+
+
+class ReleaseFeed(Feed):
+    feed_type = FullTextRssFeed
+
+    def __call__(self, request, *args, **kwargs):
+        # The instance is shared by all requests; a per-request copy carries the
+        # profile so title, author and every item's quotes cost one query.
+        feed = copy.copy(self)
+        feed.profile = Profile.load()
+        return super(ReleaseFeed, feed).__call__(request, *args, **kwargs)
+
+    def title(self, obj=None):
+        return _("Pressemitteilungen – %(name)s") % {"name": self.profile.full_name}
+
+    def description(self, obj=None):
+        return _("Neue Pressemitteilungen von %(name)s") % {"name": self.profile.full_name}
+
+    def link(self, obj=None):
+        return absolute_url(reverse("releases:list"))
+
+    def feed_url(self, obj=None):
+        return absolute_url(reverse("releases:feed"))
+
+    def filter(self, releases, obj):
+        return releases
+
+    def items(self, obj=None):
+        return self.filter(Release.objects.published().with_details(), obj)[:FEED_ITEM_COUNT]
+
+    def item_title(self, item):
+        return item.title
+
+    def item_description(self, item):
+        return item.lead
+
+    def item_link(self, item):
+        return absolute_url(item.get_absolute_url())
+
+    def item_guid(self, item):
+        # A tag URI from the primary key: readers must not see a release twice
+        # because its slug was edited.
+        host = urlsplit(settings.SITE_URL).hostname
+        return f"tag:{host},{item.created_at:%Y-%m-%d}:pressemitteilung:{item.pk}"
+
+    def item_guid_is_permalink(self, item):
+        return False
+
+    def item_pubdate(self, item):
+        return item.publish_at
+
+    def item_updateddate(self, item):
+        return item.modified_at
+
+    def item_categories(self, item):
+        return [item.category.name, *(topic.name for topic in item.topics.all())]
+
+    def item_enclosures(self, item):
+        image = item.hero_image
+        if image is None:
+            return []
+        return [Enclosure(absolute_url(image.file.url), str(image.file_size or 0), image.mime_type)]
+
+    def item_extra_kwargs(self, item):
+        # Feed readers get the whole release as the page shows it, quotes and figures included.
+        context = {"release": item, "profile": self.profile}
+        return {"content_html": render_to_string("releases/feed_content.html", context)}
+
+
+class ReleaseAtomFeed(ReleaseFeed):
+    feed_type = FullTextAtomFeed
+    subtitle = ReleaseFeed.description
+
+    def feed_url(self, obj=None):
+        return absolute_url(reverse("releases:atom"))
+
+
+class CategoryFeed(ReleaseFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Category, slug=slug)
+
+    def title(self, obj):
+        return f"{super().title()}: {obj.name}"
+
+    def link(self, obj):
+        return absolute_url(obj.get_absolute_url())
+
+    def feed_url(self, obj):
+        return absolute_url(reverse("releases:category_feed", kwargs={"slug": obj.slug}))
+
+    def filter(self, releases, obj):
+        return releases.filter(category=obj)
+
+
+class TopicFeed(CategoryFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Topic, slug=slug)
+
+    def feed_url(self, obj):
+        return absolute_url(reverse("releases:topic_feed", kwargs={"slug": obj.slug}))
+
+    def filter(self, releases, obj):
+        return releases.filter(topics=obj)

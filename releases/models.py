@@ -1,0 +1,170 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from office.publishing import Publishable, PublishableQuerySet
+from office.richtext import RichTextField
+from office.validators import validate_public_slug
+
+
+class Category(models.Model):
+    name = models.CharField(_("Name"), max_length=100)
+    slug = models.SlugField(_("Kurzform"), max_length=100, unique=True)
+    description = models.TextField(_("Beschreibung"), blank=True)
+
+    class Meta:
+        ordering = ("name",)
+        verbose_name = _("Kategorie")
+        verbose_name_plural = _("Kategorien")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("releases:category", kwargs={"slug": self.slug})
+
+
+class Topic(models.Model):
+    name = models.CharField(_("Name"), max_length=100)
+    slug = models.SlugField(_("Kurzform"), max_length=100, unique=True)
+
+    class Meta:
+        ordering = ("name",)
+        verbose_name = _("Thema")
+        verbose_name_plural = _("Themen")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("releases:topic", kwargs={"slug": self.slug})
+
+
+class ReleaseQuerySet(PublishableQuerySet):
+    def with_details(self):
+        """Fetch what a full release shows: category, image, topics, quotes, figures, events."""
+        from events.models import Event
+
+        return self.select_related("category", "hero_image").prefetch_related(
+            "topics",
+            models.Prefetch(
+                "releasequote_set",
+                ReleaseQuote.objects.select_related("quote__person"),
+                to_attr="quote_links",
+            ),
+            models.Prefetch(
+                "releasestatistic_set",
+                ReleaseStatistic.objects.select_related("statistic"),
+                to_attr="statistic_links",
+            ),
+            models.Prefetch("events", Event.objects.published(), to_attr="public_events"),
+        )
+
+
+class Release(Publishable):
+    title = models.CharField(_("Titel"), max_length=200)
+    slug = models.SlugField(
+        _("Kurzform"),
+        max_length=200,
+        unique=True,
+        validators=[validate_public_slug],
+        help_text=_("Teil der Adresse; nach der Veröffentlichung nicht mehr ändern."),
+    )
+    lead = models.TextField(
+        _("Vorspann"), help_text=_("Zwei, drei Sätze: erscheinen in Listen, Feeds und Vorschauen.")
+    )
+    body = RichTextField(_("Text"))
+    category = models.ForeignKey(
+        Category, verbose_name=_("Kategorie"), on_delete=models.PROTECT, related_name="releases"
+    )
+    topics = models.ManyToManyField(
+        Topic, verbose_name=_("Themen"), blank=True, related_name="releases"
+    )
+    hero_image = models.ForeignKey(
+        "office.Image",
+        verbose_name=_("Aufmacherbild"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Autor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    quotes = models.ManyToManyField(
+        "office.Quote",
+        through="ReleaseQuote",
+        verbose_name=_("Zitate"),
+        blank=True,
+        related_name="releases",
+    )
+    statistics = models.ManyToManyField(
+        "office.Statistic",
+        through="ReleaseStatistic",
+        verbose_name=_("Kennzahlen"),
+        blank=True,
+        related_name="releases",
+    )
+    events = models.ManyToManyField(
+        "events.Event", verbose_name=_("Zugehörige Termine"), blank=True, related_name="releases"
+    )
+
+    objects = ReleaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-publish_at", "-pk")
+        get_latest_by = "publish_at"
+        verbose_name = _("Pressemitteilung")
+        verbose_name_plural = _("Pressemitteilungen")
+        indexes = [models.Index(fields=["status", "-publish_at"], name="release_published_idx")]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("releases:detail", kwargs={"slug": self.slug})
+
+
+class ReleaseQuote(models.Model):
+    release = models.ForeignKey(Release, on_delete=models.CASCADE)
+    quote = models.ForeignKey("office.Quote", verbose_name=_("Zitat"), on_delete=models.CASCADE)
+    order = models.PositiveSmallIntegerField(_("Reihenfolge"), default=0)
+
+    class Meta:
+        ordering = ("order", "pk")
+        verbose_name = _("Zitat")
+        verbose_name_plural = _("Zitate")
+        constraints = [
+            models.UniqueConstraint(fields=["release", "quote"], name="unique_release_quote")
+        ]
+
+    def __str__(self):
+        return str(self.quote)
+
+
+class ReleaseStatistic(models.Model):
+    release = models.ForeignKey(Release, on_delete=models.CASCADE)
+    statistic = models.ForeignKey(
+        "office.Statistic", verbose_name=_("Kennzahl"), on_delete=models.CASCADE
+    )
+    order = models.PositiveSmallIntegerField(_("Reihenfolge"), default=0)
+
+    class Meta:
+        ordering = ("order", "pk")
+        verbose_name = _("Kennzahl")
+        verbose_name_plural = _("Kennzahlen")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["release", "statistic"], name="unique_release_statistic"
+            )
+        ]
+
+    def __str__(self):
+        return str(self.statistic)

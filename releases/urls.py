@@ -1,0 +1,33 @@
+from django.urls import path, register_converter
+
+from releases import views
+from releases.feeds import CategoryFeed, ReleaseAtomFeed, ReleaseFeed, TopicFeed
+
+
+class YearConverter:
+    regex = "[0-9]{4}"
+
+    def to_python(self, value):
+        return int(value)
+
+    def to_url(self, value):
+        return f"{value:04d}"
+
+
+register_converter(YearConverter, "yyyy")
+
+app_name = "releases"
+
+urlpatterns = [
+    path("", views.ReleaseListView.as_view(), name="list"),
+    path("feed/", ReleaseFeed(), name="feed"),
+    path("atom/", ReleaseAtomFeed(), name="atom"),
+    # /pressemitteilungen/kategorie/<slug>/ and /thema/<slug>/
+    path("kategorie/<slug:slug>/", views.CategoryView.as_view(), name="category"),
+    path("kategorie/<slug:slug>/feed/", CategoryFeed(), name="category_feed"),
+    path("thema/<slug:slug>/", views.TopicView.as_view(), name="topic"),
+    path("thema/<slug:slug>/feed/", TopicFeed(), name="topic_feed"),
+    # A four-digit year comes before slugs; slugs of digits only are refused.
+    path("<yyyy:year>/", views.ReleaseYearView.as_view(), name="year"),
+    path("<slug:slug>/", views.ReleaseDetailView.as_view(), name="detail"),
+]

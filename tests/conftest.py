@@ -1,0 +1,157 @@
+import datetime
+import io
+import itertools
+import os
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image as PILImage
+
+from events.models import Event
+from office.models import Image, Person, Profile, Quote, Statistic
+from releases.models import Category, Release, Topic
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls
+# around it are still plain synchronous code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+_sequence = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.SITE_URL = "https://www.example.org"
+
+
+@pytest.fixture
+def now():
+    return timezone.now()
+
+
+@pytest.fixture
+def yesterday(now):
+    return now - datetime.timedelta(days=1)
+
+
+@pytest.fixture
+def tomorrow(now):
+    return now + datetime.timedelta(days=1)
+
+
+def make_profile(**kwargs):
+    kwargs.setdefault("name", "Daniel Hagemeier")
+    kwargs.setdefault("title", "MdL")
+    kwargs.setdefault("party", "CDU")
+    kwargs.setdefault("office_address", "Platz des Landtags 1\n40221 Düsseldorf")
+    kwargs.setdefault("office_email", "buero@example.org")
+    kwargs.setdefault("press_contact_name", "Erika Presse")
+    kwargs.setdefault("press_contact_email", "presse@example.org")
+    return Profile.objects.create(**kwargs)
+
+
+def make_category(**kwargs):
+    n = next(_sequence)
+    kwargs.setdefault("name", f"Kategorie {n}")
+    kwargs.setdefault("slug", f"kategorie-{n}")
+    return Category.objects.create(**kwargs)
+
+
+def make_topic(**kwargs):
+    n = next(_sequence)
+    kwargs.setdefault("name", f"Thema {n}")
+    kwargs.setdefault("slug", f"thema-{n}")
+    return Topic.objects.create(**kwargs)
+
+
+def make_release(**kwargs):
+    """Create a published release; pass status or publish_at to make it a draft or embargoed."""
+    n = next(_sequence)
+    kwargs.setdefault("title", f"Pressemitteilung {n}")
+    kwargs.setdefault("slug", f"pressemitteilung-{n}")
+    kwargs.setdefault("lead", f"Vorspann {n}")
+    kwargs.setdefault("body", f"<p>Text {n}</p>")
+    kwargs.setdefault("status", Release.Status.PUBLISHED)
+    kwargs.setdefault("publish_at", timezone.now() - datetime.timedelta(hours=n))
+    if "category" not in kwargs:
+        kwargs["category"] = Category.objects.first() or make_category()
+    topics = kwargs.pop("topics", [])
+    release = Release.objects.create(**kwargs)
+    release.topics.set(topics)
+    return release
+
+
+def make_event(**kwargs):
+    """Create a published event starting tomorrow; pass starts_at/ends_at to move it."""
+    n = next(_sequence)
+    starts_at = kwargs.setdefault("starts_at", timezone.now() + datetime.timedelta(days=1, hours=n))
+    kwargs.setdefault("ends_at", starts_at + datetime.timedelta(hours=2))
+    kwargs.setdefault("title", f"Termin {n}")
+    kwargs.setdefault("slug", f"termin-{n}")
+    kwargs.setdefault("venue_name", "Landtag NRW")
+    kwargs.setdefault("venue_address", "Platz des Landtags 1\n40221 Düsseldorf")
+    kwargs.setdefault("status", Event.Status.PUBLISHED)
+    kwargs.setdefault("publish_at", timezone.now() - datetime.timedelta(days=1))
+    return Event.objects.create(**kwargs)
+
+
+def make_quote(**kwargs):
+    n = next(_sequence)
+    kwargs.setdefault("text", f"Zitat {n}")
+    kwargs.setdefault("said_on", datetime.date(2025, 2, 13))
+    return Quote.objects.create(**kwargs)
+
+
+def make_statistic(**kwargs):
+    n = next(_sequence)
+    kwargs.setdefault("value", n)
+    kwargs.setdefault("unit", "Prozent")
+    kwargs.setdefault("label", f"Kennzahl {n}")
+    kwargs.setdefault("source_name", "Institut der deutschen Wirtschaft")
+    return Statistic.objects.create(**kwargs)
+
+
+def make_person(**kwargs):
+    n = next(_sequence)
+    kwargs.setdefault("name", f"Person {n}")
+    return Person.objects.create(**kwargs)
+
+
+def image_bytes(format="JPEG", size=(64, 48), color=(11, 79, 138)):
+    buffer = io.BytesIO()
+    PILImage.new("RGB", size, color).save(buffer, format=format)
+    return buffer.getvalue()
+
+
+def make_image(**kwargs):
+    content = kwargs.pop("content", None) or image_bytes()
+    kwargs.setdefault("file", SimpleUploadedFile("foto.jpg", content, "image/jpeg"))
+    kwargs.setdefault("alt_text", "Ein blaues Rechteck")
+    kwargs.setdefault("credit", "Foto: Max Mustermann")
+    return Image.objects.create(**kwargs)
+
+
+@pytest.fixture
+def profile(db):
+    return make_profile()
+
+
+@pytest.fixture
+def press_officer(db):
+    user = User.objects.create_user("presse", password="geheim-genug-123", is_staff=True)
+    user.groups.add(Group.objects.get(name="Pressestelle"))
+    return user
+
+
+@pytest.fixture
+def staff_without_permission(db):
+    return User.objects.create_user("praktikant", password="geheim-genug-123", is_staff=True)
+
+
+@pytest.fixture
+def officer_client(client, press_officer):
+    client.force_login(press_officer)
+    return client
