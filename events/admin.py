@@ -3,6 +3,15 @@ from django.utils.translation import gettext_lazy as _
 
 from events.models import Event
 from office.admin import PublishableAdmin
+from releases.models import Release
+
+
+class ReleaseInline(admin.TabularInline):
+    model = Release.events.through
+    extra = 0
+    autocomplete_fields = ("release",)
+    verbose_name = _("Zugehörige Pressemitteilung")
+    verbose_name_plural = _("Zugehörige Pressemitteilungen")
 
 
 @admin.register(Event)
@@ -14,6 +23,7 @@ class EventAdmin(PublishableAdmin):
     prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ("speakers", "image")
     readonly_fields = ("created_at", "updated_at")
+    inlines = (ReleaseInline,)
     fieldsets = (
         (None, {"fields": ("title", "slug", "description", "image")}),
         (_("Zeit"), {"fields": ("starts_at", "ends_at", "all_day", "cancelled")}),

@@ -22,6 +22,8 @@ def event_uid(event) -> str:
 def vevent_for(event) -> icalendar.Event:
     vevent = icalendar.Event()
     vevent.add("uid", event_uid(event))
+    # RFC 5545 lets DTSTAMP be the file's creation time under METHOD:PUBLISH;
+    # the last change instead keeps the file identical between polls.
     vevent.add("dtstamp", event.modified_at)
     vevent.add("last-modified", event.modified_at)
     vevent.add("summary", event.title)
@@ -49,12 +51,18 @@ def calendar_for(events, name: str) -> icalendar.Calendar:
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", name)
     calendar.add("x-wr-timezone", settings.TIME_ZONE)
+    # The VTIMEZONE comes first and covers only the years the events need.
+    # An empty calendar gets it too: RFC 5545 wants one component at least.
+    today = timezone.localdate()
+    first = min((event.local_start_date for event in events), default=today)
+    last = max((event.local_end_date for event in events), default=today)
+    calendar.add_component(
+        icalendar.Timezone.from_tzid(
+            settings.TIME_ZONE,
+            first_date=first.replace(month=1, day=1),
+            last_date=last.replace(month=12, day=31),
+        )
+    )
     for event in events:
         calendar.add_component(vevent_for(event))
-    if events:
-        # Only the transitions the events need, not decades of them.
-        calendar.add_missing_timezones(
-            first_date=min(event.local_start_date for event in events).replace(month=1, day=1),
-            last_date=max(event.local_end_date for event in events).replace(month=12, day=31),
-        )
     return calendar

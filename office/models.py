@@ -159,7 +159,8 @@ class Statistic(models.Model):
     objects = StatisticQuerySet.as_manager()
 
     class Meta:
-        ordering = ("-source_year", "pk")
+        # Newest source first; figures without a year last on every database.
+        ordering = (models.F("source_year").desc(nulls_last=True), "pk")
         verbose_name = _("Kennzahl")
         verbose_name_plural = _("Kennzahlen")
 

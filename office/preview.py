@@ -10,12 +10,12 @@ class PreviewMixin:
 
     preview_permission = ""
 
-    def is_preview(self):
+    def can_preview(self):
         return self.request.user.has_perm(self.preview_permission)
 
     def get_queryset(self):
         queryset = self.model.objects.all()
-        return queryset if self.is_preview() else queryset.published()
+        return queryset if self.can_preview() else queryset.published()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -24,6 +24,6 @@ class PreviewMixin:
 
     def render_to_response(self, context, **response_kwargs):
         response = super().render_to_response(context, **response_kwargs)
-        if self.is_preview():
+        if self.can_preview():
             add_never_cache_headers(response)
         return response

@@ -13,8 +13,8 @@ sitemaps = {"pages": PageSitemap, "releases": ReleaseSitemap, "events": EventSit
 
 office_patterns = [
     path("", views.home, name="home"),
-    path("zitate/", views.quotes, name="quotes"),
-    path("zahlen/", views.figures, name="figures"),
+    path("zitate/", views.QuoteListView.as_view(), name="quotes"),
+    path("zahlen/", views.FigureListView.as_view(), name="figures"),
     path("suche/", views.search, name="search"),
     path("ueber-mich/", views.profile, name="profile"),
     path("impressum/", views.imprint, name="imprint"),

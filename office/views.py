@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.generic import ListView
 
 from events.models import Event
 from office.forms import SearchForm
@@ -16,6 +17,7 @@ HOME_RELEASE_COUNT = 5
 HOME_EVENT_COUNT = 3
 HOME_FIGURE_COUNT = 4
 SEARCH_RESULT_LIMIT = 50
+LIST_PAGE_SIZE = 20
 
 
 def home(request):
@@ -28,14 +30,22 @@ def home(request):
     return render(request, "office/home.html", ctx)
 
 
-def quotes(request):
-    ctx = {"quotes": Quote.objects.published().select_related("person")}
-    return render(request, "office/quotes.html", ctx)
+class QuoteListView(ListView):
+    template_name = "office/quotes.html"
+    paginate_by = LIST_PAGE_SIZE
+    page_kwarg = "seite"
+
+    def get_queryset(self):
+        return Quote.objects.published().select_related("person")
 
 
-def figures(request):
-    ctx = {"figures": Statistic.objects.published()}
-    return render(request, "office/figures.html", ctx)
+class FigureListView(ListView):
+    template_name = "office/figures.html"
+    paginate_by = LIST_PAGE_SIZE
+    page_kwarg = "seite"
+
+    def get_queryset(self):
+        return Statistic.objects.published()
 
 
 def matching(queryset, fields, words):

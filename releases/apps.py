@@ -4,4 +4,4 @@ from django.utils.translation import gettext_lazy as _
 
 class ReleasesConfig(AppConfig):
     name = "releases"
-    verbose_name = _("Pressemitteilungen")
+    verbose_name = _("Presse")

@@ -54,6 +54,12 @@ class ReleaseFeed(Feed):
     def description(self, obj=None):
         return _("Neue Pressemitteilungen von %(name)s") % {"name": self.profile.full_name}
 
+    def author_name(self, obj=None):
+        return self.profile.full_name
+
+    def author_link(self, obj=None):
+        return absolute_url(reverse("office:profile"))
+
     def link(self, obj=None):
         return absolute_url(reverse("releases:list"))
 
@@ -101,7 +107,7 @@ class ReleaseFeed(Feed):
 
     def item_extra_kwargs(self, item):
         # Feed readers get the whole release as the page shows it, quotes and figures included.
-        context = {"release": item, "profile": self.profile}
+        context = {"release": item, "profile": self.profile, "site_url": settings.SITE_URL}
         return {"content_html": render_to_string("releases/feed_content.html", context)}
 
 

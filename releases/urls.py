@@ -5,7 +5,8 @@ from releases.feeds import CategoryFeed, ReleaseAtomFeed, ReleaseFeed, TopicFeed
 
 
 class YearConverter:
-    regex = "[0-9]{4}"
+    # 1000 to 2999: the archive computes the following year, so 9999 would overflow.
+    regex = "[12][0-9]{3}"
 
     def to_python(self, value):
         return int(value)

@@ -61,7 +61,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'Kennzahl',
                 'verbose_name_plural': 'Kennzahlen',
-                'ordering': ('-source_year', 'pk'),
+                'ordering': (models.OrderBy(models.F('source_year'), descending=True, nulls_last=True), 'pk'),
             },
         ),
         migrations.CreateModel(
