@@ -6,10 +6,6 @@ from django.utils.translation import gettext_lazy as _
 
 from office.models import Image, Person, Profile, Quote, Statistic
 
-admin.site.site_header = _("Plenum – Pressestelle")
-admin.site.site_title = _("Plenum")
-admin.site.index_title = _("Inhalte verwalten")
-
 
 class PublishableAdmin(admin.ModelAdmin):
     """Shared columns for anything with a status and a publish time."""

@@ -50,7 +50,7 @@ INSTALLED_APPS = [
     "office",
     "releases",
     "events",
-    "django.contrib.admin",
+    "office.apps.PlenumAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
