@@ -108,17 +108,34 @@ def join_lines(html: str) -> str:
     return " ".join(html.split())
 
 
+def sync(model, defaults, **lookup):
+    """Create or update a row, saving only when a value differs.
+
+    update_or_create() always saves, which bumps updated_at and tells every
+    feed and calendar subscriber about an edit nobody made.
+    """
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        return model.objects.create(**{**defaults, **lookup})
+    changed = {name: value for name, value in defaults.items() if getattr(obj, name) != value}
+    if changed:
+        for name, value in changed.items():
+            setattr(obj, name, value)
+        obj.save()
+    return obj
+
+
 class Command(BaseCommand):
     help = "Lädt die Demo-Pressemitteilung „Von der Kohle zur KI“ mit Termin, Zitat und Zahlen."
 
     @transaction.atomic
     def handle(self, *args, **options):
         profile = self.load_profile()
-        category, _ = Category.objects.update_or_create(
-            slug="aus-der-landesregierung", defaults={"name": "Aus der Landesregierung"}
+        category = sync(
+            Category, {"name": "Aus der Landesregierung"}, slug="aus-der-landesregierung"
         )
         topics = [
-            Topic.objects.update_or_create(slug=slug, defaults={"name": name})[0]
+            sync(Topic, {"name": name}, slug=slug)
             for slug, name in (
                 ("kuenstliche-intelligenz", "Künstliche Intelligenz"),
                 ("wirtschaft", "Wirtschaft"),
@@ -126,7 +143,8 @@ class Command(BaseCommand):
             )
         ]
         event = self.load_event()
-        release, _ = Release.objects.update_or_create(
+        release = sync(
+            Release,
             slug="von-der-kohle-zur-ki",
             defaults={
                 "title": TITLE,
@@ -140,7 +158,8 @@ class Command(BaseCommand):
         release.topics.set(topics)
         release.events.set([event])
 
-        quote, _ = Quote.objects.update_or_create(
+        quote = sync(
+            Quote,
             text=QUOTE,
             defaults={
                 "person": None,
@@ -148,14 +167,10 @@ class Command(BaseCommand):
                 "context": "Zukunftskonferenz „Von der Kohle zur KI“ in Berlin",
             },
         )
-        ReleaseQuote.objects.update_or_create(release=release, quote=quote, defaults={"order": 1})
+        sync(ReleaseQuote, {"order": 1}, release=release, quote=quote)
         for order, figure in enumerate(FIGURES, start=1):
-            statistic, _ = Statistic.objects.update_or_create(
-                label=figure["label"], defaults={**SOURCE, **figure}
-            )
-            ReleaseStatistic.objects.update_or_create(
-                release=release, statistic=statistic, defaults={"order": order}
-            )
+            statistic = sync(Statistic, {**SOURCE, **figure}, label=figure["label"])
+            sync(ReleaseStatistic, {"order": order}, release=release, statistic=statistic)
         self.stdout.write(self.style.SUCCESS(f"Demo-Inhalte geladen: „{release.title}“"))
         self.stdout.write(f"Profil: {profile.full_name}; Termin: {event.title}")
         self.load_accounts()
@@ -178,7 +193,8 @@ class Command(BaseCommand):
         return profile
 
     def load_event(self):
-        event, _ = Event.objects.update_or_create(
+        event = sync(
+            Event,
             slug="von-der-kohle-zur-ki",
             defaults={
                 "title": "Zukunftskonferenz „Von der Kohle zur KI“",

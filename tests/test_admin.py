@@ -1,0 +1,598 @@
+"""The press office's admin: German pages, the right permissions, safe uploads."""
+
+import datetime
+import io
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from PIL import Image as PILImage
+
+from office.models import Image, Profile
+from releases.models import Release
+from tests.conftest import (
+    image_bytes,
+    make_category,
+    make_event,
+    make_image,
+    make_person,
+    make_quote,
+    make_release,
+    make_statistic,
+    make_topic,
+)
+
+pytestmark = pytest.mark.django_db
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+# admin path, German verbose name, factory for an object to change
+ADMIN_MODELS = [
+    ("office/person", "Person", make_person),
+    ("office/quote", "Zitat", make_quote),
+    ("office/statistic", "Kennzahl", make_statistic),
+    ("office/image", "Bild", make_image),
+    ("releases/release", "Pressemitteilung", make_release),
+    ("releases/category", "Kategorie", make_category),
+    ("releases/topic", "Thema", make_topic),
+    ("events/event", "Termin", make_event),
+]
+
+PRESS_OFFICE_PERMISSIONS = {
+    "office.view_profile",
+    "office.change_profile",
+    *(
+        f"{app}.{action}_{model}"
+        for app, model in (
+            ("office", "person"),
+            ("office", "quote"),
+            ("office", "statistic"),
+            ("office", "image"),
+            ("releases", "release"),
+            ("releases", "category"),
+            ("releases", "topic"),
+            ("releases", "releasequote"),
+            ("releases", "releasestatistic"),
+            ("events", "event"),
+        )
+        for action in ("add", "change", "delete", "view")
+    ),
+}
+
+
+class Page(HTMLParser):
+    """Collect an admin page's headings, changelist rows, links, scripts and form fields."""
+
+    def __init__(self, html):
+        super().__init__(convert_charrefs=True)
+        self.h1 = []
+        self.columns = {}
+        self.rows = []
+        self.links = []
+        self.scripts = []
+        self.form = {}
+        self._capture = None
+        self._in_result_table = False
+        self._in_results = False
+        self._in_form = False
+        self._select = None
+        self._textarea = None
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        classes = (attrs.get("class") or "").split()
+        if tag == "h1":
+            self._capture = (self.h1, None)
+            self.h1.append("")
+        elif tag == "tbody" and self._in_result_table:
+            self._in_results = True
+        elif tag == "table" and attrs.get("id") == "result_list":
+            self._in_result_table = True
+        elif tag == "tr" and self._in_results:
+            self.rows.append({})
+        elif tag == "th" and self._in_result_table and not self._in_results:
+            column = next((c[7:] for c in classes if c.startswith("column-")), None)
+            if column:
+                self.columns[column] = ""
+                self._capture = (self.columns, column)
+        elif tag in ("td", "th") and self._in_results and self.rows:
+            field = next((c[6:] for c in classes if c.startswith("field-")), None)
+            if field:
+                self.rows[-1][field] = ""
+                self._capture = (self.rows[-1], field)
+        elif tag == "a":
+            self.links.append({**attrs, "text": ""})
+            if self._capture is None:
+                self._capture = (self.links[-1], "text")
+        elif tag == "script":
+            self.scripts.append(attrs)
+        elif tag == "form" and (attrs.get("id") or "").endswith("_form"):
+            self._in_form = True
+        if self._in_form:
+            self._form_field(tag, attrs)
+
+    def _form_field(self, tag, attrs):
+        name = attrs.get("name")
+        if not name or "__prefix__" in name:
+            if tag == "option" and self._select and "selected" in attrs:
+                self.form[self._select] = attrs.get("value") or ""
+            return
+        if tag == "input" and attrs.get("type") not in ("submit", "button", "file"):
+            if attrs.get("type") not in ("checkbox", "radio") or "checked" in attrs:
+                self.form[name] = attrs.get("value") or ""
+        elif tag == "select":
+            self._select = name
+        elif tag == "textarea":
+            self._textarea = name
+            self.form[name] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "table" and self._in_result_table:
+            self._in_result_table = self._in_results = False
+        elif tag in ("h1", "td", "th") or (tag == "a" and self._capture):
+            if tag != "a" or self._capture[1] == "text":
+                self._capture = None
+        elif tag == "form":
+            self._in_form = False
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._capture:
+            target, key = self._capture
+            if key is None:
+                target[-1] += data.strip()
+            else:
+                target[key] = " ".join(f"{target[key]} {data}".split())
+        if self._textarea:
+            self.form[self._textarea] += data
+
+
+def page(response):
+    return Page(response.content.decode())
+
+
+def media_files():
+    root = Path(settings.MEDIA_ROOT)
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+# Pages render, in German
+
+
+@pytest.mark.parametrize(
+    ("path", "name", "factory"), ADMIN_MODELS, ids=[m[0] for m in ADMIN_MODELS]
+)
+def test_press_officer_sees_changelist_add_and_change_pages_in_german(
+    path, name, factory, officer_client
+):
+    obj = factory()
+
+    changelist = officer_client.get(f"/admin/{path}/")
+    add = officer_client.get(f"/admin/{path}/add/")
+    change = officer_client.get(f"/admin/{path}/{obj.pk}/change/")
+
+    assert [changelist.status_code, add.status_code, change.status_code] == [200, 200, 200]
+    assert page(changelist).h1 == [f"{name} zur Änderung auswählen"]
+    assert len(page(changelist).rows) == 1
+    assert page(add).h1 == [f"{name} hinzufügen"]
+    assert page(change).h1 == [f"{name} ändern"]
+
+
+def test_press_officer_sees_profile_pages_in_german(officer_client, profile):
+    changelist = officer_client.get("/admin/office/profile/")
+    change = officer_client.get(f"/admin/office/profile/{profile.pk}/change/")
+
+    assert [changelist.status_code, change.status_code] == [200, 200]
+    assert page(changelist).h1 == ["Profil zur Änderung auswählen"]
+    assert page(change).h1 == ["Profil ändern"]
+    assert [row["full_name"] for row in page(changelist).rows] == ["Daniel Hagemeier MdL"]
+
+
+def test_only_a_superuser_enters_the_first_profile(officer_client):
+    client = Client()
+    client.force_login(User.objects.create_superuser("admin", password="geheim-genug-123"))
+
+    officer_add = officer_client.get("/admin/office/profile/add/")
+    first_add = client.get("/admin/office/profile/add/")
+    data = page(first_add).form | {"name": "Daniel Hagemeier", "title": "MdL"}
+    created = client.post("/admin/office/profile/add/", data)
+    second_add = client.get("/admin/office/profile/add/")
+
+    assert officer_add.status_code == 403
+    assert first_add.status_code == 200
+    assert page(first_add).h1 == ["Profil hinzufügen"]
+    assert created.status_code == 302
+    assert [str(p) for p in Profile.objects.all()] == ["Daniel Hagemeier MdL"]
+    assert second_add.status_code == 403
+
+
+# The visibility column
+
+
+def test_changelist_shows_visibility_in_berlin_time(officer_client):
+    category = make_category()
+    with time_machine.travel(datetime.datetime(2025, 3, 20, 12, 0, tzinfo=BERLIN), tick=False):
+        make_release(
+            title="Öffentlich seit gestern",
+            category=category,
+            publish_at=datetime.datetime(2025, 3, 19, 12, 0, tzinfo=BERLIN),
+        )
+        make_release(
+            title="Entwurf mit Termin",
+            category=category,
+            status=Release.Status.DRAFT,
+            publish_at=datetime.datetime(2025, 3, 20, 8, 0, tzinfo=BERLIN),
+        )
+        make_release(
+            title="Sperrfrist Winterzeit",
+            category=category,
+            publish_at=datetime.datetime(2025, 3, 21, 9, 30, tzinfo=BERLIN),
+        )
+        make_release(
+            title="Sperrfrist Sommerzeit",
+            category=category,
+            publish_at=datetime.datetime(2025, 4, 1, 8, 15, tzinfo=BERLIN),
+        )
+
+        changelist = page(officer_client.get("/admin/releases/release/"))
+
+    assert changelist.columns["visibility"] == "Sichtbarkeit"
+    assert [(row["title"], row["visibility"]) for row in changelist.rows] == [
+        ("Sperrfrist Sommerzeit", "Sperrfrist bis 01.04.2025, 08:15 Uhr"),
+        ("Sperrfrist Winterzeit", "Sperrfrist bis 21.03.2025, 09:30 Uhr"),
+        ("Entwurf mit Termin", "Entwurf"),
+        ("Öffentlich seit gestern", "Öffentlich"),
+    ]
+
+
+def test_changelist_visibility_turns_public_when_the_embargo_lifts(officer_client):
+    release = make_release(
+        title="Sperrfrist",
+        publish_at=datetime.datetime(2025, 3, 21, 9, 30, tzinfo=BERLIN),
+    )
+
+    with time_machine.travel(release.publish_at - datetime.timedelta(seconds=1), tick=False):
+        before = page(officer_client.get("/admin/releases/release/")).rows
+    with time_machine.travel(release.publish_at, tick=False):
+        after = page(officer_client.get("/admin/releases/release/")).rows
+
+    assert [row["visibility"] for row in before] == ["Sperrfrist bis 21.03.2025, 09:30 Uhr"]
+    assert [row["visibility"] for row in after] == ["Öffentlich"]
+
+
+# Writing a release
+
+
+def test_release_add_form_creates_release_with_author_inlines_and_clean_body(
+    officer_client, press_officer
+):
+    category = make_category()
+    topic = make_topic()
+    first, second = make_quote(text="Erstes Zitat"), make_quote(text="Zweites Zitat")
+    statistic = make_statistic(label="Kennzahl im Text")
+    add = page(officer_client.get("/admin/releases/release/add/"))
+    data = add.form | {
+        "title": "Neue Pressemitteilung",
+        "slug": "neue-pressemitteilung",
+        "lead": "Ein Vorspann.",
+        "body": '<h2>Zwischentitel</h2><p onclick="alert(1)">Text<script>alert(1)</script></p>',
+        "category": str(category.pk),
+        "topics": [str(topic.pk)],
+        "status": "published",
+        "releasequote_set-TOTAL_FORMS": "2",
+        "releasequote_set-0-order": "2",
+        "releasequote_set-0-quote": str(first.pk),
+        "releasequote_set-1-order": "1",
+        "releasequote_set-1-quote": str(second.pk),
+        "releasestatistic_set-TOTAL_FORMS": "1",
+        "releasestatistic_set-0-order": "1",
+        "releasestatistic_set-0-statistic": str(statistic.pk),
+    }
+
+    response = officer_client.post("/admin/releases/release/add/", data)
+
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/releases/release/"
+    release = Release.objects.with_details().get(slug="neue-pressemitteilung")
+    assert release.author == press_officer
+    assert release.body == "<h2>Zwischentitel</h2><p>Text</p>"
+    assert [link.quote.text for link in release.quote_links] == ["Zweites Zitat", "Erstes Zitat"]
+    assert [link.statistic.label for link in release.statistic_links] == ["Kennzahl im Text"]
+    assert list(release.topics.all()) == [topic]
+
+
+def test_release_add_page_carries_management_forms_of_both_inlines(officer_client):
+    form = page(officer_client.get("/admin/releases/release/add/")).form
+
+    assert {
+        key: value
+        for key, value in form.items()
+        if key.startswith(("releasequote_set-", "releasestatistic_set-"))
+    } == {
+        "releasequote_set-TOTAL_FORMS": "0",
+        "releasequote_set-INITIAL_FORMS": "0",
+        "releasequote_set-MIN_NUM_FORMS": "0",
+        "releasequote_set-MAX_NUM_FORMS": "1000",
+        "releasestatistic_set-TOTAL_FORMS": "0",
+        "releasestatistic_set-INITIAL_FORMS": "0",
+        "releasestatistic_set-MIN_NUM_FORMS": "0",
+        "releasestatistic_set-MAX_NUM_FORMS": "1000",
+    }
+
+
+def test_editing_a_release_keeps_its_original_author(officer_client, press_officer):
+    author = User.objects.create_user("autorin", is_staff=True)
+    release = make_release(title="Alt", author=author)
+    url = f"/admin/releases/release/{release.pk}/change/"
+    data = page(officer_client.get(url)).form | {"title": "Neu"}
+
+    response = officer_client.post(url, data)
+
+    assert response.status_code == 302
+    release.refresh_from_db()
+    assert (release.title, release.author) == ("Neu", author)
+
+
+@pytest.mark.parametrize(
+    ("path", "source"),
+    [
+        ("releases/release", "title"),
+        ("events/event", "title"),
+        ("releases/category", "name"),
+        ("releases/topic", "name"),
+    ],
+)
+def test_slug_is_prepopulated_from_the_title(path, source, officer_client):
+    scripts = page(officer_client.get(f"/admin/{path}/add/")).scripts
+
+    configs = [
+        json.loads(script["data-prepopulated-fields"])
+        for script in scripts
+        if script.get("id") == "django-admin-prepopulated-fields-constants"
+    ]
+
+    assert [[(c["id"], c["dependency_list"]) for c in config] for config in configs] == [
+        [("#id_slug", [source])]
+    ]
+
+
+# Permissions
+
+
+@pytest.mark.parametrize(
+    "url", ["/admin/auth/user/", "/admin/auth/group/", "/admin/auth/user/add/"]
+)
+def test_press_officer_cannot_open_user_administration(url, officer_client):
+    response = officer_client.get(url)
+
+    assert response.status_code == 403
+    assert b"presse" not in response.content
+
+
+def test_press_officer_cannot_create_a_user(officer_client):
+    users_before = list(User.objects.values_list("username", flat=True))
+
+    response = officer_client.post(
+        "/admin/auth/user/add/",
+        {
+            "username": "eindringling",
+            "password1": "ein-langes-passwort-42",
+            "password2": "ein-langes-passwort-42",
+            "usable_password": "true",
+        },
+    )
+
+    assert response.status_code == 403
+    assert list(User.objects.values_list("username", flat=True)) == users_before
+
+
+def test_press_office_group_has_exactly_the_content_permissions():
+    group = Group.objects.get(name="Pressestelle")
+
+    codenames = {
+        f"{p.content_type.app_label}.{p.codename}"
+        for p in group.permissions.select_related("content_type")
+    }
+
+    assert codenames == PRESS_OFFICE_PERMISSIONS
+    assert {c for c in codenames if c.startswith(("auth.", "admin.", "contenttypes."))} == set()
+
+
+def test_admin_index_offers_press_officer_only_the_content_models(officer_client):
+    links = page(officer_client.get("/admin/")).links
+
+    changelists = {
+        link["href"]
+        for link in links
+        if link.get("href", "").count("/") == 4 and link["href"].startswith("/admin/")
+    }
+
+    assert changelists == {
+        "/admin/office/profile/",
+        "/admin/office/person/",
+        "/admin/office/quote/",
+        "/admin/office/statistic/",
+        "/admin/office/image/",
+        "/admin/releases/release/",
+        "/admin/releases/category/",
+        "/admin/releases/topic/",
+        "/admin/events/event/",
+    }
+
+
+def test_staff_without_permission_gets_403_on_release_changelist(client, staff_without_permission):
+    make_release(title="Geheimer Entwurf", status=Release.Status.DRAFT)
+    client.force_login(staff_without_permission)
+
+    response = client.get("/admin/releases/release/")
+
+    assert response.status_code == 403
+    assert "Geheimer Entwurf" not in response.content.decode()
+
+
+def test_anonymous_user_is_redirected_to_login(client):
+    make_release(title="Geheimer Entwurf", status=Release.Status.DRAFT)
+
+    response = client.get("/admin/releases/release/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/login/?next=/admin/releases/release/"
+    assert "Geheimer Entwurf" not in response.content.decode()
+
+
+def test_profile_admin_refuses_a_second_profile(officer_client, profile):
+    response = officer_client.post(
+        "/admin/office/profile/add/",
+        {"name": "Zweite Person", "title": "MdL", "parliament": "Landtag"},
+    )
+
+    assert officer_client.get("/admin/office/profile/add/").status_code == 403
+    assert response.status_code == 403
+    assert list(Profile.objects.values_list("name", flat=True)) == [profile.name]
+
+
+def test_profile_admin_refuses_deletion(officer_client, profile):
+    get = officer_client.get(f"/admin/office/profile/{profile.pk}/delete/")
+    post = officer_client.post(f"/admin/office/profile/{profile.pk}/delete/", {"post": "yes"})
+    change = page(officer_client.get(f"/admin/office/profile/{profile.pk}/change/"))
+
+    assert [get.status_code, post.status_code] == [403, 403]
+    assert list(Profile.objects.all()) == [profile]
+    assert [link for link in change.links if "deletelink" in (link.get("class") or "")] == []
+    assert "action" not in page(officer_client.get("/admin/office/profile/")).form
+
+
+def test_published_release_change_page_links_to_the_public_page(officer_client):
+    release = make_release(title="Öffentliche Meldung", slug="oeffentliche-meldung")
+
+    change = page(officer_client.get(f"/admin/releases/release/{release.pk}/change/"))
+    [link] = [link for link in change.links if link.get("class") == "viewsitelink"]
+    redirect = officer_client.get(link["href"])
+
+    assert link["text"] == "Auf der Website anzeigen"
+    assert redirect.status_code == 302
+    assert redirect["Location"] == "http://testserver/pressemitteilungen/oeffentliche-meldung/"
+    public = Client().get("/pressemitteilungen/oeffentliche-meldung/")
+    assert public.status_code == 200
+    assert "Öffentliche Meldung" in public.content.decode()
+
+
+def changelist_queries(client):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/admin/releases/release/")
+    assert response.status_code == 200
+    return len(queries), len(page(response).rows)
+
+
+def test_release_changelist_queries_do_not_grow_with_rows(
+    officer_client, django_assert_max_num_queries
+):
+    """Editors open the changelist all day; a query per row would slow it with every release."""
+    category = make_category()
+    author = User.objects.create_user("autorin")
+    for _ in range(10):
+        make_release(category=category, author=author, topics=[make_topic()])
+    ten = changelist_queries(officer_client)
+    for _ in range(40):
+        make_release(category=category, author=author, topics=[make_topic()])
+
+    with django_assert_max_num_queries(ten[0]):
+        fifty = changelist_queries(officer_client)
+
+    assert (ten[1], fifty[1]) == (10, 50)
+    assert fifty[0] == ten[0]
+
+
+# Image uploads
+
+
+def jpeg_with_noise(size=(320, 240)):
+    image = PILImage.effect_noise(size, 64).convert("RGB")
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def upload_image(client, name, content):
+    data = page(client.get("/admin/office/image/add/")).form | {
+        "alt_text": "Der Abgeordnete am Rednerpult",
+        "file": SimpleUploadedFile(name, content),
+    }
+    return client.post("/admin/office/image/add/", data)
+
+
+def test_valid_jpeg_is_stored_under_a_random_name_with_its_real_extension(officer_client):
+    content = image_bytes(size=(64, 48))
+
+    response = upload_image(officer_client, "x.png", content)
+
+    assert response.status_code == 302
+    image = Image.objects.get()
+    directory, _, filename = image.file.name.partition("/")
+    stem, _, extension = filename.partition(".")
+    assert (directory, len(stem), set(stem) <= set("0123456789abcdef"), extension) == (
+        "bilder",
+        32,
+        True,
+        "jpg",
+    )
+    assert (image.width, image.height, image.file_size) == (64, 48, len(content))
+    assert media_files() == [image.file.name]
+    assert (Path(settings.MEDIA_ROOT) / image.file.name).read_bytes() == content
+
+
+def test_two_uploads_of_the_same_name_get_different_names(officer_client):
+    upload_image(officer_client, "foto.jpg", image_bytes())
+    upload_image(officer_client, "foto.jpg", image_bytes())
+
+    names = sorted(Image.objects.values_list("file", flat=True))
+
+    assert len(set(names)) == 2
+    assert "foto" not in "".join(names)
+
+
+NOT_AN_IMAGE = (
+    "Bitte ein gültiges Bild hochladen. Die hochgeladene Datei ist kein Bild oder ist defekt."
+)
+UNREADABLE = "Die Datei ist kein lesbares Bild."
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("text.jpg", b"Dies ist ein Text, kein Bild.\n" * 20, NOT_AN_IMAGE),
+        ("seite.png", b"<html><body><script>alert(1)</script></body></html>", NOT_AN_IMAGE),
+        (
+            "grafik.png",
+            b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect/></svg>',
+            NOT_AN_IMAGE,
+        ),
+        ("kaputt.jpg", jpeg_with_noise()[:6000], UNREADABLE),
+    ],
+    ids=["text-as-jpg", "html-as-png", "svg-as-png", "truncated-jpeg"],
+)
+def test_upload_that_is_not_a_readable_image_is_refused(name, content, message, officer_client):
+    make_image(alt_text="Vorhandenes Bild")
+    files_before = media_files()
+
+    response = upload_image(officer_client, name, content)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {"file": [message]}
+    assert message in response.content.decode()
+    assert list(Image.objects.values_list("alt_text", flat=True)) == ["Vorhandenes Bild"]
+    assert media_files() == files_before
