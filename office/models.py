@@ -4,7 +4,7 @@ from pathlib import PurePath
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, OuterRef
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
@@ -89,8 +89,13 @@ class ReleaseAttachmentQuerySet(models.QuerySet):
     def published(self):
         from releases.models import Release
 
-        releases = Release.objects.filter(**{self.release_field: OuterRef("pk")})
-        return self.filter(~Exists(releases) | Exists(releases.published()))
+        # Uncorrelated subqueries: SQLite runs a correlated EXISTS once per row,
+        # which made the home page grow with quotes × releases.
+        links = Release._meta.get_field(self.release_field).remote_field.through.objects
+        column = self.model._meta.model_name
+        attached = links.values(column)
+        public = links.filter(release__in=Release.objects.published()).values(column)
+        return self.filter(~Q(pk__in=attached) | Q(pk__in=public))
 
 
 class QuoteQuerySet(ReleaseAttachmentQuerySet):

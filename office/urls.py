@@ -1,9 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 from django.views.static import serve
 
 from events.sitemaps import EventSitemap
@@ -23,8 +21,7 @@ office_patterns = [
     path("datenschutz/", views.privacy, name="privacy"),
     path("barrierefreiheit/", views.accessibility, name="accessibility"),
     path("robots.txt", views.robots_txt, name="robots"),
-    # Browsers ask for /favicon.ico on pages without an icon link, the admin's too.
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]
 
 urlpatterns = [

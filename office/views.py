@@ -2,8 +2,9 @@ from functools import reduce
 from operator import or_
 
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.views.generic import ListView
 
@@ -89,6 +90,12 @@ def privacy(request):
 
 def accessibility(request):
     return render(request, "office/accessibility.html")
+
+
+def favicon(request):
+    # Browsers ask for /favicon.ico on pages without an icon link, the admin's too.
+    # Resolved per request: the hashed name exists only after collectstatic.
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
 
 
 def robots_txt(request):
