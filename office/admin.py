@@ -7,7 +7,14 @@ from django.utils.translation import gettext_lazy as _
 from office.models import Image, Person, Profile, Quote, Statistic
 
 
-class PublishableAdmin(admin.ModelAdmin):
+class GermanSlugMixin:
+    """Prefill slugs the German way (ä → ae, ß → ss) from the title."""
+
+    class Media:
+        js = ("admin/js/urlify.js", "admin_plenum/german-slugs.js")
+
+
+class PublishableAdmin(GermanSlugMixin, admin.ModelAdmin):
     """Shared columns for anything with a status and a publish time."""
 
     @admin.display(description=_("Sichtbarkeit"), ordering="publish_at")

@@ -158,6 +158,14 @@ def test_press_officer_writes_bold_text_in_the_editor(officer_page, live_server,
     assert release.body == "<p>NRW wird <strong>KI-Standort</strong> Nummer eins.</p>"
 
 
+def test_slug_is_prefilled_the_german_way(officer_page, live_server, category):
+    page = officer_page
+
+    open_add_release_form(page, live_server, "Förderung für Straßen in Köln")
+
+    assert page.input_value("#id_slug") == "foerderung-fuer-strassen-in-koeln"
+
+
 def test_paste_from_word_is_stored_as_clean_markup(officer_page, live_server, category):
     page = officer_page
 
