@@ -6,6 +6,11 @@ from django.views.generic import DetailView, ListView
 
 from events.calendar import calendar_for
 from events.models import Event
+from office.conditional import (
+    LastModifiedDetailMixin,
+    LastModifiedListMixin,
+    with_last_modified,
+)
 from office.models import Profile
 from office.preview import PreviewMixin
 from releases.models import Release
@@ -13,7 +18,7 @@ from releases.models import Release
 EVENTS_PER_PAGE = 20
 
 
-class UpcomingView(ListView):
+class UpcomingView(LastModifiedListMixin, ListView):
     template_name = "events/event_upcoming.html"
     paginate_by = EVENTS_PER_PAGE
     page_kwarg = "seite"
@@ -22,7 +27,7 @@ class UpcomingView(ListView):
         return Event.objects.published().upcoming()
 
 
-class ArchiveView(ListView):
+class ArchiveView(LastModifiedListMixin, ListView):
     template_name = "events/event_archive.html"
     paginate_by = EVENTS_PER_PAGE
     page_kwarg = "seite"
@@ -31,7 +36,7 @@ class ArchiveView(ListView):
         return Event.objects.published().past()
 
 
-class EventDetailView(PreviewMixin, DetailView):
+class EventDetailView(LastModifiedDetailMixin, PreviewMixin, DetailView):
     model = Event
     preview_permission = "events.change_event"
 
@@ -42,7 +47,11 @@ class EventDetailView(PreviewMixin, DetailView):
             .select_related("image")
             .prefetch_related(
                 "speakers",
-                Prefetch("releases", Release.objects.published(), to_attr="public_releases"),
+                Prefetch(
+                    "releases",
+                    Release.objects.published().select_related("category"),
+                    to_attr="public_releases",
+                ),
             )
         )
 
@@ -56,9 +65,10 @@ def ics_response(calendar, filename):
 def calendar_ics(request):
     events = list(Event.objects.published().order_by("starts_at", "pk"))
     name = _("Termine – %(name)s") % {"name": Profile.load().full_name}
-    return ics_response(calendar_for(events, name), "kalender.ics")
+    return with_last_modified(ics_response(calendar_for(events, name), "kalender.ics"), events)
 
 
 def event_ics(request, slug):
     event = get_object_or_404(Event.objects.published(), slug=slug)
-    return ics_response(calendar_for([event], event.title), f"{event.slug}.ics")
+    response = ics_response(calendar_for([event], event.title), f"{event.slug}.ics")
+    return with_last_modified(response, [event])

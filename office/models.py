@@ -2,6 +2,7 @@ import uuid
 from decimal import Decimal
 from pathlib import PurePath
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -95,7 +96,8 @@ class ReleaseAttachmentQuerySet(models.QuerySet):
         column = self.model._meta.model_name
         attached = links.values(column)
         public = links.filter(release__in=Release.objects.published()).values(column)
-        return self.filter(~Q(pk__in=attached) | Q(pk__in=public))
+        visible = self.filter(~Q(pk__in=attached) | Q(pk__in=public))
+        return visible.fetch_mode(settings.PUBLIC_FETCH_MODE)
 
 
 class QuoteQuerySet(ReleaseAttachmentQuerySet):

@@ -1,5 +1,6 @@
 """The one rule about publishing, shared by releases and events (DESIGN.md)."""
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,7 +14,8 @@ class Status(models.TextChoices):
 class PublishableQuerySet(models.QuerySet):
     def published(self):
         # now() is evaluated per query, so an embargo lifts by itself.
-        return self.filter(status=Status.PUBLISHED, publish_at__lte=timezone.now())
+        public = self.filter(status=Status.PUBLISHED, publish_at__lte=timezone.now())
+        return public.fetch_mode(settings.PUBLIC_FETCH_MODE)
 
 
 class Publishable(models.Model):

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.generic import ListView
 
 from events.models import Event
+from office.conditional import with_last_modified
 from office.forms import SearchForm
 from office.links import absolute_url
 from office.models import Quote, Statistic
@@ -28,7 +29,9 @@ def home(request):
         "quote": Quote.objects.published().select_related("person").first(),
         "figures": Statistic.objects.published()[:HOME_FIGURE_COUNT],
     }
-    return render(request, "office/home.html", ctx)
+    return with_last_modified(
+        render(request, "office/home.html", ctx), ctx["releases"], ctx["events"]
+    )
 
 
 class QuoteListView(ListView):

@@ -1,13 +1,14 @@
 from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, ListView, YearArchiveView
 
+from office.conditional import LastModifiedDetailMixin, LastModifiedListMixin
 from office.preview import PreviewMixin
 from releases.models import Category, Release, Topic
 
 RELEASES_PER_PAGE = 10
 
 
-class ReleaseListMixin:
+class ReleaseListMixin(LastModifiedListMixin):
     """Published releases, ten a page, with what a list entry shows."""
 
     paginate_by = RELEASES_PER_PAGE
@@ -51,7 +52,7 @@ class ReleaseYearView(ReleaseListMixin, YearArchiveView):
     template_name = "releases/release_archive_year.html"
 
 
-class ReleaseDetailView(PreviewMixin, DetailView):
+class ReleaseDetailView(LastModifiedDetailMixin, PreviewMixin, DetailView):
     model = Release
     preview_permission = "releases.change_release"
 

@@ -5,7 +5,9 @@ import os
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import FETCH_RAISE
 from django.utils import timezone
 from PIL import Image as PILImage
 
@@ -25,6 +27,12 @@ def _fast_and_isolated(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.SITE_URL = "https://www.example.org"
+    # A lazy load in a public view is a missing select_related: fail the test.
+    settings.PUBLIC_FETCH_MODE = FETCH_RAISE
+    # Views are tested uncached; tests/test_page_cache.py turns the cache on.
+    # A rollback sends no signal, so no test may see another test's pages.
+    settings.PAGE_CACHE_TIMEOUT = 0
+    cache.clear()
     # The manifest storage needs collectstatic first; tests render with plain names.
     settings.STORAGES = {
         **settings.STORAGES,

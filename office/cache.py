@@ -1,0 +1,144 @@
+"""The page cache: anonymous GETs of public pages, never stale past an edit or an embargo.
+
+Every key holds a content generation that any save, delete or relation change
+of content replaces, so an edit makes every cached page unreachable at once.
+No entry, and no Cache-Control promise to a proxy, outlives the next moment at
+which published() or upcoming() would answer differently: the earliest future
+publish_at of a published release or event, or the end of a running event.
+"""
+
+import hashlib
+import math
+import uuid
+from datetime import datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Min, Q
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+
+CONTENT_APPS = {"office", "releases", "events"}
+GENERATION_KEY = "plenum:generation"
+# The views read these parameters; any other query string bypasses the cache.
+KNOWN_PARAMETERS = {"seite", "q"}
+# How long a proxy or CDN may hold a page, at most, and serve it while refreshing.
+SHARED_MAX_AGE = 60
+STALE_WHILE_REVALIDATE = 30
+
+
+def new_generation() -> str:
+    generation = uuid.uuid4().hex
+    cache.set(GENERATION_KEY, generation, timeout=None)
+    return generation
+
+
+def content_changed(sender, **kwargs):
+    """Receive save, delete and m2m signals; replace the generation now and after commit."""
+    if sender._meta.app_label not in CONTENT_APPS:
+        return
+    new_generation()
+    # A request that rendered the old state between the save and the commit
+    # must not stay cached under the new generation.
+    transaction.on_commit(new_generation)
+
+
+def next_change(now: datetime) -> datetime | None:
+    """Return the next moment a public surface changes without an edit (queries)."""
+    from events.models import Event
+    from releases.models import Release
+
+    candidates = [
+        Release.objects.filter(status=Release.Status.PUBLISHED, publish_at__gt=now).aggregate(
+            at=Min("publish_at")
+        )["at"],
+        *Event.objects.filter(status=Event.Status.PUBLISHED)
+        .aggregate(
+            publish=Min("publish_at", filter=Q(publish_at__gt=now)),
+            end=Min("ends_at", filter=Q(ends_at__gt=now)),
+        )
+        .values(),
+    ]
+    return min((at for at in candidates if at is not None), default=None)
+
+
+NEVER = "never"  # cached for "no change scheduled", which None cannot say in a cache
+
+
+def current_state(now: datetime) -> tuple[str, datetime | None]:
+    """Return the content generation and its next change, computed once per generation."""
+    generation = cache.get(GENERATION_KEY) or new_generation()
+    change_key = f"plenum:next-change:{generation}"
+    stored = cache.get(change_key)
+    if stored == NEVER:
+        return generation, None
+    if stored is not None and stored > now:
+        return generation, stored
+    change = next_change(now)
+    cache.set(change_key, change or NEVER, timeout=None)
+    return generation, change
+
+
+def seconds_until(change: datetime | None, now: datetime, limit: int) -> int:
+    if change is None:
+        return limit
+    return max(0, min(limit, math.floor((change - now).total_seconds())))
+
+
+def is_cacheable_request(request) -> bool:
+    return (
+        settings.PAGE_CACHE_TIMEOUT > 0
+        and request.method == "GET"
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and not request.path.startswith(settings.UNCACHED_PATH_PREFIXES)
+        and set(request.GET) <= KNOWN_PARAMETERS
+    )
+
+
+def is_storable(response) -> bool:
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not response.has_header("Cache-Control")
+    )
+
+
+def page_key(request, generation: str, change: datetime | None) -> str:
+    # The next change is part of the key, so a page is stale the moment it
+    # passes even where the cache's own clock or expiry is late (Redis).
+    query = sorted((key, value) for key in request.GET for value in request.GET.getlist(key))
+    digest = hashlib.sha256(repr((request.path, query, change)).encode()).hexdigest()
+    return f"plenum:page:{generation}:{digest}"
+
+
+class PageCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not is_cacheable_request(request):
+            response = self.get_response(request)
+            if settings.SESSION_COOKIE_NAME in request.COOKIES:
+                # An editor's page may differ from the public one; no proxy keeps it.
+                patch_cache_control(response, private=True)
+            return response
+        now = timezone.now()
+        generation, change = current_state(now)
+        key = page_key(request, generation, change)
+        response = cache.get(key)
+        if response is None:
+            response = self.get_response(request)
+            if not is_storable(response):
+                return response
+            timeout = seconds_until(change, now, settings.PAGE_CACHE_TIMEOUT)
+            if timeout > 0:
+                cache.set(key, response, timeout)
+        # Computed per response, so a proxy never holds a page past the next change.
+        shared = seconds_until(change, now, SHARED_MAX_AGE)
+        stale = seconds_until(change, now, shared + STALE_WHILE_REVALIDATE) - shared
+        patch_cache_control(
+            response, public=True, max_age=0, s_maxage=shared, stale_while_revalidate=stale
+        )
+        return response

@@ -1,0 +1,326 @@
+"""The page cache and conditional GET: fast, and never stale past an edit or an embargo."""
+
+import datetime
+import re
+import uuid
+
+import feedparser
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.core.exceptions import FieldFetchBlocked
+from django.db import connection
+from django.db.models import FETCH_PEERS
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django.utils.http import http_date
+
+from releases.models import Release
+from tests.conftest import make_category, make_event, make_release, make_topic
+
+pytestmark = pytest.mark.django_db
+
+CACHES = {
+    "locmem": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "redis": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:6379/0",
+    },
+}
+
+
+@pytest.fixture(params=sorted(CACHES))
+def page_cache(request, settings):
+    """Turn the page cache on, in local memory and in the Redis that production shares."""
+    settings.CACHES = {"default": {**CACHES[request.param], "KEY_PREFIX": uuid.uuid4().hex}}
+    settings.PAGE_CACHE_TIMEOUT = 300
+    yield cache
+    cache.clear()
+
+
+@pytest.fixture
+def locmem_page_cache(settings):
+    settings.CACHES = {"default": {**CACHES["locmem"], "KEY_PREFIX": uuid.uuid4().hex}}
+    settings.PAGE_CACHE_TIMEOUT = 300
+    yield cache
+    cache.clear()
+
+
+def feed_titles(response):
+    return [entry.title for entry in feedparser.parse(response.content).entries]
+
+
+def test_second_request_is_served_without_a_query(client, page_cache, django_assert_num_queries):
+    make_release(title="Veröffentlicht")
+    client.get("/pressemitteilungen/")
+
+    with django_assert_num_queries(0):
+        response = client.get("/pressemitteilungen/")
+
+    assert "Veröffentlicht" in response.content.decode()
+
+
+def test_an_edit_shows_on_the_cached_page_at_once(client, page_cache):
+    release = make_release(title="Alter Titel")
+    client.get("/pressemitteilungen/")
+
+    release.title = "Neuer Titel"
+    release.save()
+    body = client.get("/pressemitteilungen/").content.decode()
+
+    assert "Neuer Titel" in body
+    assert "Alter Titel" not in body
+
+
+def test_a_delete_and_a_topic_change_show_at_once(client, page_cache):
+    topic = make_topic(slug="energie")
+    kept = make_release(title="Bleibt", topics=[topic])
+    removed = make_release(title="Entfernt", topics=[topic])
+    client.get("/pressemitteilungen/thema/energie/")
+
+    removed.delete()
+    kept.topics.remove(topic)
+    body = client.get("/pressemitteilungen/thema/energie/").content.decode()
+
+    assert "Bleibt" not in body
+    assert "Entfernt" not in body
+
+
+def test_cached_feed_gains_embargoed_release_when_the_embargo_ends(client, page_cache, now):
+    make_release(title="Veröffentlicht")
+    embargoed = make_release(title="Sperrfrist", publish_at=now + datetime.timedelta(minutes=10))
+
+    with time_machine.travel(now, tick=False):
+        before = feed_titles(client.get("/pressemitteilungen/feed/"))
+    with time_machine.travel(embargoed.publish_at - datetime.timedelta(seconds=1), tick=False):
+        just_before = feed_titles(client.get("/pressemitteilungen/feed/"))
+    with time_machine.travel(embargoed.publish_at, tick=False):
+        at = feed_titles(client.get("/pressemitteilungen/feed/"))
+
+    assert before == just_before == ["Veröffentlicht"]
+    assert at == ["Sperrfrist", "Veröffentlicht"]
+
+
+def test_cached_home_page_gains_embargoed_release_in_the_same_minute(client, page_cache, now):
+    embargoed = make_release(title="Sperrfrist", publish_at=now + datetime.timedelta(hours=3))
+
+    with time_machine.travel(now, tick=False):
+        before = client.get("/").content.decode()
+    with time_machine.travel(embargoed.publish_at, tick=False):
+        after = client.get("/").content.decode()
+
+    assert "Sperrfrist" not in before
+    assert "Sperrfrist" in after
+
+
+def test_ended_event_leaves_the_cached_upcoming_list_when_it_ends(client, page_cache, now):
+    running = make_event(
+        title="Läuft gerade",
+        starts_at=now - datetime.timedelta(hours=1),
+        ends_at=now + datetime.timedelta(minutes=30),
+    )
+
+    with time_machine.travel(now, tick=False):
+        before = client.get("/termine/").content.decode()
+    with time_machine.travel(running.ends_at + datetime.timedelta(seconds=1), tick=False):
+        after = client.get("/termine/").content.decode()
+
+    assert "Läuft gerade" in before
+    assert "Läuft gerade" not in after
+
+
+def test_proxies_may_not_hold_a_page_past_the_next_embargo(client, locmem_page_cache, now):
+    make_release(publish_at=now + datetime.timedelta(seconds=20))
+
+    with time_machine.travel(now, tick=False):
+        first = client.get("/pressemitteilungen/")
+        second = client.get("/pressemitteilungen/")
+
+    for response in (first, second):
+        directives = dict(re.findall(r"([\w-]+)=(\d+)", response["Cache-Control"]))
+        assert "public" in response["Cache-Control"]
+        assert directives["max-age"] == "0"
+        assert 0 < int(directives["s-maxage"]) <= 20
+        assert int(directives["s-maxage"]) + int(directives["stale-while-revalidate"]) <= 20
+
+
+def test_quiet_site_lets_proxies_hold_a_page_a_minute(client, locmem_page_cache):
+    make_release()
+
+    response = client.get("/pressemitteilungen/")
+
+    assert response["Cache-Control"] == "public, max-age=0, s-maxage=60, stale-while-revalidate=30"
+
+
+def queries_of(client, path):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    return response, len(queries)
+
+
+def test_editors_bypass_the_cache_and_get_private_responses(officer_client, locmem_page_cache):
+    release = make_release(title="Öffentlich")
+    Client().get("/pressemitteilungen/")
+    Release.objects.filter(pk=release.pk).update(title="Nur in der Datenbank")
+
+    response, queries = queries_of(officer_client, "/pressemitteilungen/")
+
+    assert queries > 0
+    assert "Nur in der Datenbank" in response.content.decode()
+    assert "private" in response["Cache-Control"]
+    assert "public" not in response["Cache-Control"]
+
+
+def test_editor_preview_is_never_cached_for_readers(officer_client, locmem_page_cache):
+    draft = make_release(title="Entwurf", status=Release.Status.DRAFT)
+
+    preview = officer_client.get(f"/pressemitteilungen/{draft.slug}/")
+    anonymous = Client().get(f"/pressemitteilungen/{draft.slug}/")
+
+    assert preview.status_code == 200
+    assert "no-store" in preview["Cache-Control"]
+    assert anonymous.status_code == 404
+
+
+def test_unknown_query_parameters_bypass_the_cache(client, locmem_page_cache):
+    make_release()
+    client.get("/pressemitteilungen/?utm_source=newsletter")
+
+    response, queries = queries_of(client, "/pressemitteilungen/?utm_source=newsletter")
+
+    assert response.status_code == 200
+    assert queries > 0
+    assert not response.has_header("Cache-Control")
+
+
+def test_known_query_parameters_are_part_of_the_key(client, locmem_page_cache):
+    for n in range(12):
+        make_release(
+            title=f"Meldung {n:02d}", publish_at=timezone.now() - datetime.timedelta(hours=n)
+        )
+
+    first = client.get("/pressemitteilungen/").content.decode()
+    second = client.get("/pressemitteilungen/?seite=2").content.decode()
+
+    assert "Meldung 00" in first and "Meldung 00" not in second
+    assert "Meldung 11" in second and "Meldung 11" not in first
+
+
+def test_nothing_is_cached_when_the_cache_is_off(client, settings):
+    settings.PAGE_CACHE_TIMEOUT = 0
+    make_release()
+    client.get("/pressemitteilungen/")
+
+    response, queries = queries_of(client, "/pressemitteilungen/")
+
+    assert queries > 0
+    assert not response.has_header("Cache-Control")
+
+
+CONDITIONAL_PATHS = [
+    "/",
+    "/pressemitteilungen/",
+    "/pressemitteilungen/kategorie/inland/",
+    "/pressemitteilungen/thema/energie/",
+    f"/pressemitteilungen/{timezone.localdate().year}/",
+    "/pressemitteilungen/feed/",
+    "/pressemitteilungen/atom/",
+    "/pressemitteilungen/kategorie/inland/feed/",
+    "/pressemitteilungen/thema/energie/feed/",
+    "/termine/",
+    "/termine/kalender.ics",
+]
+
+
+@pytest.fixture
+def conditional_content():
+    make_release(category=make_category(slug="inland"), topics=[make_topic(slug="energie")])
+    make_event()
+
+
+@pytest.mark.parametrize("path", [*CONDITIONAL_PATHS, "/zitate/", "/sitemap.xml"])
+def test_unchanged_page_or_feed_answers_304_to_its_etag(
+    client, locmem_page_cache, conditional_content, path
+):
+    first = client.get(path)
+
+    again = client.get(path, headers={"if-none-match": first["ETag"]})
+
+    assert first.status_code == 200
+    assert (again.status_code, again.content) == (304, b"")
+
+
+@pytest.mark.parametrize("path", CONDITIONAL_PATHS)
+def test_unchanged_page_or_feed_answers_304_to_its_date(
+    client, locmem_page_cache, conditional_content, path
+):
+    first = client.get(path)
+
+    again = client.get(path, headers={"if-modified-since": first["Last-Modified"]})
+
+    assert (again.status_code, again.content) == (304, b"")
+
+
+def test_etag_is_per_feed_and_changes_with_its_content(client, locmem_page_cache):
+    first = make_category(slug="inland")
+    second = make_category(slug="ausland")
+    release = make_release(category=first)
+    make_release(category=second)
+    inland = client.get("/pressemitteilungen/kategorie/inland/feed/")["ETag"]
+    ausland = client.get("/pressemitteilungen/kategorie/ausland/feed/")["ETag"]
+
+    release.title = "Korrigiert"
+    release.save()
+    corrected = client.get("/pressemitteilungen/kategorie/inland/feed/")
+
+    assert inland != ausland
+    assert corrected["ETag"] != inland
+    assert (
+        client.get(
+            "/pressemitteilungen/kategorie/inland/feed/", headers={"if-none-match": inland}
+        ).status_code
+        == 200
+    )
+
+
+def test_last_modified_is_the_latest_change_among_the_shown_items(client, now):
+    shown = make_release(publish_at=now - datetime.timedelta(days=3))
+    make_release(title="Sperrfrist", publish_at=now + datetime.timedelta(days=2))
+    with time_machine.travel(now + datetime.timedelta(days=1)):
+        make_release(title="Später geändert", status=Release.Status.DRAFT)
+    shown.refresh_from_db()
+
+    response = client.get("/pressemitteilungen/")
+
+    assert response["Last-Modified"] == http_date(shown.modified_at.timestamp())
+
+
+def test_pages_and_feeds_are_compressed_for_clients_that_accept_it(client, locmem_page_cache):
+    make_release(body="<p>" + "Wirtschaft und Arbeit. " * 200 + "</p>")
+
+    for path in ("/pressemitteilungen/", "/pressemitteilungen/feed/", "/termine/kalender.ics"):
+        response = client.get(path, headers={"accept-encoding": "gzip, br"})
+        assert response["Content-Encoding"] == "gzip", path
+
+
+def test_public_querysets_refuse_lazy_loads_in_tests(settings):
+    make_release()
+
+    release = Release.objects.published().get()
+
+    with pytest.raises(FieldFetchBlocked):
+        release.category  # noqa: B018 - the attribute access is the act
+
+
+def test_production_fetch_mode_loads_a_missed_relation_for_all_rows_at_once(
+    settings, django_assert_num_queries
+):
+    settings.PUBLIC_FETCH_MODE = FETCH_PEERS
+    for _ in range(10):
+        make_release(category=make_category())
+
+    with django_assert_num_queries(2):
+        names = [release.category.name for release in Release.objects.published()]
+
+    assert len(set(names)) == 10
