@@ -3,12 +3,15 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.translation import gettext as _
 
+from office.conditional import with_last_modified
 from office.links import absolute_url
 from office.models import Profile
 from releases.models import Category, Release, Topic
@@ -17,21 +20,37 @@ FEED_ITEM_COUNT = 20
 
 
 class FullTextRssFeed(Rss201rev2Feed):
-    """RSS 2.0 with the whole release in content:encoded beside the lead."""
+    """RSS 2.0 as newsroom tools read it: full text, creator, publisher and a logo."""
 
     def rss_attributes(self):
         return {
             **super().rss_attributes(),
             "xmlns:content": "http://purl.org/rss/1.0/modules/content/",
+            "xmlns:dc": "http://purl.org/dc/elements/1.1/",
         }
+
+    def add_root_elements(self, handler):
+        super().add_root_elements(handler)
+        handler.addQuickElement("dc:publisher", self.feed["publisher"])
+        handler.startElement("image", {})
+        handler.addQuickElement("url", self.feed["logo"])
+        handler.addQuickElement("title", self.feed["title"])
+        handler.addQuickElement("link", self.feed["link"])
+        handler.endElement("image")
 
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)
+        handler.addQuickElement("dc:creator", item["creator"])
         handler.addQuickElement("content:encoded", item["content_html"])
 
 
 class FullTextAtomFeed(Atom1Feed):
-    """Atom 1.0 with the lead as summary and the whole release as content."""
+    """Atom 1.0 with the lead as summary, the whole release as content, and a logo."""
+
+    def add_root_elements(self, handler):
+        super().add_root_elements(handler)
+        handler.addQuickElement("logo", self.feed["logo"])
+        handler.addQuickElement("icon", self.feed["logo"])
 
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)
@@ -46,7 +65,13 @@ class ReleaseFeed(Feed):
         # profile so title, author and every item's quotes cost one query.
         feed = copy.copy(self)
         feed.profile = Profile.load()
-        return super(ReleaseFeed, feed).__call__(request, *args, **kwargs)
+        return feed.respond(request, *args, **kwargs)
+
+    def respond(self, request, *args, **kwargs):
+        return super().__call__(request, *args, **kwargs)
+
+    def feed_extra_kwargs(self, obj):
+        return {"publisher": self.profile.full_name, "logo": absolute_url(static("img/logo.png"))}
 
     def title(self, obj=None):
         return _("Pressemitteilungen – %(name)s") % {"name": self.profile.full_name}
@@ -105,10 +130,57 @@ class ReleaseFeed(Feed):
             return []
         return [Enclosure(absolute_url(image.file.url), str(image.file_size or 0), image.mime_type)]
 
-    def item_extra_kwargs(self, item):
+    def item_content_html(self, item):
         # Feed readers get the whole release as the page shows it, quotes and figures included.
         context = {"release": item, "profile": self.profile, "site_url": settings.SITE_URL}
-        return {"content_html": render_to_string("releases/feed_content.html", context)}
+        return render_to_string("releases/feed_content.html", context)
+
+    def item_extra_kwargs(self, item):
+        return {"content_html": self.item_content_html(item), "creator": self.profile.full_name}
+
+
+class ReleaseJsonFeed(ReleaseFeed):
+    """JSON Feed 1.1 (jsonfeed.org) with the same items as RSS and Atom."""
+
+    def feed_url(self, obj=None):
+        return absolute_url(reverse("releases:json"))
+
+    def respond(self, request, *args, **kwargs):
+        obj = self.get_object(request, *args, **kwargs)
+        items = list(self.items(obj))
+        author = {"name": self.author_name(obj), "url": self.author_link(obj)}
+        feed = {
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": self.title(obj),
+            "home_page_url": self.link(obj),
+            "feed_url": self.feed_url(obj),
+            "description": self.description(obj),
+            "icon": absolute_url(static("img/logo.png")),
+            "language": settings.LANGUAGE_CODE,
+            "authors": [author],
+            "items": [self.json_item(item, author) for item in items],
+        }
+        response = JsonResponse(
+            feed, content_type="application/feed+json", json_dumps_params={"ensure_ascii": False}
+        )
+        return with_last_modified(response, items)
+
+    def json_item(self, item, author):
+        entry = {
+            "id": self.item_guid(item),
+            "url": self.item_link(item),
+            "title": item.title,
+            "summary": item.lead,
+            "content_html": self.item_content_html(item),
+            "date_published": item.publish_at.isoformat(),
+            "date_modified": item.modified_at.isoformat(),
+            "tags": self.item_categories(item),
+            "authors": [author],
+            "language": settings.LANGUAGE_CODE,
+        }
+        if item.hero_image:
+            entry["image"] = absolute_url(item.hero_image.file.url)
+        return entry
 
 
 class ReleaseAtomFeed(ReleaseFeed):

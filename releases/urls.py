@@ -1,7 +1,13 @@
 from django.urls import path, register_converter
 
 from releases import views
-from releases.feeds import CategoryFeed, ReleaseAtomFeed, ReleaseFeed, TopicFeed
+from releases.feeds import (
+    CategoryFeed,
+    ReleaseAtomFeed,
+    ReleaseFeed,
+    ReleaseJsonFeed,
+    TopicFeed,
+)
 
 
 class YearConverter:
@@ -23,6 +29,7 @@ urlpatterns = [
     path("", views.ReleaseListView.as_view(), name="list"),
     path("feed/", ReleaseFeed(), name="feed"),
     path("atom/", ReleaseAtomFeed(), name="atom"),
+    path("feed.json", ReleaseJsonFeed(), name="json"),
     # /pressemitteilungen/kategorie/<slug>/ and /thema/<slug>/
     path("kategorie/<slug:slug>/", views.CategoryView.as_view(), name="category"),
     path("kategorie/<slug:slug>/feed/", CategoryFeed(), name="category_feed"),
