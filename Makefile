@@ -21,8 +21,11 @@ $(PY):
 install: $(PY)
 	$(PY) -m pip install --quiet --group runtime
 
+# axe-core and the Nu HTML Checker come from npm at the versions in package-lock.json;
+# --ignore-scripts, because vnu-jar's postinstall would download a Java of its own.
 install-test: $(PY)
 	$(PY) -m pip install --quiet --group test --group lint
+	test -d node_modules/axe-core -a -d node_modules/vnu-jar || npm ci --ignore-scripts --no-audit --no-fund
 
 # A random development key in an untracked file; production sets SECRET_KEY.
 key: .secret_key

@@ -4,7 +4,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from office.models import Image, Person, Profile, Quote, Statistic
+from office.models import Image, LegalPage, Person, Profile, Quote, Statistic
 
 
 class GermanSlugMixin:
@@ -104,3 +104,18 @@ class ImageAdmin(admin.ModelAdmin):
     @admin.display(description=_("Abmessungen"))
     def dimensions(self, obj):
         return f"{obj.width} × {obj.height} px" if obj.width else "–"
+
+
+@admin.register(LegalPage)
+class LegalPageAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "updated_at")
+    fields = ("slug", "body")
+
+    def get_readonly_fields(self, request, obj=None):
+        # A text stays with its page; another page gets its own row.
+        return ("slug",) if obj else ()
+
+    def has_add_permission(self, request):
+        # One text per page: once every page has one, there is nothing left to add.
+        pages_left = LegalPage.objects.count() < len(LegalPage.Slug)
+        return super().has_add_permission(request) and pages_left

@@ -1,10 +1,19 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from releases.models import Category
+
 SEARCH_MAX_LENGTH = 200
 
 
 class SearchForm(forms.Form):
+    TYPES = (
+        ("pressemitteilungen", _("Pressemitteilungen")),
+        ("termine", _("Termine")),
+        ("zitate", _("Zitate")),
+        ("zahlen", _("Zahlen")),
+    )
+
     q = forms.CharField(
         label=_("Suchbegriff"),
         max_length=SEARCH_MAX_LENGTH,
@@ -12,5 +21,30 @@ class SearchForm(forms.Form):
             "required": _("Bitte geben Sie einen Suchbegriff ein."),
             "max_length": _("Bitte geben Sie höchstens %(limit_value)d Zeichen ein."),
             "null_characters_not_allowed": _("Der Suchbegriff enthält ungültige Zeichen."),
+        },
+    )
+    typ = forms.ChoiceField(
+        label=_("Art"),
+        choices=(("", _("Alles")), *TYPES),
+        required=False,
+        error_messages={"invalid_choice": _("Diese Art von Inhalt gibt es nicht.")},
+    )
+    kategorie = forms.ModelChoiceField(
+        label=_("Kategorie"),
+        queryset=Category.objects.all(),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("Alle Kategorien"),
+        error_messages={"invalid_choice": _("Diese Kategorie gibt es nicht.")},
+    )
+    jahr = forms.IntegerField(
+        label=_("Jahr"),
+        required=False,
+        min_value=1000,
+        max_value=2999,
+        error_messages={
+            "invalid": _("Bitte geben Sie ein Jahr wie 2025 ein."),
+            "min_value": _("Bitte geben Sie ein Jahr wie 2025 ein."),
+            "max_value": _("Bitte geben Sie ein Jahr wie 2025 ein."),
         },
     )

@@ -260,3 +260,49 @@ class Image(models.Model):
     def mime_type(self):
         extension = PurePath(self.file.name).suffix.lstrip(".")
         return {"jpg": "image/jpeg"}.get(extension, f"image/{extension}")
+
+
+class LegalPage(models.Model):
+    """The editable text of a legal page; the page shows its built-in text while none exists."""
+
+    class Slug(models.TextChoices):
+        IMPRINT = "impressum", _("Impressum (weitere Angaben)")
+        PRIVACY = "datenschutz", _("Datenschutzerklärung")
+        ACCESSIBILITY = "barrierefreiheit", _("Erklärung zur Barrierefreiheit")
+
+    slug = models.CharField(
+        _("Seite"),
+        max_length=20,
+        choices=Slug.choices,
+        unique=True,
+        help_text=_("Jede Seite hat höchstens einen Text; ohne ihn zeigt sie den Standardtext."),
+    )
+    body = RichTextField(
+        _("Text"),
+        help_text=_(
+            "Ersetzt den Standardtext der Seite. Name, Anschrift und Kontakt stehen immer "
+            "dabei: Sie kommen aus dem Profil. Überschriften ab Ebene 2."
+        ),
+    )
+    updated_at = models.DateTimeField(_("Zuletzt geändert"), auto_now=True)
+
+    class Meta:
+        ordering = ("slug",)
+        verbose_name = _("Rechtstext")
+        verbose_name_plural = _("Rechtstexte")
+
+    def __str__(self):
+        return self.get_slug_display()
+
+    def get_absolute_url(self):
+        names = {
+            self.Slug.IMPRINT: "office:imprint",
+            self.Slug.PRIVACY: "office:privacy",
+            self.Slug.ACCESSIBILITY: "office:accessibility",
+        }
+        return reverse(names[self.slug])
+
+    @classmethod
+    def load(cls, slug):
+        """Return the edited text of a page, or None for the built-in one (queries)."""
+        return cls.objects.filter(slug=slug).first()

@@ -1,7 +1,4 @@
-from functools import reduce
-from operator import or_
-
-from django.db.models import Q
+from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
@@ -12,13 +9,15 @@ from events.models import Event
 from office.conditional import with_last_modified
 from office.forms import SearchForm
 from office.links import absolute_url
-from office.models import Quote, Statistic
+from office.models import LegalPage, Quote, Statistic
+from office.search import highlight, search_site
 from releases.models import Release
 
 HOME_RELEASE_COUNT = 5
 HOME_EVENT_COUNT = 3
 HOME_FIGURE_COUNT = 4
-SEARCH_RESULT_LIMIT = 50
+SEARCH_SECTION_PREVIEW = 5
+SEARCH_PAGE_SIZE = 10
 LIST_PAGE_SIZE = 20
 
 
@@ -52,47 +51,63 @@ class FigureListView(ListView):
         return Statistic.objects.published()
 
 
-def matching(queryset, fields, words):
-    """Return the rows in which every word occurs in at least one of the fields."""
-    for word in words:
-        queryset = queryset.filter(reduce(or_, (Q(**{f"{f}__icontains": word}) for f in fields)))
-    return queryset[:SEARCH_RESULT_LIMIT]
-
-
 def search(request):
     form = SearchForm(request.GET)
-    ctx = {"form": form, "searched": "q" in request.GET}
-    if form.is_valid():
-        words = form.cleaned_data["q"].split()
-        ctx["releases"] = matching(
-            Release.objects.published().select_related("category"), ("title", "lead", "body"), words
-        )
-        ctx["events"] = matching(
-            Event.objects.published(), ("title", "description", "venue_name"), words
-        )
-        ctx["quotes"] = matching(
-            Quote.objects.published().select_related("person"), ("text", "context"), words
-        )
-        ctx["figures"] = matching(
-            Statistic.objects.published(), ("label", "source_name", "source_title"), words
-        )
+    ctx = {"form": form, "searched": bool(request.GET)}
+    if not form.is_valid():
+        return render(request, "office/search.html", ctx)
+    data = form.cleaned_data
+    sections = search_site(data["q"], data["typ"], data["kategorie"], data["jahr"])
+    if len(sections) == 1:
+        # One kind of result: all of it, a page at a time.
+        page = Paginator(sections[0].results, SEARCH_PAGE_SIZE).get_page(request.GET.get("seite"))
+        sections[0].shown, sections[0].count = page.object_list, page.paginator.count
+        ctx.update(page_obj=page, paginator=page.paginator, is_paginated=page.has_other_pages())
+    else:
+        for section in sections:
+            section.shown = section.results[:SEARCH_SECTION_PREVIEW]
+            section.count = section.results.count()
+    for section in sections:
+        for item in section.shown:
+            item.snippet_html = highlight(item.snippet, data["q"])
+    params = request.GET.copy()
+    params.pop("seite", None)
+    params.pop("typ", None)
+    ctx.update(
+        sections=sections,
+        total=sum(section.count for section in sections),
+        filter_query=params.urlencode(),
+        pagination_query=page_query(request.GET),
+    )
     return render(request, "office/search.html", ctx)
+
+
+def page_query(params):
+    """Return the query string that pagination links put before "seite=N"."""
+    params = params.copy()
+    params.pop("seite", None)
+    return f"{params.urlencode()}&" if params else ""
 
 
 def profile(request):
     return render(request, "office/profile.html")
 
 
+def legal_page(request, slug, template_name):
+    """Render a legal page with its edited text, or its built-in text while there is none."""
+    return render(request, template_name, {"page": LegalPage.load(slug)})
+
+
 def imprint(request):
-    return render(request, "office/imprint.html")
+    return legal_page(request, LegalPage.Slug.IMPRINT, "office/imprint.html")
 
 
 def privacy(request):
-    return render(request, "office/privacy.html")
+    return legal_page(request, LegalPage.Slug.PRIVACY, "office/privacy.html")
 
 
 def accessibility(request):
-    return render(request, "office/accessibility.html")
+    return legal_page(request, LegalPage.Slug.ACCESSIBILITY, "office/accessibility.html")
 
 
 def favicon(request):

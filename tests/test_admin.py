@@ -63,6 +63,7 @@ PRESS_OFFICE_PERMISSIONS = {
             ("releases", "releasequote"),
             ("releases", "releasestatistic"),
             ("events", "event"),
+            ("office", "legalpage"),
         )
         for action in ("add", "change", "delete", "view")
     ),
@@ -427,6 +428,7 @@ def test_admin_index_offers_press_officer_only_the_content_models(officer_client
         "/admin/office/quote/",
         "/admin/office/statistic/",
         "/admin/office/image/",
+        "/admin/office/legalpage/",
         "/admin/releases/release/",
         "/admin/releases/category/",
         "/admin/releases/topic/",

@@ -307,8 +307,8 @@ def test_release_list_shows_ten_a_page_with_seite(client, profile, now):
     assert teaser_titles(second) == ["Meldung 02", "Meldung 01"]
     assert "Seite 1 von 2" in text(main_html(first))
     assert "Seite 2 von 2" in text(main_html(second))
-    assert '<a href="?seite=2" rel="next">Ältere</a>' in body(first)
-    assert '<a href="?seite=1" rel="prev">Neuere</a>' in body(second)
+    assert '<a href="?seite=2" rel="next">Ältere Einträge</a>' in body(first)
+    assert '<a href="?seite=1" rel="prev">Neuere Einträge</a>' in body(second)
     assert 'rel="next"' not in body(second)
     assert page_title(second) == "Pressemitteilungen – Seite 2 – Daniel Hagemeier MdL"
 
@@ -780,7 +780,7 @@ def test_search_finds_only_public_content_in_every_section(client, profile):
     make_release(title="Unwichtig", lead="Kohle im Vorspann", publish_at=berlin(2025, 1, 6, 9))
     make_release(title="Kohle Entwurf", status=Release.Status.DRAFT)
     gesperrt = make_release(title="Kohle Sperrfrist", publish_at=embargoed())
-    make_event(title="Kohlegipfel")
+    make_event(title="Gipfel zur Kohle")
     make_event(title="Kohle Entwurfstermin", status=Event.Status.DRAFT)
     make_event(title="Kohle gesperrt", publish_at=embargoed())
     make_quote(text="Die Kohle hat uns groß gemacht.")
@@ -791,11 +791,12 @@ def test_search_finds_only_public_content_in_every_section(client, profile):
     response = client.get("/suche/?q=kohle")
 
     assert response.status_code == 200
+    # A hit in the title ranks above a hit in the lead.
     assert teaser_titles(response, "/pressemitteilungen/") == [
-        "Unwichtig",
         "Abschied von der Kohle",
+        "Unwichtig",
     ]
-    assert teaser_titles(response, "/termine/") == ["Kohlegipfel"]
+    assert teaser_titles(response, "/termine/") == ["Gipfel zur Kohle"]
     assert quote_texts(response) == ["Die Kohle hat uns groß gemacht."]
     assert figure_labels(response) == ["Beschäftigte in der Kohle"]
     assert re.findall(r'<span class="count">\((\d+)\)</span>', main_html(response)) == [
@@ -1004,7 +1005,8 @@ QUOTE = "<blockquote"
         ("/termine/archiv/", TEASER, (10, 20), 3),
         ("/zitate/", QUOTE, (10, 20), 3),
         ("/zahlen/", 'class="figure__value"', (10, 20), 3),
-        ("/suche/?q=Energie", QUOTE, (10, 50), 5),
+        # The overview shows five hits per kind and links to the rest.
+        ("/suche/?q=Energie", QUOTE, (5, 5), 11),
     ],
 )
 def test_page_costs_the_same_queries_for_10_and_50_items(

@@ -9,6 +9,7 @@ from django.apps import apps
 from django.conf import settings
 
 from events.models import Event
+from office.models import LegalPage
 from office.richtext import RichTextField
 from releases.models import Release
 from tests.conftest import make_category, make_event, make_profile, make_release
@@ -450,6 +451,16 @@ def test_profile_page_shows_no_active_markup(vector, client):
     assert_safe_page(response.content.decode())
 
 
+@pytest.mark.parametrize("vector", RENDER_SAMPLE, ids=vector_id)
+def test_legal_page_shows_no_active_markup(vector, client):
+    LegalPage.objects.create(slug=LegalPage.Slug.PRIVACY, body=f"<p>Anfang</p>{vector}")
+
+    response = client.get("/datenschutz/")
+
+    assert response.status_code == 200
+    assert_safe_page(response.content.decode())
+
+
 # What the editor offers survives.
 
 
@@ -557,11 +568,12 @@ def calls_bypassing_pre_save(source):
     return found
 
 
-def test_rich_text_fields_are_the_three_known_ones():
+def test_rich_text_fields_are_the_four_known_ones():
     assert rich_text_fields() == {
         ("release", "body"),
         ("event", "description"),
         ("profile", "biography"),
+        ("legalpage", "body"),
     }
 
 

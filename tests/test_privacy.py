@@ -1,0 +1,166 @@
+"""Private by design: readers' browsers talk to this site only, get no cookie and no tracker."""
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from django.test import Client
+from playwright.sync_api import sync_playwright
+
+from releases.models import Release
+from tests.public_site import CHROMIUM_ARGS, FULL_SLUG, FULL_TITLE, PAGES, build_site
+
+pytestmark = pytest.mark.django_db
+
+FULL_RELEASE = f"/pressemitteilungen/{FULL_SLUG}/"
+FULL_URL = f"https://www.example.org{FULL_RELEASE}"
+SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.S)
+EXTERNAL_RESOURCE = re.compile(
+    r"<(?:link|img|iframe|source|video|audio|embed|object)\b[^>]*\b(?:href|src|data)=\"(?:https?:)?//",
+)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def site(settings, live_server):
+    """Serve the demo plus a release with every feature, uploads included."""
+    settings.ROOT_URLCONF = "tests.public_site"
+    build_site()
+    return live_server.url
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_reading_every_page_type_requests_only_this_site_and_sets_no_cookie(browser, site):
+    context = browser.new_context(
+        locale="de-DE", viewport={"width": 375, "height": 800}, is_mobile=True, has_touch=True
+    )
+    context.set_default_timeout(5000)
+    page = context.new_page()
+    hosts, kinds, scripts_and_icons = set(), set(), set()
+
+    def record(request):
+        hosts.add(urlsplit(request.url).netloc)
+        kinds.add(request.resource_type)
+        if request.resource_type in ("script", "other"):
+            scripts_and_icons.add(urlsplit(request.url).path)
+
+    page.on("request", record)
+
+    cookies = {}
+    for name, path in PAGES:
+        # "load" waits for every image, stylesheet and deferred script of the page.
+        page.goto(f"{site}{path}", wait_until="load")
+        if found := context.cookies():
+            cookies[name] = found
+    page.remove_listener("request", record)
+    # The control: the admin's login form does set its CSRF cookie in this context.
+    page.goto(f"{site}/admin/login/")
+    admin_cookies = [cookie["name"] for cookie in context.cookies()]
+    context.close()
+
+    assert hosts == {urlsplit(site).netloc}
+    assert kinds == {"document", "stylesheet", "image", "script", "other"}
+    assert scripts_and_icons == {"/static/js/share.js", "/static/favicon.svg"}
+    assert cookies == {}
+    assert admin_cookies == ["csrftoken"]
+
+
+def test_pages_load_no_third_party_resource_and_no_inline_script(client):
+    build_site()
+
+    findings = {}
+    for name, path in PAGES:
+        html = client.get(path).content.decode()
+        scripts = [(attributes.strip(), body.strip()) for attributes, body in SCRIPT.findall(html)]
+        found = [f"script {a} {b[:40]}" for a, b in scripts if not a.startswith('src="/static/')]
+        found += [b[:40] for _, b in scripts if b]
+        found += EXTERNAL_RESOURCE.findall(html)
+        # Inline style attributes would need 'unsafe-inline' in a Content Security Policy.
+        found += re.findall(r"<[^>]+\sstyle=\"[^\"]*\"", html)
+        if found:
+            findings[name] = found
+
+    assert findings == {}
+
+
+def test_release_offers_plain_share_links_for_mail_mastodon_bluesky_whatsapp_linkedin(client):
+    build_site()
+
+    html = client.get(FULL_RELEASE).content.decode()
+
+    share = re.search(r'<section class="share".*?</section>', html, re.S).group(0)
+    links = re.findall(r'<a (?:class="([^"]*)" )?href="([^"]*)"[^>]*>([^<]*)</a>', share)
+    text = "Haushalt%202027%3A%20Was%20NRW%20in%20Forschung%20und%20Schulen%20investiert"
+    plus_text = "Haushalt+2027%3A+Was+NRW+in+Forschung+und+Schulen+investiert"
+    url = "https%3A%2F%2Fwww.example.org%2Fpressemitteilungen%2F" + FULL_SLUG + "%2F"
+    assert [(label, href.replace("&amp;", "&")) for _, href, label in links] == [
+        ("Per E-Mail teilen", f"mailto:?subject={text}&body={url}"),
+        ("Auf Mastodon teilen", f"https://s2f.kytta.dev/?text={plus_text}+{url}"),
+        ("Auf Bluesky teilen", f"https://bsky.app/intent/compose?text={plus_text}+{url}"),
+        ("Über WhatsApp teilen", f"https://wa.me/?text={plus_text}+{url}"),
+        ("Auf LinkedIn teilen", f"https://www.linkedin.com/sharing/share-offsite/?url={url}"),
+        ("Link zu dieser Pressemitteilung", FULL_URL),
+    ]
+    assert FULL_TITLE.replace(" ", "%20").replace(":", "%3A") == text
+    assert "<script" not in share
+
+
+def test_share_links_are_missing_from_an_editors_preview(officer_client):
+    build_site()
+    Release.objects.filter(slug=FULL_SLUG).update(status=Release.Status.DRAFT)
+
+    preview = officer_client.get(FULL_RELEASE).content.decode()
+    public = Client().get(FULL_RELEASE)
+
+    assert "Vorschau: Dieser Inhalt ist noch nicht öffentlich." in preview
+    assert 'class="share"' not in preview
+    assert public.status_code == 404
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_copy_link_button_puts_the_release_address_on_the_clipboard(browser, site):
+    context = browser.new_context(locale="de-DE", permissions=["clipboard-read", "clipboard-write"])
+    context.set_default_timeout(5000)
+    page = context.new_page()
+    page.goto(f"{site}{FULL_RELEASE}")
+
+    page.get_by_role("button", name="Link kopieren").click()
+    status = page.get_by_role("status").filter(has_text="Der Link ist kopiert.")
+    status.wait_for()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    links = page.locator(".share__links a").all_inner_texts()
+    context.close()
+
+    assert copied == FULL_URL
+    assert links == [
+        "Per E-Mail teilen",
+        "Auf Mastodon teilen",
+        "Auf Bluesky teilen",
+        "Über WhatsApp teilen",
+        "Auf LinkedIn teilen",
+    ]
+
+
+def test_privacy_page_states_what_the_site_stores(client):
+    build_site()
+
+    html = client.get("/datenschutz/").content.decode()
+
+    main = " ".join(re.sub(r"<[^>]+>", " ", html.split("<main", 1)[1]).split())
+    assert "setzt beim Lesen keine Cookies" in main
+    assert "keine Analyse- oder Tracking-Dienste" in main
+    assert "IP-Adresse, Zeitpunkt, aufgerufene Adresse" in main
+    assert "nach spätestens 14 Tagen gelöscht" in main
+    assert "ein Sitzungs-Cookie und ein Sicherheits-Cookie" in main
+    assert "Erst wenn Sie einen anklicken, öffnet sich der jeweilige Dienst" in main

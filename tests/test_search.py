@@ -1,0 +1,236 @@
+"""Search: German full text on PostgreSQL, a word matcher on SQLite, one interface."""
+
+import datetime
+import re
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from events.models import Event
+from office.search import stem
+from releases.models import Release
+from tests.conftest import (
+    make_category,
+    make_event,
+    make_quote,
+    make_release,
+    make_statistic,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def result_titles(response, section="pressemitteilungen"):
+    html = response.content.decode()
+    match = re.search(
+        rf'<section class="search-results" aria-labelledby="results-{section}">(.*?)</section>',
+        html,
+        re.S,
+    )
+    if not match:
+        return []
+    return re.findall(r'class="teaser__title"><a href="[^"]*">([^<]*)</a>', match[1])
+
+
+def search(client, query, **params):
+    response = client.get("/suche/", {"q": query, **params})
+    assert response.status_code == 200
+    return response
+
+
+@pytest.mark.parametrize(
+    ("query", "text"),
+    [
+        ("Unternehmen", "Die Lage des Unternehmens ist gut."),
+        ("Innovationen", "Eine Innovation aus Bochum."),
+        ("Schulen", "Die Schule im Dorf bleibt."),
+        ("künstliche", "Künstliche Intelligenz im Mittelstand."),
+    ],
+)
+def test_search_finds_other_forms_of_a_german_word(client, query, text):
+    make_release(title="Treffer", body=f"<p>{text}</p>")
+    make_release(title="Daneben", body="<p>Nichts davon.</p>")
+
+    assert result_titles(search(client, query)) == ["Treffer"]
+
+
+def test_title_hit_ranks_above_body_hit(client, now):
+    make_release(
+        title="Haushalt",
+        body="<p>Wir reden über Wasserstoff.</p>",
+        publish_at=now - datetime.timedelta(hours=1),
+    )
+    make_release(
+        title="Wasserstoff für NRW",
+        body="<p>Ein Plan.</p>",
+        publish_at=now - datetime.timedelta(days=30),
+    )
+
+    assert result_titles(search(client, "Wasserstoff")) == ["Wasserstoff für NRW", "Haushalt"]
+
+
+def test_seed_release_comes_first_for_a_journalists_query(client, now):
+    call_command("loaddemo", verbosity=0)
+    make_release(
+        title="Künstliche Intelligenz in der Schule",
+        lead="Ein Projekt.",
+        body="<p>Über künstliche Intelligenz im Unterricht.</p>",
+        publish_at=now,
+    )
+
+    titles = result_titles(search(client, "Künstliche Intelligenz Arbeitsplätze"))
+
+    assert titles[0] == "Von der Kohle zur KI: NRW setzt auf Zukunftstechnologien und Innovationen"
+
+
+def test_search_never_shows_drafts_or_embargoed_items(client, now):
+    make_release(title="Energie öffentlich", body="<p>Energie</p>")
+    make_release(title="Energie Entwurf", body="<p>Energie</p>", status=Release.Status.DRAFT)
+    make_release(
+        title="Energie Sperrfrist",
+        body="<p>Energie</p>",
+        publish_at=now + datetime.timedelta(hours=1),
+    )
+    make_event(title="Energie-Termin")
+    make_event(title="Energie-Entwurf", status=Event.Status.DRAFT)
+    held = make_quote(text="Energie ist Zukunft, gesperrt")
+    make_release(status=Release.Status.DRAFT).quotes.add(held)
+    make_quote(text="Energie ist Zukunft")
+
+    response = search(client, "Energie")
+    body = response.content.decode()
+
+    assert result_titles(response) == ["Energie öffentlich"]
+    assert result_titles(response, "termine") == ["Energie-Termin"]
+    assert "Energie ist Zukunft“" in body
+    assert "gesperrt" not in body
+
+
+def test_counts_per_type_and_a_link_to_all_of_one_type(client):
+    for n in range(7):
+        make_release(title=f"Klima {n}", body="<p>Klima</p>")
+    make_event(title="Forum zum Klima")
+    make_statistic(label="Ziel für das Klima im Jahr 2045")
+
+    body = search(client, "Klima").content.decode()
+
+    assert "9 Treffer für „Klima“" in body
+    assert (
+        'id="results-pressemitteilungen">Pressemitteilungen <span class="count">(7)</span>' in body
+    )
+    assert 'id="results-termine">Termine <span class="count">(1)</span>' in body
+    assert 'id="results-zahlen">Zahlen <span class="count">(1)</span>' in body
+    assert "q=Klima&amp;typ=pressemitteilungen" in body
+    assert 'id="results-zitate"' not in body
+
+
+def test_type_filter_pages_through_one_type(client, now):
+    for n in range(12):
+        make_release(
+            title=f"Verkehr {n:02d}",
+            body="<p>Verkehr</p>",
+            publish_at=now - datetime.timedelta(hours=n),
+        )
+    make_event(title="Verkehrsforum")
+
+    first = search(client, "Verkehr", typ="pressemitteilungen")
+    second = search(client, "Verkehr", typ="pressemitteilungen", seite=2)
+
+    assert len(result_titles(first)) == 10
+    assert len(result_titles(second)) == 2
+    assert result_titles(first, "termine") == []
+    assert 'href="?q=Verkehr&amp;typ=pressemitteilungen&amp;seite=2"' in first.content.decode()
+
+
+def test_category_and_year_filters(client):
+    inland = make_category(slug="inland", name="Inland")
+    make_release(
+        title="Schule 2024 Inland",
+        body="<p>Schule</p>",
+        category=inland,
+        publish_at=datetime.datetime(2024, 5, 1, tzinfo=datetime.UTC),
+    )
+    make_release(
+        title="Schule 2025 Inland",
+        body="<p>Schule</p>",
+        category=inland,
+        publish_at=datetime.datetime(2025, 5, 1, tzinfo=datetime.UTC),
+    )
+    make_release(
+        title="Schule 2025 anders",
+        category=make_category(slug="ausland"),
+        body="<p>Schule</p>",
+        publish_at=datetime.datetime(2025, 6, 1, tzinfo=datetime.UTC),
+    )
+
+    response = search(client, "Schule", kategorie="inland", jahr=2025)
+
+    assert result_titles(response) == ["Schule 2025 Inland"]
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"kategorie": "gibt-es-nicht"}, "Diese Kategorie gibt es nicht."),
+        ({"jahr": "abc"}, "Bitte geben Sie ein Jahr wie 2025 ein."),
+        ({"jahr": "99999"}, "Bitte geben Sie ein Jahr wie 2025 ein."),
+        ({"typ": "<script>"}, "Diese Art von Inhalt gibt es nicht."),
+        ({"seite": "abc", "typ": "zitate"}, None),
+    ],
+)
+def test_odd_filters_get_a_german_message_not_an_error(client, params, message):
+    make_release(title="Schule", body="<p>Schule</p>")
+
+    body = search(client, "Schule", **params).content.decode()
+
+    if message:
+        assert message in body
+    assert "<script>" not in body
+
+
+def test_snippet_marks_the_match_and_escapes_the_text(client):
+    make_release(
+        title="Sicherheit",
+        lead="Ein Vorspann ohne das Wort.",
+        body=(
+            "<p>Viel Text davor. Der Begriff <strong>Cybersicherheit</strong> "
+            "&lt;script&gt; steht hier.</p>"
+        ),
+    )
+
+    body = search(client, "Cybersicherheit").content.decode()
+
+    assert "<mark>Cybersicherheit</mark>" in body
+    assert "<script>" not in body
+    assert "&lt;script&gt;" in body
+
+
+def test_search_costs_the_same_queries_for_10_and_50_hits(client, django_assert_max_num_queries):
+    """Counts and one page per section: the number of hits must not add queries."""
+    for n in range(50):
+        make_release(title=f"Bildung {n}", body="<p>Bildung</p>")
+        if n < 10:
+            make_event(title=f"Bildungstag {n}")
+
+    with django_assert_max_num_queries(11):
+        search(client, "Bildung")
+    with django_assert_max_num_queries(11):
+        search(client, "Bildung", typ="pressemitteilungen")
+
+
+def test_stem_cuts_one_ending_and_leaves_short_words():
+    assert [stem(word) for word in ("Innovationen", "Unternehmens", "KI", "Haus", "Kindern")] == [
+        "Innovation",
+        "Unternehmen",
+        "KI",
+        "Haus",
+        "Kind",
+    ]
+
+
+def test_postgresql_uses_german_full_text_search():
+    """On PostgreSQL the stemming comes from the german configuration, not the fallback."""
+    from office.search import uses_full_text
+
+    assert uses_full_text() == (connection.vendor == "postgresql")
