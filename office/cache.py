@@ -22,7 +22,7 @@ from django.utils.cache import patch_cache_control
 CONTENT_APPS = {"office", "releases", "events"}
 GENERATION_KEY = "plenum:generation"
 # The views read these parameters; any other query string bypasses the cache.
-KNOWN_PARAMETERS = {"seite", "q", "typ", "kategorie", "jahr"}
+KNOWN_PARAMETERS = {"seite", "q", "typ", "kategorie", "jahr", "p"}
 # How long a proxy or CDN may hold a page, at most, and serve it while refreshing.
 SHARED_MAX_AGE = 60
 STALE_WHILE_REVALIDATE = 30

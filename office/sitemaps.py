@@ -24,6 +24,7 @@ class PageSitemap(SiteSitemap):
             "office:quotes",
             "office:figures",
             "office:profile",
+            "office:feeds",
             "office:imprint",
             "office:privacy",
             "office:accessibility",

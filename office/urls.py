@@ -7,15 +7,21 @@ from django.views.static import serve
 from events.sitemaps import EventSitemap
 from office import views
 from office.sitemaps import PageSitemap
-from releases.sitemaps import ReleaseSitemap
+from releases.sitemaps import NewsSitemap, ReleaseSitemap
 
-sitemaps = {"pages": PageSitemap, "releases": ReleaseSitemap, "events": EventSitemap}
+sitemaps = {
+    "pages": PageSitemap,
+    "releases": ReleaseSitemap,
+    "events": EventSitemap,
+    "news": NewsSitemap,
+}
 
 office_patterns = [
     path("", views.home, name="home"),
     path("zitate/", views.QuoteListView.as_view(), name="quotes"),
     path("zahlen/", views.FigureListView.as_view(), name="figures"),
     path("suche/", views.search, name="search"),
+    path("feeds/", views.feeds, name="feeds"),
     path("ueber-mich/", views.profile, name="profile"),
     path("impressum/", views.imprint, name="imprint"),
     path("datenschutz/", views.privacy, name="privacy"),
@@ -28,7 +34,15 @@ urlpatterns = [
     path("", include((office_patterns, "office"))),
     path("pressemitteilungen/", include("releases.urls")),
     path("termine/", include("events.urls")),
-    path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
+    # /sitemap.xml is an index of one sitemap per section, each paged at its limit.
+    path("sitemap.xml", views.sitemap_index, {"sitemaps": sitemaps}, name="sitemap"),
+    path(
+        "sitemap-news.xml",
+        sitemap,
+        {"sitemaps": {"news": NewsSitemap}, "template_name": "sitemaps/news.xml"},
+        name="sitemap-news",
+    ),
+    path("sitemap-<section>.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap-section"),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,6 +1,8 @@
+from django.contrib.sitemaps.views import SitemapIndexItem, x_robots_tag
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.template.response import TemplateResponse
 from django.templatetags.static import static
 from django.urls import reverse
 from django.views.generic import ListView
@@ -11,7 +13,7 @@ from office.forms import SearchForm
 from office.links import absolute_url
 from office.models import LegalPage, Quote, Statistic
 from office.search import highlight, search_site
-from releases.models import Release
+from releases.models import Category, Release, Topic
 
 HOME_RELEASE_COUNT = 5
 HOME_EVENT_COUNT = 3
@@ -89,6 +91,15 @@ def page_query(params):
     return f"{params.urlencode()}&" if params else ""
 
 
+def feeds(request):
+    ctx = {
+        "categories": Category.objects.filter(releases__in=Release.objects.published()).distinct(),
+        "topics": Topic.objects.filter(releases__in=Release.objects.published()).distinct(),
+        "webcal_url": "webcal://" + absolute_url(reverse("events:calendar")).split("://", 1)[1],
+    }
+    return render(request, "office/feeds.html", ctx)
+
+
 def profile(request):
     return render(request, "office/profile.html")
 
@@ -116,6 +127,27 @@ def favicon(request):
     return HttpResponsePermanentRedirect(static("favicon.svg"))
 
 
+@x_robots_tag
+def sitemap_index(request, sitemaps):
+    """List every section's sitemap, page by page, at SITE_URL (Django's index uses the Host)."""
+    entries = []
+    for section, sitemap_class in sitemaps.items():
+        section_sitemap = sitemap_class()
+        location = absolute_url(reverse("sitemap-section", kwargs={"section": section}))
+        lastmod = section_sitemap.get_latest_lastmod()
+        entries.append(SitemapIndexItem(location, lastmod))
+        for page in range(2, section_sitemap.paginator.num_pages + 1):
+            entries.append(SitemapIndexItem(f"{location}?p={page}", lastmod))
+    return TemplateResponse(
+        request, "sitemap_index.xml", {"sitemaps": entries}, content_type="application/xml"
+    )
+
+
 def robots_txt(request):
-    lines = ["User-agent: *", "Disallow: /admin/", f"Sitemap: {absolute_url(reverse('sitemap'))}"]
+    lines = [
+        "User-agent: *",
+        f"Disallow: {reverse('admin:index')}",
+        f"Sitemap: {absolute_url(reverse('sitemap'))}",
+        f"Sitemap: {absolute_url(reverse('sitemap-news'))}",
+    ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

@@ -41,6 +41,9 @@ class Topic(models.Model):
         return reverse("releases:topic", kwargs={"slug": self.slug})
 
 
+RELATED_COUNT = 3
+
+
 class ReleaseQuerySet(PublishableQuerySet):
     def with_details(self):
         """Fetch what a full release shows: category, image, topics, quotes, figures, events."""
@@ -130,6 +133,18 @@ class Release(Publishable):
 
     def get_absolute_url(self):
         return reverse("releases:detail", kwargs={"slug": self.slug})
+
+    def related(self, count=RELATED_COUNT):
+        """Return public releases on the same topics first, then of the same category (queries)."""
+        topic_ids = [topic.pk for topic in self.topics.all()]
+        return list(
+            Release.objects.published()
+            .exclude(pk=self.pk)
+            .annotate(shared_topics=models.Count("topics", filter=models.Q(topics__in=topic_ids)))
+            .filter(models.Q(shared_topics__gt=0) | models.Q(category=self.category_id))
+            .select_related("category")
+            .order_by("-shared_topics", "-publish_at", "-pk")[:count]
+        )
 
 
 class ReleaseQuote(models.Model):

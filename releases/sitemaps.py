@@ -1,3 +1,7 @@
+import datetime
+
+from django.utils import timezone
+
 from office.sitemaps import SiteSitemap
 from releases.models import Release
 
@@ -7,6 +11,26 @@ class ReleaseSitemap(SiteSitemap):
 
     def items(self):
         return Release.objects.published().only("slug", "publish_at", "updated_at")
+
+    def lastmod(self, item):
+        return item.modified_at
+
+
+NEWS_WINDOW = datetime.timedelta(days=2)
+
+
+class NewsSitemap(SiteSitemap):
+    """Google News: releases of the last two days, with title and publication."""
+
+    limit = 1000
+
+    def items(self):
+        since = timezone.now() - NEWS_WINDOW
+        return (
+            Release.objects.published()
+            .filter(publish_at__gte=since)
+            .only("slug", "title", "publish_at", "updated_at")
+        )
 
     def lastmod(self, item):
         return item.modified_at

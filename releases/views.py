@@ -58,3 +58,6 @@ class ReleaseDetailView(LastModifiedDetailMixin, PreviewMixin, DetailView):
 
     def get_queryset(self):
         return super().get_queryset().with_details()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(related=self.object.related(), **kwargs)

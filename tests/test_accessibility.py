@@ -197,7 +197,11 @@ def test_keyboard_reaches_every_link_of_a_release_in_order_with_visible_focus(br
 
     regions = [stop["region"] for stop in stops]
     order = [region for i, region in enumerate(regions) if i == 0 or region != regions[i - 1]]
-    share = [stop["name"] for stop in stops if stop["region"] == "main"][-6:]
+    share = [
+        stop["name"]
+        for stop in stops
+        if stop["region"] == "main" and stop["name"].endswith(("teilen", "Link kopieren"))
+    ]
     assert stops[0]["name"] == "Zum Inhalt springen"
     assert order == ["body", "header", "main", "aside", "footer"]
     assert share == [

@@ -896,6 +896,27 @@ def test_legal_page_has_its_german_sections(client, profile, path, headings):
 # Sitemap and robots.txt
 
 
+SITEMAP = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+NEWS = "{http://www.google.com/schemas/sitemap-news/0.9}"
+
+
+def sitemap_urls(client, path):
+    """Return {loc: lastmod} of a sitemap, following an index into its sections."""
+    response = client.get(path)
+    assert response.status_code == 200
+    root = ElementTree.fromstring(response.content)
+    if root.tag.endswith("sitemapindex"):
+        urls = {}
+        for loc in root.findall("s:sitemap/s:loc", SITEMAP):
+            assert loc.text.startswith(f"{SITE}/sitemap-")
+            urls |= sitemap_urls(client, loc.text.removeprefix(SITE))
+        return urls
+    return {
+        url.findtext("s:loc", namespaces=SITEMAP): url.findtext("s:lastmod", namespaces=SITEMAP)
+        for url in root.findall("s:url", SITEMAP)
+    }
+
+
 def test_sitemap_lists_public_pages_releases_and_events_with_absolute_urls(client, profile):
     release = make_release(slug="von-der-kohle-zur-ki", publish_at=berlin(2025, 2, 13, 9))
     Release.objects.filter(pk=release.pk).update(updated_at=berlin(2025, 2, 14, 12))
@@ -905,14 +926,8 @@ def test_sitemap_lists_public_pages_releases_and_events_with_absolute_urls(clien
     make_event(slug="entwurfstermin", status=Event.Status.DRAFT)
     make_event(slug="gesperrter-termin", publish_at=embargoed())
 
-    response = client.get("/sitemap.xml")
+    urls = sitemap_urls(client, "/sitemap.xml")
 
-    namespace = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
-    urls = {
-        url.findtext("s:loc", namespaces=namespace): url.findtext("s:lastmod", namespaces=namespace)
-        for url in ElementTree.fromstring(response.content).findall("s:url", namespace)
-    }
-    assert response.status_code == 200
     assert list(urls) == [
         f"{SITE}/",
         f"{SITE}/pressemitteilungen/",
@@ -920,6 +935,7 @@ def test_sitemap_lists_public_pages_releases_and_events_with_absolute_urls(clien
         f"{SITE}/zitate/",
         f"{SITE}/zahlen/",
         f"{SITE}/ueber-mich/",
+        f"{SITE}/feeds/",
         f"{SITE}/impressum/",
         f"{SITE}/datenschutz/",
         f"{SITE}/barrierefreiheit/",
@@ -929,13 +945,52 @@ def test_sitemap_lists_public_pages_releases_and_events_with_absolute_urls(clien
     assert urls[f"{SITE}/pressemitteilungen/von-der-kohle-zur-ki/"] == "2025-02-14"
 
 
-def test_robots_txt_points_to_the_absolute_sitemap(client, profile):
+def test_sitemap_index_pages_a_large_section(client, profile, settings):
+    from releases.sitemaps import ReleaseSitemap
+
+    ReleaseSitemap.limit, limit = 2, ReleaseSitemap.limit
+    try:
+        for n in range(5):
+            make_release(slug=f"meldung-{n}")
+        index = client.get("/sitemap.xml").content.decode()
+        urls = sitemap_urls(client, "/sitemap.xml")
+    finally:
+        ReleaseSitemap.limit = limit
+
+    assert f"{SITE}/sitemap-releases.xml?p=3" in index
+    assert sorted(url for url in urls if "/meldung-" in url) == [
+        f"{SITE}/pressemitteilungen/meldung-{n}/" for n in range(5)
+    ]
+
+
+def test_news_sitemap_has_the_last_two_days_with_title_and_publication(client, profile, now):
+    make_release(title="Heute", slug="heute", publish_at=now - datetime.timedelta(hours=3))
+    make_release(title="Vorige Woche", slug="alt", publish_at=now - datetime.timedelta(days=7))
+    make_release(title="Entwurf", slug="entwurf", status=Release.Status.DRAFT)
+    make_release(title="Sperrfrist", slug="sperrfrist", publish_at=embargoed())
+
+    root = ElementTree.fromstring(client.get("/sitemap-news.xml").content)
+
+    entries = [
+        (
+            url.findtext("s:loc", namespaces=SITEMAP),
+            url.findtext(f"{NEWS}news/{NEWS}title"),
+            url.findtext(f"{NEWS}news/{NEWS}publication/{NEWS}name"),
+            url.findtext(f"{NEWS}news/{NEWS}publication/{NEWS}language"),
+        )
+        for url in root.findall("s:url", SITEMAP)
+    ]
+    assert entries == [(f"{SITE}/pressemitteilungen/heute/", "Heute", "Daniel Hagemeier MdL", "de")]
+
+
+def test_robots_txt_points_to_the_absolute_sitemaps(client, profile):
     response = client.get("/robots.txt")
 
     assert response.status_code == 200
     assert response["Content-Type"] == "text/plain; charset=utf-8"
     assert response.content.decode() == (
         f"User-agent: *\nDisallow: /admin/\nSitemap: {SITE}/sitemap.xml\n"
+        f"Sitemap: {SITE}/sitemap-news.xml\n"
     )
 
 
@@ -1000,7 +1055,7 @@ QUOTE = "<blockquote"
         ("/pressemitteilungen/kategorie/wirtschaft/", TEASER, (10, 10), 6),
         ("/pressemitteilungen/thema/energie/", TEASER, (10, 10), 6),
         ("/pressemitteilungen/2024/", TEASER, (10, 10), 9),
-        ("/pressemitteilungen/hauptmeldung/", QUOTE, (10, 50), 8),
+        ("/pressemitteilungen/hauptmeldung/", QUOTE, (10, 50), 9),
         ("/termine/", TEASER, (10, 20), 3),
         ("/termine/archiv/", TEASER, (10, 20), 3),
         ("/zitate/", QUOTE, (10, 20), 3),
