@@ -2,6 +2,8 @@
 
 Every key holds a content generation that any save, delete or relation change
 of content replaces, so an edit makes every cached page unreachable at once.
+The generation lives in the "state" cache, which all worker processes share
+(Redis, or files on one host), while pages may sit in per-process memory.
 No entry, and no Cache-Control promise to a proxy, outlives the next moment at
 which published() or upcoming() would answer differently: the earliest future
 publish_at of a published release or event, or the end of a running event.
@@ -13,7 +15,7 @@ import uuid
 from datetime import datetime
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import transaction
 from django.db.models import Min, Q
 from django.utils import timezone
@@ -30,7 +32,7 @@ STALE_WHILE_REVALIDATE = 30
 
 def new_generation() -> str:
     generation = uuid.uuid4().hex
-    cache.set(GENERATION_KEY, generation, timeout=None)
+    caches["state"].set(GENERATION_KEY, generation, timeout=None)
     return generation
 
 
@@ -68,15 +70,16 @@ NEVER = "never"  # cached for "no change scheduled", which None cannot say in a 
 
 def current_state(now: datetime) -> tuple[str, datetime | None]:
     """Return the content generation and its next change, computed once per generation."""
-    generation = cache.get(GENERATION_KEY) or new_generation()
+    state = caches["state"]
+    generation = state.get(GENERATION_KEY) or new_generation()
     change_key = f"plenum:next-change:{generation}"
-    stored = cache.get(change_key)
+    stored = state.get(change_key)
     if stored == NEVER:
         return generation, None
     if stored is not None and stored > now:
         return generation, stored
     change = next_change(now)
-    cache.set(change_key, change or NEVER, timeout=None)
+    state.set(change_key, change or NEVER, timeout=None)
     return generation, change
 
 

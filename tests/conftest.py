@@ -5,7 +5,7 @@ import os
 
 import pytest
 from django.contrib.auth.models import Group, User
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import FETCH_RAISE
 from django.utils import timezone
@@ -32,7 +32,13 @@ def _fast_and_isolated(settings, tmp_path):
     # Views are tested uncached; tests/test_page_cache.py turns the cache on.
     # A rollback sends no signal, so no test may see another test's pages.
     settings.PAGE_CACHE_TIMEOUT = 0
+    # The shared "state" cache is files on a real host; a test process keeps its own.
+    settings.CACHES = {
+        **settings.CACHES,
+        "state": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "state"},
+    }
     cache.clear()
+    caches["state"].clear()
     # The manifest storage needs collectstatic first; tests render with plain names.
     settings.STORAGES = {
         **settings.STORAGES,

@@ -30,10 +30,23 @@ CACHES = {
 }
 
 
+def shared_caches(backend):
+    """Pages and their invalidation state in one backend, under a prefix of this test."""
+    prefix = uuid.uuid4().hex
+    return {
+        "default": {**backend, "KEY_PREFIX": prefix},
+        "state": {
+            **backend,
+            "KEY_PREFIX": f"{prefix}-state",
+            "LOCATION": backend.get("LOCATION", "state"),
+        },
+    }
+
+
 @pytest.fixture(params=sorted(CACHES))
 def page_cache(request, settings):
     """Turn the page cache on, in local memory and in the Redis that production shares."""
-    settings.CACHES = {"default": {**CACHES[request.param], "KEY_PREFIX": uuid.uuid4().hex}}
+    settings.CACHES = shared_caches(CACHES[request.param])
     settings.PAGE_CACHE_TIMEOUT = 300
     yield cache
     cache.clear()
@@ -41,7 +54,7 @@ def page_cache(request, settings):
 
 @pytest.fixture
 def locmem_page_cache(settings):
-    settings.CACHES = {"default": {**CACHES["locmem"], "KEY_PREFIX": uuid.uuid4().hex}}
+    settings.CACHES = shared_caches(CACHES["locmem"])
     settings.PAGE_CACHE_TIMEOUT = 300
     yield cache
     cache.clear()
@@ -324,3 +337,26 @@ def test_production_fetch_mode_loads_a_missed_relation_for_all_rows_at_once(
         names = [release.category.name for release in Release.objects.published()]
 
     assert len(set(names)) == 10
+
+
+def test_an_edit_saved_by_another_worker_shows_on_this_workers_cached_page(client, settings):
+    """Pages may sit in one worker's memory; the generation they hang on is shared."""
+    state = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "shared"}
+
+    def worker(name):
+        local = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": name}
+        settings.CACHES = {"default": local, "state": state}
+
+    settings.PAGE_CACHE_TIMEOUT = 300
+    release = make_release(title="Vorher")
+    worker("erster")
+    client.get("/pressemitteilungen/")
+
+    worker("zweiter")
+    release.title = "Nachher"
+    release.save()
+    worker("erster")
+    body = client.get("/pressemitteilungen/").content.decode()
+
+    assert "Nachher" in body
+    assert "Vorher" not in body
