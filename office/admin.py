@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -16,6 +17,15 @@ class GermanSlugMixin:
 
 class PublishableAdmin(GermanSlugMixin, admin.ModelAdmin):
     """Shared columns for anything with a status and a publish time."""
+
+    def changeform_view(self, request, *args, **kwargs):
+        try:
+            return super().changeform_view(request, *args, **kwargs)
+        except IntegrityError:
+            # A double submit passed the slug check twice; the first insert won and
+            # the transaction rolled back. Validating again shows the form, input
+            # kept, with the slug taken.
+            return super().changeform_view(request, *args, **kwargs)
 
     @admin.display(description=_("Sichtbarkeit"), ordering="publish_at")
     def visibility(self, obj):

@@ -1,12 +1,15 @@
 """Settings for Plenum, read from the environment (see README, "Konfiguration")."""
 
 import os
+import re
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import FETCH_PEERS, FETCH_RAISE
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -69,10 +72,17 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django_prose_editor",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside WhiteNoise and the page cache, so static files and cached pages
+    # get the headers too, with a policy computed per response.
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "office.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
@@ -81,8 +91,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as its documentation asks: it turns a lockout into the German page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "office.urls"
@@ -98,6 +111,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
                 "office.context_processors.site",
             ],
         },
@@ -130,10 +144,18 @@ else:
         },
     }
 
+# The editors' admin; another path keeps it out of scanners' default lists.
+ADMIN_PATH = os.environ.get("ADMIN_PATH", "admin/").strip().strip("/") + "/"
+if ADMIN_PATH == "/" or not re.fullmatch(r"[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*/", ADMIN_PATH):
+    raise ImproperlyConfigured(
+        f"ADMIN_PATH must be a path of letters, digits, - and _, like 'admin/', not {ADMIN_PATH!r}."
+    )
+
 # Anonymous GETs of public pages are cached this many seconds at most (0: off);
 # office/cache.py keeps every entry short of the next edit or embargo end.
 PAGE_CACHE_TIMEOUT = envint("PAGE_CACHE_TIMEOUT", 300)
-UNCACHED_PATH_PREFIXES = ("/admin/", "/media/", "/static/")
+# The health check must ask the database itself, never a cached answer.
+UNCACHED_PATH_PREFIXES = (f"/{ADMIN_PATH}", "/media/", "/static/", "/healthz")
 
 # Public querysets refuse lazy loads in development, so a missing
 # select_related fails loudly; in production they batch them for all rows.
@@ -141,10 +163,46 @@ PUBLIC_FETCH_MODE = FETCH_RAISE if DEBUG else FETCH_PEERS
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# django-axes counts failed logins per account and per address, each on its
+# own, and locks either for a while, with a German page (office/security.py).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "office.security.locked_out"
+AXES_CLIENT_IP_CALLABLE = "office.security.client_ip"
+# Behind the proxy every request comes from the proxy; it appends the reader's
+# address to X-Forwarded-For, and that many addresses from the right are ours.
+PROXY_COUNT = envint("PROXY_COUNT", 1 if HTTPS else 0)
+
+# Every editor may add a TOTP second factor; with TWO_FACTOR_REQUIRED on, the
+# members of TWO_FACTOR_GROUP (the release role) cannot use the admin without one.
+TWO_FACTOR_REQUIRED = envbool("TWO_FACTOR_REQUIRED")
+TWO_FACTOR_GROUP = os.environ.get("TWO_FACTOR_GROUP", "Freigabe")
+OTP_TOTP_ISSUER = "Plenum"
+
+# An editor's session ends after this much inactivity (every request renews it)
+# and when the browser closes.
+SESSION_COOKIE_AGE = 60 * envint("SESSION_IDLE_MINUTES", 120)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Oversized or overlong form posts are refused with a 400 before any view runs.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 
 LANGUAGE_CODE = "de"
 LANGUAGES = [("de", "Deutsch")]
@@ -153,7 +211,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
@@ -176,6 +234,39 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Public pages load nothing but their own files: no inline script or style, no
+# nonce (a cached page could not carry a fresh one), no frames, no plugins.
+SECURE_CSP = {
+    "default-src": [CSP.NONE],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "manifest-src": [CSP.SELF],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "object-src": [CSP.NONE],
+    "upgrade-insecure-requests": HTTPS,
+}
+# The admin adds a per-request nonce for the editor's import map and Django's
+# inline styles, and data: images for its widgets; office/security.py applies it.
+# The hash is the base stylesheet that the editor (Tiptap, inside
+# django-prose-editor 0.28.0) injects without a nonce; tests/test_security_browser.py
+# fails on any other inline style, so an upgrade that changes it is noticed.
+EDITOR_STYLE_HASH = "'sha256-PlumsSlvJ7vvWzjqibGAYKq92O3y/4JTxWWsWJvyUYA='"
+ADMIN_CSP = SECURE_CSP | {
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE, EDITOR_STYLE_HASH],
+    "img-src": [CSP.SELF, "data:"],
+}
+# Features no page of the site uses; the share button's clipboard stays allowed.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), "
+    "gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=()"
+)
 
 if HTTPS:
     SECURE_SSL_REDIRECT = True

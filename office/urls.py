@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.views.static import serve
 
 from events.sitemaps import EventSitemap
-from office import views
+from office import health, views
 from office.sitemaps import PageSitemap
 from releases.sitemaps import NewsSitemap, ReleaseSitemap
 
@@ -43,8 +43,12 @@ urlpatterns = [
         name="sitemap-news",
     ),
     path("sitemap-<section>.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap-section"),
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_PATH, admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
 ]
+
+# A database or cache outage is a 503 with the German maintenance page.
+handler500 = health.server_error
 
 if settings.DEBUG:
     # Development only; production serves uploads from the proxy or object store.

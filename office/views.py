@@ -144,9 +144,10 @@ def sitemap_index(request, sitemaps):
 
 
 def robots_txt(request):
+    # The admin is not named: a moved ADMIN_PATH would be published here.
     lines = [
         "User-agent: *",
-        f"Disallow: {reverse('admin:index')}",
+        "Allow: /",
         f"Sitemap: {absolute_url(reverse('sitemap'))}",
         f"Sitemap: {absolute_url(reverse('sitemap-news'))}",
     ]

@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from office.conditional import with_last_modified
@@ -101,7 +102,8 @@ class ReleaseFeed(Feed):
         return item.title
 
     def item_description(self, item):
-        return item.lead
+        # RSS description and Atom summary are HTML to feed readers; the lead is text.
+        return escape(item.lead)
 
     def item_link(self, item):
         return absolute_url(item.get_absolute_url())

@@ -39,6 +39,9 @@ def _fast_and_isolated(settings, tmp_path):
     }
     cache.clear()
     caches["state"].clear()
+    # Client.login() authenticates without a request, which django-axes refuses;
+    # tests/test_security_admin.py turns the lockout on where it is the subject.
+    settings.AXES_ENABLED = False
     # The manifest storage needs collectstatic first; tests render with plain names.
     settings.STORAGES = {
         **settings.STORAGES,
