@@ -126,7 +126,14 @@ class Release(Publishable):
         get_latest_by = "publish_at"
         verbose_name = _("Pressemitteilung")
         verbose_name_plural = _("Pressemitteilungen")
-        indexes = [models.Index(fields=["status", "-publish_at"], name="release_published_idx")]
+        indexes = [
+            # published(), newest first: the lists, feeds, home and the year archive.
+            models.Index(fields=["status", "-publish_at", "-id"], name="release_published_idx"),
+            # The category archive and its feed, in the same order.
+            models.Index(
+                fields=["category", "status", "-publish_at", "-id"], name="release_category_idx"
+            ),
+        ]
 
     def __str__(self):
         return self.title

@@ -234,3 +234,31 @@ def test_postgresql_uses_german_full_text_search():
     from office.search import uses_full_text
 
     assert uses_full_text() == (connection.vendor == "postgresql")
+
+
+def test_release_search_uses_the_gin_index_on_postgresql():
+    """PostgreSQL answers from the expression index; SQLite's word matcher reads the table."""
+    from django.db import transaction
+
+    from office.search import RELEASE_TEXT, RELEASE_VECTOR, search
+
+    make_release(title="Wasserstoff")
+    # All releases, so that the search index is the only one that can narrow the rows.
+    queryset = search(
+        Release.objects.all(),
+        RELEASE_VECTOR,
+        ("title", "lead", "body"),
+        "Wasserstoff",
+        RELEASE_TEXT,
+    )
+
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                # With a handful of rows a scan is cheaper; forbid it to see if the index fits.
+                cursor.execute("SET LOCAL enable_seqscan = off")
+            plan = queryset.explain()
+            assert "release_search_idx" in plan, plan
+        else:
+            plan = queryset.explain()
+            assert "SCAN releases_release" in plan, plan

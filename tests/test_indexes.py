@@ -1,0 +1,172 @@
+"""The main public queries read indexes: EXPLAIN shows no full scan of releases or events.
+
+On PostgreSQL sequential scans are switched off for the test's transaction, so
+the planner picks a usable index even for a handful of rows, while a query that
+has none still shows "Seq Scan on releases_release". SQLite plans without
+statistics, so its EXPLAIN QUERY PLAN shows the index it would use at any size.
+"""
+
+import datetime
+import io
+import re
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+
+from events.models import Event
+from releases.models import Release, Topic
+
+pytestmark = pytest.mark.django_db
+
+LOOKUP_COLUMN = {
+    "sqlite": re.compile(r"(\w+)(?:=|<|>|<=|>=)\?"),
+    # ((status)::text = 'published'::text) AND (publish_at <= '2026-...'::timestamp ...)
+    "postgresql": re.compile(r"\(*(\w+)\)?(?:::\w+)? (?:=|<|>|<=|>=) "),
+}
+
+
+@pytest.fixture(autouse=True)
+def _no_sequential_scans(db):
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            # Likewise a sort of a few rows, so a plan sorts only when no index gives the order.
+            cursor.execute("SET LOCAL enable_sort = off")
+
+
+@pytest.fixture
+def content():
+    """Releases and events as seedbench makes them: categories, topics, drafts, embargoes."""
+    call_command("seedbench", "--releases", "300", "--events", "40", stdout=io.StringIO())
+    if connection.vendor == "postgresql":
+        # Statistics, as autovacuum keeps them in use: a slug matches one row, a
+        # category an eighth of the releases.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE releases_release, releases_release_topics, events_event")
+    release = Release.objects.published().select_related("category").first()
+    return {"category": release.category, "topic": Topic.objects.filter(releases=release)[0]}
+
+
+def full_scans(plan, table):
+    """Return the plan lines that read every row of table."""
+    if connection.vendor == "postgresql":
+        pattern = rf"Seq Scan on {table}\b"
+    else:
+        # "SCAN t USING [COVERING] INDEX i" walks an index in order; a bare SCAN reads the table.
+        pattern = rf"\bSCAN {table}\b(?! USING (?:COVERING )?INDEX)"
+    return [line.strip() for line in plan.splitlines() if re.search(pattern, line)]
+
+
+def index_lookups(plan, table):
+    """Return, per index read of table, the set of columns the index is searched by."""
+    lines = plan.splitlines()
+    conditions = []
+    if connection.vendor == "sqlite":
+        # 6 0 0 SEARCH releases_release USING INDEX release_published_idx (status=? AND ...)
+        pattern = rf"\bSEARCH {table} USING (?:COVERING )?INDEX \w+ \((.*)\)$"
+        conditions = [m[1] for line in lines if (m := re.search(pattern, line))]
+    else:
+        # An index scan of table, then its "Index Cond:" a level deeper (for a bitmap
+        # heap scan, in its "Bitmap Index Scan" child).
+        scan = rf"(?:Index Scan|Index Only Scan|Bitmap Heap Scan)\b.* on {table}\b"
+        for number, line in enumerate(lines):
+            if not re.search(scan, line):
+                continue
+            depth = len(line) - len(line.lstrip())
+            for child in lines[number + 1 :]:
+                if len(child) - len(child.lstrip()) <= depth:
+                    break
+                if child.strip().startswith("Index Cond:"):
+                    conditions.append(child.split("Index Cond:", 1)[1])
+                    break
+    return [set(LOOKUP_COLUMN[connection.vendor].findall(c)) for c in conditions]
+
+
+def sorts(plan):
+    """Return the plan lines that sort rows after reading them."""
+    word = "Sort" if connection.vendor == "postgresql" else "TEMP B-TREE"
+    return [line.strip() for line in plan.splitlines() if word in line]
+
+
+def test_release_list_reads_newest_published_from_the_index_without_sorting(content):
+    plan = Release.objects.published().select_related("category")[:10].explain()
+
+    assert full_scans(plan, "releases_release") == []
+    assert index_lookups(plan, "releases_release") == [{"status", "publish_at"}]
+    assert sorts(plan) == []
+
+
+def test_deep_release_page_reads_the_same_index(content):
+    plan = Release.objects.published().select_related("category")[5000:5010].explain()
+
+    assert full_scans(plan, "releases_release") == []
+    assert index_lookups(plan, "releases_release") == [{"status", "publish_at"}]
+    assert sorts(plan) == []
+
+
+def test_category_archive_reads_the_category_index_without_sorting(content):
+    releases = Release.objects.published().select_related("category")
+    plan = releases.filter(category=content["category"])[:10].explain()
+
+    assert full_scans(plan, "releases_release") == []
+    assert index_lookups(plan, "releases_release") == [{"category_id", "status", "publish_at"}]
+    assert sorts(plan) == []
+
+
+def test_topic_archive_reads_indexes_of_releases_and_their_topics(content):
+    releases = Release.objects.published().select_related("category")
+    plan = releases.filter(topics=content["topic"])[:10].explain()
+
+    assert full_scans(plan, "releases_release") == []
+    assert full_scans(plan, "releases_release_topics") == []
+    assert len(index_lookups(plan, "releases_release")) == 1
+    assert len(index_lookups(plan, "releases_release_topics")) == 1
+
+
+def test_year_archive_reads_a_range_of_the_published_index(content):
+    year = timezone.localdate().year - 1
+    start = datetime.datetime(year, 1, 1, tzinfo=timezone.get_current_timezone())
+    releases = Release.objects.published().filter(
+        publish_at__gte=start, publish_at__lt=start.replace(year=year + 1)
+    )
+
+    plan = releases.explain()
+
+    assert full_scans(plan, "releases_release") == []
+    assert index_lookups(plan, "releases_release") == [{"status", "publish_at"}]
+
+
+def test_release_slug_lookup_reads_the_slug_index(content):
+    slug = Release.objects.published().first().slug
+
+    # As get() sends it, without ORDER BY.
+    plan = Release.objects.published().filter(slug=slug).order_by().explain()
+
+    assert full_scans(plan, "releases_release") == []
+    assert index_lookups(plan, "releases_release") == [{"slug"}]
+
+
+def test_event_slug_lookup_reads_the_slug_index(content):
+    slug = Event.objects.published().first().slug
+
+    # As get() sends it, without ORDER BY.
+    plan = Event.objects.published().filter(slug=slug).order_by().explain()
+
+    assert full_scans(plan, "events_event") == []
+    assert index_lookups(plan, "events_event") == [{"slug"}]
+
+
+def test_upcoming_events_read_an_index(content):
+    plan = Event.objects.published().upcoming()[:20].explain()
+
+    assert full_scans(plan, "events_event") == []
+    assert len(index_lookups(plan, "events_event")) == 1
+
+
+def test_past_events_read_an_index(content):
+    plan = Event.objects.published().past()[:20].explain()
+
+    assert full_scans(plan, "events_event") == []
+    assert len(index_lookups(plan, "events_event")) == 1
