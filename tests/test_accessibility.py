@@ -6,9 +6,8 @@ table headers in the accessibility tree, languages and the printed page.
 """
 
 import pytest
-from playwright.sync_api import sync_playwright
 
-from tests.public_site import AXE_JS, CHROMIUM_ARGS, FULL_SLUG, PAGES, build_site
+from tests.public_site import AXE_JS, FULL_SLUG, PAGES, build_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -18,16 +17,10 @@ VAGUE_LINK_TEXTS = {"hier", "mehr", "weiter", "weiterlesen", "mehr lesen", "link
 VAGUE_LINK_TEXTS |= {"klicken sie hier", "details", "neuere", "ältere", "zurück", "vor"}
 
 
-@pytest.fixture(scope="module")
-def browser():
+@pytest.fixture(scope="module", autouse=True)
+def axe_is_installed():
     if not AXE_JS.exists():
         pytest.fail("axe-core is missing: run `npm ci --ignore-scripts` in the project folder.")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -5,9 +5,8 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
-from playwright.sync_api import sync_playwright
 
-from tests.public_site import CHROMIUM_ARGS, FULL_SLUG, FULL_TITLE, PAGES, ROOT, build_site
+from tests.public_site import FULL_SLUG, FULL_TITLE, PAGES, ROOT, build_site
 
 pytestmark = pytest.mark.django_db
 
@@ -16,16 +15,6 @@ STYLESHEET_BUDGET = 16 * 1024
 DEMO_RELEASE = "/pressemitteilungen/von-der-kohle-zur-ki/"
 DEMO_TITLE = "Von der Kohle zur KI: NRW setzt auf Zukunftstechnologien und Innovationen"
 FULL_RELEASE = f"/pressemitteilungen/{FULL_SLUG}/"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -5,10 +5,9 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.test import Client
-from playwright.sync_api import sync_playwright
 
 from releases.models import Release
-from tests.public_site import CHROMIUM_ARGS, FULL_SLUG, FULL_TITLE, PAGES, build_site
+from tests.public_site import FULL_SLUG, FULL_TITLE, PAGES, build_site
 
 pytestmark = pytest.mark.django_db
 
@@ -22,16 +21,6 @@ EXTERNAL_RESOURCE = re.compile(
 )
 # JSON-LD is a data block: browsers never run it, and CSP does not apply to it.
 DATA_BLOCK = 'type="application/ld+json"'
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -6,11 +6,11 @@ import feedparser
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from releases.models import Release
 from tests.conftest import make_category, make_event, make_profile, make_quote, make_release
-from tests.test_browser import CHROMIUM_ARGS, PASSWORD, pressestelle_group
+from tests.test_browser import PASSWORD, pressestelle_group
 from tests.test_sanitizer import release_form_data
 from tests.test_security_xss import VECTORS
 
@@ -27,16 +27,6 @@ document.addEventListener("securitypolicyviolation", (event) => {
     });
 });
 """
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
 
 
 class Watch:
