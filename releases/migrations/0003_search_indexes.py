@@ -2,7 +2,7 @@
 
 Expression indexes: PostgreSQL keeps them current on every write, with no
 stored vector column and no trigger. The expressions are copied, not
-imported, so this migration stays as it ran; tests/test_indexes.py proves
+imported, so this migration stays as it ran; tests/test_search.py proves
 the search query still uses them. SQLite has no such index; its search is a
 word matcher.
 """
