@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,10 +9,14 @@ class OfficeConfig(AppConfig):
     verbose_name = _("Büro")
 
     def ready(self):
-        from office.cache import content_changed
+        from office.cache import CONTENT_APPS, content_changed
+        from office.richtext import drop_control_characters
 
         for signal in (post_save, post_delete, m2m_changed):
             signal.connect(content_changed, dispatch_uid=f"page-cache-{signal}")
+        for app_label in CONTENT_APPS:
+            for model in self.apps.get_app_config(app_label).get_models():
+                pre_save.connect(drop_control_characters, sender=model)
 
 
 class PlenumAdminConfig(admin_apps.AdminConfig):

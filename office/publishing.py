@@ -1,13 +1,9 @@
 """The one rule about publishing, shared by releases and events (DESIGN.md)."""
 
-import re
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 class Status(models.TextChoices):
@@ -41,15 +37,6 @@ class Publishable(models.Model):
 
     class Meta:
         abstract = True
-
-    def save(self, *args, **kwargs):
-        # Pasted text (Word, mail) can carry control characters that XML, and so
-        # every feed, cannot carry; they mean nothing to a reader.
-        for field in self._meta.concrete_fields:
-            value = getattr(self, field.attname)
-            if isinstance(value, str):
-                setattr(self, field.attname, CONTROL_CHARACTERS.sub("", value))
-        super().save(*args, **kwargs)
 
     def is_published(self):
         """Return True if the item is publicly accessible."""

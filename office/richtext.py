@@ -1,5 +1,7 @@
 """The one rich-text field: what the editor offers is exactly what is stored."""
 
+import re
+
 from django_prose_editor.fields import ProseEditorField, create_sanitizer
 
 # The toolbar and the server-side allowlist are derived from this one dict, so
@@ -37,3 +39,16 @@ class RichTextField(ProseEditorField):
         value = sanitize_html(getattr(model_instance, self.attname) or "")
         setattr(model_instance, self.attname, value)
         return value
+
+
+# Pasted text (Word, mail) can carry control characters that XML, and so every
+# feed, cannot carry; they mean nothing to a reader.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def drop_control_characters(sender, instance, **kwargs):
+    """Receive pre_save of content models: remove control characters from every text."""
+    for field in sender._meta.concrete_fields:
+        value = getattr(instance, field.attname)
+        if isinstance(value, str):
+            setattr(instance, field.attname, CONTROL_CHARACTERS.sub("", value))

@@ -13,7 +13,14 @@ from events.feeds import FEED_ITEM_COUNT as EVENT_FEED_ITEM_COUNT
 from events.models import Event
 from releases.feeds import FEED_ITEM_COUNT
 from releases.models import Release
-from tests.conftest import make_event, make_image, make_quote, make_release, make_topic
+from tests.conftest import (
+    make_event,
+    make_image,
+    make_quote,
+    make_release,
+    make_statistic,
+    make_topic,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -176,3 +183,14 @@ def test_event_feed_is_announced_and_bounded(client, now):
     assert len(feed.entries) == EVENT_FEED_ITEM_COUNT
     assert 'href="/termine/feed/"' in page
     assert FEED_ITEM_COUNT == 20
+
+
+def test_control_characters_in_a_quote_or_figure_do_not_break_the_feeds(client):
+    release = make_release()
+    release.quotes.add(make_quote(text="Aus Word\x0bkopiert"))
+    release.statistics.add(make_statistic(label="Seitenumbruch\x0cim Satz"))
+
+    for path in ("/pressemitteilungen/feed/", "/pressemitteilungen/atom/"):
+        (entry,) = parse(client.get(path)).entries
+        assert "Aus Wordkopiert" in entry.content[0].value
+        assert "Seitenumbruchim Satz" in entry.content[0].value
