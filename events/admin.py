@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Event
-from office.admin import PublishableAdmin
+from office.admin import PublishableAdmin, VersionedAdminMixin
 from releases.models import Release
 
 
@@ -15,7 +15,7 @@ class ReleaseInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(PublishableAdmin):
+class EventAdmin(VersionedAdminMixin, PublishableAdmin):
     list_display = ("title", "starts_at", "venue_name", "cancelled", "visibility", "public")
     list_filter = ("status", "cancelled", "all_day")
     search_fields = ("title", "venue_name", "description", "organizer")
@@ -31,4 +31,15 @@ class EventAdmin(PublishableAdmin):
         (_("Beteiligte"), {"fields": ("organizer", "speakers")}),
         (_("Veröffentlichung"), {"fields": ("status", "publish_at")}),
         (_("Verlauf"), {"fields": ("created_at", "updated_at")}),
+    )
+    # Times and place are content; status, publish time and "Abgesagt" are publishing decisions.
+    version_fields = (
+        "title",
+        "description",
+        "starts_at",
+        "ends_at",
+        "all_day",
+        "venue_name",
+        "venue_address",
+        "organizer",
     )

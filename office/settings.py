@@ -128,6 +128,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Writing transactions take the lock when they begin, not at their first write:
+    # two admin saves then run one after the other, and the second sees the first's
+    # version number (office/revisions.py) instead of failing with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # "state" holds the page cache's content generation: every worker process and

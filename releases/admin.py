@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from office.admin import GermanSlugMixin, PublishableAdmin
+from office.admin import GermanSlugMixin, PublishableAdmin, VersionedAdminMixin
 from releases.models import Category, Release, ReleaseQuote, ReleaseStatistic, Topic
 
 
@@ -34,7 +34,7 @@ class ReleaseStatisticInline(admin.TabularInline):
 
 
 @admin.register(Release)
-class ReleaseAdmin(PublishableAdmin):
+class ReleaseAdmin(VersionedAdminMixin, PublishableAdmin):
     list_display = ("title", "category", "status", "visibility", "public", "publish_at", "author")
     list_filter = ("status", "category", "topics")
     list_select_related = ("category", "author")
@@ -50,6 +50,7 @@ class ReleaseAdmin(PublishableAdmin):
         (_("Veröffentlichung"), {"fields": ("status", "publish_at")}),
         (_("Verlauf"), {"fields": ("author", "created_at", "updated_at")}),
     )
+    version_fields = ("title", "lead", "body")
 
     def save_model(self, request, obj, form, change):
         if not change:
