@@ -126,9 +126,7 @@ def changed_fields(model, old, new):
     fields = [f for f in model._meta.concrete_fields if f.name not in UNTRACKED]
     if old is None:
         return []
-    return [
-        f.verbose_name for f in fields if getattr(old, f.attname) != getattr(new, f.attname)
-    ]
+    return [f.verbose_name for f in fields if getattr(old, f.attname) != getattr(new, f.attname)]
 
 
 def field_diffs(model, old, new, names):
