@@ -142,7 +142,9 @@ class VersionedAdminMixin:
                 {
                     "record": record,
                     "changed": changed_fields(self.model, previous, record),
-                    "diffs": field_diffs(self.model, previous, record, self.version_fields),
+                    "diffs": field_diffs(self.model, previous, record, self.version_fields)
+                    if previous
+                    else [],
                     "current": record.version == obj.version,
                 }
             )

@@ -483,3 +483,68 @@ def test_every_content_admin_has_versions():
     }
 
     assert versioned == {"releases.Release", "events.Event", "office.Quote", "office.Statistic"}
+
+
+# In the browser: two editors, one release
+
+
+def editor_page(browser, live_server, username):
+    user = User.objects.create_user(username, password="geheim-genug-123", is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_release", "change_release"])
+    )
+    context = browser.new_context(locale="de-DE")
+    context.set_default_timeout(5000)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "geheim-genug-123")
+    page.click("input[type=submit]")
+    return page
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_two_editors_in_the_browser_conflict_merge_and_restore(browser, live_server, tmp_path):
+    from playwright.sync_api import expect
+
+    release = make_release(title="Von der Kohle", body="<p>Erster Text</p>")
+    url = f"{live_server.url}{change_url(release)}"
+    anna, ben = (editor_page(browser, live_server, name) for name in ("anna", "ben"))
+    anna.goto(url)
+    ben.goto(url)
+
+    anna.fill("#id_title", "Von der Kohle zur KI")
+    anna.click("input[name=_save]")
+    expect(anna.locator(".messagelist .success")).to_have_count(1)
+    ben.fill("#id_title", "Bens Fassung")
+    ben.click("input[name=_save]")
+
+    expect(ben.locator(".errornote")).to_have_count(1)
+    expect(ben.locator(".errorlist.nonfield")).to_contain_text(CONFLICT)
+    expect(ben.locator(".plenum-conflict ins")).to_have_text("zur KI")
+    expect(ben.locator(".plenum-conflict")).to_contain_text("anna")
+    expect(ben.locator("#id_title")).to_have_value("Bens Fassung")
+    ben.screenshot(path=tmp_path / "konflikt.png", full_page=True)
+    ben.fill("#id_title", "Von der Kohle zur KI mit Ben")
+    ben.click("input[name=_save]")
+    expect(ben.locator(".messagelist .success")).to_have_count(1)
+    release.refresh_from_db()
+    assert (release.title, release.version) == ("Von der Kohle zur KI mit Ben", 3)
+
+    ben.goto(url)
+    ben.get_by_role("link", name="Geschichte").click()
+    expect(ben.locator("h1")).to_have_text("Versionen von „Von der Kohle zur KI mit Ben“")
+    expect(ben.locator(".plenum-version").first.locator("ins")).to_have_text("mit Ben")
+    ben.screenshot(path=tmp_path / "versionen.png", full_page=True)
+    ben.locator(".plenum-version", has_text="Version 1").get_by_role(
+        "button", name="Diese Version wiederherstellen"
+    ).click()
+
+    expect(ben.locator(".messagelist .success")).to_have_text(
+        "Version 1 wurde als neue Version 4 wiederhergestellt."
+    )
+    release.refresh_from_db()
+    assert (release.title, release.version) == ("Von der Kohle", 4)
+    for page in (anna, ben):
+        page.context.close()
