@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import Group, Permission, User
 from django.core.management import call_command
 from django.db import connection, connections
 from django.test import Client
@@ -242,6 +242,44 @@ def test_restore_sanitizes_a_tampered_version(officer_client):
 
     release.refresh_from_db()
     assert release.body == "<p>Alt</p>"
+
+
+def test_restoring_a_public_text_tells_readers_it_was_updated(officer_client, yesterday):
+    release = make_release(title="Erste Fassung", publish_at=yesterday)
+    draft = make_release(title="Entwurf eins", status=Release.Status.DRAFT)
+    firsts = [item.history.get() for item in (release, draft)]
+    for item in (release, draft):
+        item.title = "Zweite Fassung"
+        item.save()
+
+    for item, first in zip((release, draft), firsts, strict=True):
+        officer_client.post(restore_url(item, first))
+
+    release.refresh_from_db()
+    draft.refresh_from_db()
+    assert (release.title, draft.title) == ("Erste Fassung", "Entwurf eins")
+    assert release.revised_at is not None
+    assert draft.revised_at is None
+
+
+def test_redaktion_restores_drafts_but_not_published_texts(client):
+    writer = User.objects.create_user("schreiberin", is_staff=True)
+    writer.groups.add(Group.objects.get(name="Redaktion"))
+    client.force_login(writer)
+    published = make_release(title="Öffentlich eins")
+    draft = make_release(title="Entwurf eins", status=Release.Status.DRAFT)
+    firsts = [item.history.get() for item in (published, draft)]
+    for item in (published, draft):
+        item.title = "Zweite Fassung"
+        item.save()
+
+    refused = client.post(restore_url(published, firsts[0]))
+    restored = client.post(restore_url(draft, firsts[1]))
+
+    assert (refused.status_code, restored.status_code) == (403, 302)
+    published.refresh_from_db()
+    draft.refresh_from_db()
+    assert (published.title, draft.title) == ("Zweite Fassung", "Entwurf eins")
 
 
 @pytest.fixture
@@ -491,7 +529,9 @@ def test_every_content_admin_has_versions():
 def editor_page(browser, live_server, username):
     user = User.objects.create_user(username, password="geheim-genug-123", is_staff=True)
     user.user_permissions.add(
-        *Permission.objects.filter(codename__in=["view_release", "change_release"])
+        *Permission.objects.filter(
+            codename__in=["view_release", "change_release", "publish_release"]
+        )
     )
     context = browser.new_context(locale="de-DE")
     context.set_default_timeout(5000)
@@ -546,5 +586,5 @@ def test_two_editors_in_the_browser_conflict_merge_and_restore(browser, live_ser
     )
     release.refresh_from_db()
     assert (release.title, release.version) == ("Von der Kohle", 4)
-    for page in (anna, ben):
-        page.context.close()
+    for editor in (anna, ben):
+        editor.context.close()
