@@ -78,7 +78,9 @@ class WorkflowForm(forms.ModelForm):
 class VersionedAdminForm(forms.ModelForm):
     """Carry the version the editor loaded, and refuse the save if it moved on meanwhile."""
 
-    edit_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    edit_version = forms.IntegerField(
+        label=_("Version"), widget=forms.HiddenInput, required=False, min_value=0
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -129,7 +131,8 @@ class VersionedAdminMixin:
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
-        if "edit_version" in flatten_fieldsets(fieldsets):
+        read_only = obj is not None and not self.has_change_permission(request, obj)
+        if read_only or "edit_version" in flatten_fieldsets(fieldsets):
             return fieldsets
         # The hidden number rides in the first fieldset, so the admin renders it.
         (name, options), *rest = fieldsets

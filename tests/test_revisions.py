@@ -588,3 +588,14 @@ def test_two_editors_in_the_browser_conflict_merge_and_restore(browser, live_ser
     assert (release.title, release.version) == ("Von der Kohle", 4)
     for editor in (anna, ben):
         editor.context.close()
+
+
+def test_a_read_only_change_page_carries_no_version_number(client, viewer):
+    release = make_release(title="Nur lesen")
+    client.force_login(viewer)
+
+    response = client.get(change_url(release))
+
+    assert response.status_code == 200
+    assert "edit_version" not in response.content.decode()
+    assert "Nur lesen" in response.content.decode()
