@@ -130,7 +130,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # "state" holds the page cache's content generation: every worker process and
 # host must see an edit at once, so it is never per-process memory.
 if REDIS_URL := os.environ.get("REDIS_URL"):
-    REDIS = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    REDIS = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        # An unreachable Redis must cost a reader a moment, not hang the worker:
+        # office/cache.py then serves pages uncached.
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
     CACHES = {"default": REDIS, "state": {**REDIS, "KEY_PREFIX": "state"}}
 else:
     CACHES = {
