@@ -1,0 +1,463 @@
+"""Shared preview links: one draft for someone without an account, never anything more."""
+
+import datetime
+import re
+
+import feedparser
+import pytest
+import time_machine
+from django.contrib.auth.models import Permission, User
+from django.core import signing
+from django.test import Client
+from django.utils import timezone
+
+from events.models import Event
+from office.models import PREVIEW_LINK_SALT, PreviewLink
+from releases.models import Release
+from tests.conftest import make_event, make_release
+
+pytestmark = pytest.mark.django_db
+
+SITE = "https://www.example.org"
+SECRET = "Geheimer Entwurf zum Haushalt"
+GONE = "Dieser Vorschau-Link gilt nicht mehr"
+BANNER = re.compile(
+    r'<p class="preview-banner" role="status">\s*Vertrauliche Vorschau: Dieser Inhalt ist noch '
+    r"nicht öffentlich\. Bitte nicht weitergeben\. Der Link gilt bis (?P<until>[^<]*?) Uhr\.\s*</p>"
+)
+NEVER_CACHED = {"max-age=0", "no-cache", "no-store", "must-revalidate", "private"}
+
+
+def body(response):
+    return response.content.decode()
+
+
+def h1(response):
+    return re.findall(r"<h1>(.*?)</h1>", body(response))
+
+
+def cache_directives(response):
+    return {directive.strip() for directive in response["Cache-Control"].split(",")}
+
+
+def draft_release(**kwargs):
+    kwargs.setdefault("title", SECRET)
+    kwargs.setdefault("status", Release.Status.DRAFT)
+    return make_release(**kwargs)
+
+
+def link_for(item, **kwargs):
+    return PreviewLink.objects.create(**{item._meta.model_name: item}, **kwargs)
+
+
+@pytest.fixture
+def reader():
+    """An anonymous reader: no account, no cookies."""
+    return Client()
+
+
+# The public page
+
+
+def test_valid_link_shows_the_draft_release_with_banner_noindex_and_no_store(reader, profile):
+    make_release(title="Schon öffentlich")
+    release = draft_release(lead="Ein Vorspann, den noch niemand kennt.")
+    expires = timezone.make_aware(datetime.datetime(2031, 2, 13, 18, 5), datetime.UTC)
+    link = link_for(release, expires_at=expires)
+
+    response = reader.get(f"/vorschau/{link.token}/")
+
+    assert response.status_code == 200
+    assert response.templates[0].name == "releases/release_detail.html"
+    assert h1(response) == [SECRET]
+    assert "Ein Vorspann, den noch niemand kennt." in body(response)
+    assert BANNER.search(body(response))["until"] == "13. Februar 2031, 19:05"
+    assert '<meta name="robots" content="noindex">' in body(response)
+    assert response["X-Robots-Tag"] == "noindex"
+    assert NEVER_CACHED <= cache_directives(response)
+    assert "public" not in cache_directives(response)
+    assert response.cookies == {}
+    assert reader.cookies == {}
+    assert 'class="share"' not in body(response)
+    # Messengers fetch a pasted link for a preview card; a draft gives them no metadata.
+    assert 'property="og:' not in body(response)
+    assert "application/ld+json" not in body(response)
+
+
+def test_preview_page_has_the_public_pages_content_security_policy(reader, profile):
+    link = link_for(draft_release())
+
+    preview = reader.get(f"/vorschau/{link.token}/")
+    public = reader.get("/")
+
+    assert preview["Content-Security-Policy"] == public["Content-Security-Policy"]
+    assert "nonce" not in preview["Content-Security-Policy"]
+
+
+def test_valid_link_shows_a_draft_event_with_the_event_template(reader, profile):
+    event = make_event(title="Geheimer Termin", status=Event.Status.DRAFT, organizer="Büro")
+    link = link_for(event)
+
+    response = reader.get(f"/vorschau/{link.token}/")
+
+    assert response.status_code == 200
+    assert response.templates[0].name == "events/event_detail.html"
+    assert h1(response) == ["Geheimer Termin"]
+    assert BANNER.search(body(response))
+    assert response["X-Robots-Tag"] == "noindex"
+    assert NEVER_CACHED <= cache_directives(response)
+
+
+def test_valid_link_shows_an_embargoed_release_until_it_is_public(reader, profile, tomorrow):
+    release = draft_release(status=Release.Status.PUBLISHED, publish_at=tomorrow)
+    link = link_for(release, expires_at=tomorrow + datetime.timedelta(days=1))
+
+    before = reader.get(f"/vorschau/{link.token}/")
+    with time_machine.travel(tomorrow + datetime.timedelta(minutes=1)):
+        after = reader.get(f"/vorschau/{link.token}/")
+
+    assert before.status_code == 200
+    assert h1(before) == [SECRET]
+    assert after.status_code == 410
+    assert h1(after) == [GONE]
+    assert f'href="/pressemitteilungen/{release.slug}/"' in body(after)
+
+
+def test_link_expires_after_48_hours_by_default(reader, profile, now):
+    with time_machine.travel(now, tick=False):
+        link = link_for(draft_release())
+
+    with time_machine.travel(now + datetime.timedelta(hours=47, minutes=59)):
+        shortly_before = reader.get(f"/vorschau/{link.token}/")
+    with time_machine.travel(now + datetime.timedelta(hours=48)):
+        at_expiry = reader.get(f"/vorschau/{link.token}/")
+
+    assert link.expires_at == now + datetime.timedelta(hours=48)
+    assert shortly_before.status_code == 200
+    assert at_expiry.status_code == 410
+    assert h1(at_expiry) == [GONE]
+    assert "abgelaufen" in body(at_expiry)
+    assert SECRET not in body(at_expiry)
+
+
+def test_link_lifetime_is_a_setting(settings, now):
+    settings.PREVIEW_LINK_HOURS = 6
+
+    with time_machine.travel(now, tick=False):
+        link = link_for(draft_release())
+
+    assert link.expires_at == now + datetime.timedelta(hours=6)
+
+
+def test_revoked_link_shows_nothing(reader, profile, now):
+    link = link_for(draft_release(), revoked_at=now)
+
+    response = reader.get(f"/vorschau/{link.token}/")
+
+    assert response.status_code == 410
+    assert h1(response) == [GONE]
+    assert "zurückgezogen" in body(response)
+    assert SECRET not in body(response)
+    assert '<meta name="robots" content="noindex">' in body(response)
+    assert response["X-Robots-Tag"] == "noindex"
+    assert NEVER_CACHED <= cache_directives(response)
+
+
+def test_link_to_an_item_published_meanwhile_leads_to_the_public_page(reader, profile):
+    release = draft_release()
+    link = link_for(release)
+    release.status = Release.Status.PUBLISHED
+    release.save()
+
+    response = reader.get(f"/vorschau/{link.token}/")
+
+    assert response.status_code == 410
+    assert h1(response) == [GONE]
+    assert re.findall(r'<a href="([^"]+)">' + SECRET, body(response)) == [
+        f"/pressemitteilungen/{release.slug}/"
+    ]
+    assert not BANNER.search(body(response))
+
+
+def test_link_of_a_deleted_item_is_not_found(reader, profile):
+    release = draft_release()
+    link = link_for(release)
+    token = link.token
+    release.delete()
+
+    response = reader.get(f"/vorschau/{token}/")
+
+    assert response.status_code == 404
+    assert h1(response) == [GONE]
+    assert PreviewLink.objects.count() == 0
+
+
+def tampered_tokens(link, other):
+    """Return tokens an attacker could build from one valid link and the id of another."""
+    pk, signature = link.token.split(":")
+    flipped = ("A" if signature[-1] != "A" else "B") + signature[1:]
+    return {
+        "signature changed": f"{pk}:{flipped}",
+        "id changed": f"{other.pk}:{signature}",
+        "no signature": pk,
+        "unsalted signature": signing.Signer().sign(str(link.pk)),
+        "other salt": signing.Signer(salt="plenum.other").sign(str(link.pk)),
+        "garbage": "%3Cscript%3E",
+        "signed id that is no number": signing.Signer(salt=PREVIEW_LINK_SALT).sign("x"),
+        "signed id of no link": signing.Signer(salt=PREVIEW_LINK_SALT).sign("999999"),
+    }
+
+
+def test_tampered_or_unknown_tokens_are_a_clean_german_404(reader, profile):
+    link = link_for(draft_release())
+    other = link_for(draft_release(title="Anderer Entwurf"))
+    other.delete()
+
+    responses = {
+        name: reader.get(f"/vorschau/{token}/")
+        for name, token in tampered_tokens(link, other).items()
+    }
+
+    assert {name: r.status_code for name, r in responses.items()} == dict.fromkeys(responses, 404)
+    assert {name: h1(r) for name, r in responses.items()} == dict.fromkeys(responses, [GONE])
+    assert [name for name, r in responses.items() if SECRET in body(r)] == []
+    assert [name for name, r in responses.items() if "Anderer Entwurf" in body(r)] == []
+    assert reader.get(f"/vorschau/{link.token}/").status_code == 200
+
+
+def test_preview_link_answers_only_get(reader, profile):
+    link = link_for(draft_release())
+
+    response = reader.post(f"/vorschau/{link.token}/")
+
+    assert response.status_code == 405
+    assert SECRET not in body(response)
+
+
+def test_preview_page_costs_few_queries(reader, profile, django_assert_max_num_queries):
+    """The link, the item with its relations, the profile: a handful, not one per relation."""
+    link = link_for(draft_release())
+
+    with django_assert_max_num_queries(12):
+        response = reader.get(f"/vorschau/{link.token}/")
+
+    assert response.status_code == 200
+
+
+# Caches and the other public surfaces
+
+
+@pytest.fixture
+def page_cache(settings):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "p"},
+        "state": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "s"},
+    }
+    settings.PAGE_CACHE_TIMEOUT = 300
+
+
+def test_page_cache_never_stores_a_preview(reader, profile, page_cache, now):
+    link = link_for(draft_release())
+    make_release(title="Öffentlich")
+    reader.get("/pressemitteilungen/")
+    cached = reader.get("/pressemitteilungen/")
+
+    first = reader.get(f"/vorschau/{link.token}/")
+    # A revocation saves nothing the page cache watches for; only no entry keeps it honest.
+    PreviewLink.objects.filter(pk=link.pk).update(revoked_at=now)
+    second = reader.get(f"/vorschau/{link.token}/")
+
+    assert "public" in cache_directives(cached)
+    assert first.status_code == 200
+    assert NEVER_CACHED <= cache_directives(first)
+    assert second.status_code == 410
+    assert SECRET not in body(second)
+
+
+def test_no_public_surface_knows_a_previewed_draft(reader, profile):
+    make_release(title="Öffentlich")
+    link_for(draft_release(slug="geheimer-entwurf"))
+
+    pages = {
+        path: body(reader.get(path))
+        for path in (
+            "/",
+            "/pressemitteilungen/",
+            "/suche/?q=Haushalt",
+            "/sitemap-releases.xml",
+            "/sitemap-news.xml",
+        )
+    }
+    feed = feedparser.parse(reader.get("/pressemitteilungen/feed/").content)
+
+    assert [path for path, text in pages.items() if "Geheim" in text or "vorschau" in text] == []
+    assert [entry.title for entry in feed.entries] == ["Öffentlich"]
+
+
+def test_robots_txt_keeps_crawlers_out_of_preview_links(reader):
+    lines = body(reader.get("/robots.txt")).splitlines()
+
+    assert "Disallow: /vorschau/" in lines
+
+
+# The admin
+
+
+def change_url(item):
+    return f"/admin/{item._meta.app_label}/{item._meta.model_name}/{item.pk}/change/"
+
+
+def create_url(item):
+    return f"/admin/{item._meta.app_label}/{item._meta.model_name}/{item.pk}/vorschau-link/"
+
+
+def revoke_url(item, link):
+    return f"{create_url(item)}{link.pk}/widerrufen/"
+
+
+def listed_links(response):
+    return re.findall(r'class="vTextField plenum-preview-url" readonly value="([^"]+)"', body(response))
+
+
+@pytest.mark.parametrize("make_draft", [draft_release, lambda: make_event(status="draft")])
+def test_editor_creates_a_link_and_sees_its_absolute_url(officer_client, press_officer, make_draft):
+    item = make_draft()
+
+    response = officer_client.post(create_url(item), follow=True)
+
+    link = PreviewLink.objects.get()
+    assert response.redirect_chain == [(change_url(item), 302)]
+    assert link.item == item
+    assert link.created_by == press_officer
+    assert listed_links(response) == [f"{SITE}/vorschau/{link.token}/"]
+    assert "Vorschau-Link erstellt, gültig bis" in body(response)
+    assert Client().get(f"/vorschau/{link.token}/").status_code == 200
+
+
+def test_change_form_lists_only_the_items_valid_links(officer_client, now):
+    release = draft_release()
+    valid = link_for(release)
+    link_for(release, revoked_at=now)
+    link_for(release, expires_at=now - datetime.timedelta(minutes=1))
+    link_for(draft_release(title="Anderes"))
+
+    response = officer_client.get(change_url(release))
+
+    assert "Vorschau-Link teilen" in body(response)
+    assert listed_links(response) == [f"{SITE}/vorschau/{valid.token}/"]
+
+
+def test_published_item_offers_no_preview_link(officer_client):
+    release = make_release()
+
+    page = officer_client.get(change_url(release))
+    response = officer_client.post(create_url(release), follow=True)
+
+    assert "Vorschau-Link erstellen" not in body(page)
+    assert PreviewLink.objects.count() == 0
+    assert "bereits öffentlich" in body(response)
+
+
+def test_editor_revokes_a_link(officer_client):
+    release = draft_release()
+    link = link_for(release)
+
+    response = officer_client.post(revoke_url(release, link), follow=True)
+
+    link.refresh_from_db()
+    assert response.redirect_chain == [(change_url(release), 302)]
+    assert link.revoked_at is not None
+    assert listed_links(response) == []
+    assert Client().get(f"/vorschau/{link.token}/").status_code == 410
+
+
+def test_revoking_needs_the_link_of_that_item(officer_client):
+    release, other = draft_release(), draft_release(title="Anderer")
+    link = link_for(other)
+
+    response = officer_client.post(revoke_url(release, link))
+
+    link.refresh_from_db()
+    assert response.status_code == 404
+    assert link.revoked_at is None
+
+
+def test_link_views_refuse_get(officer_client):
+    release = draft_release()
+    link = link_for(release)
+
+    create = officer_client.get(create_url(release))
+    revoke = officer_client.get(revoke_url(release, link))
+
+    link.refresh_from_db()
+    assert (create.status_code, revoke.status_code) == (405, 405)
+    assert PreviewLink.objects.count() == 1
+    assert link.revoked_at is None
+
+
+def test_link_views_need_a_csrf_token(press_officer):
+    release = draft_release()
+    link = link_for(release)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(press_officer)
+
+    create = client.post(create_url(release))
+    revoke = client.post(revoke_url(release, link))
+
+    link.refresh_from_db()
+    assert (create.status_code, revoke.status_code) == (403, 403)
+    assert PreviewLink.objects.count() == 1
+    assert link.revoked_at is None
+
+
+@pytest.fixture
+def viewer():
+    """Staff who may look at releases and events but not change them."""
+    user = User.objects.create_user("leser", password="geheim-genug-123", is_staff=True)
+    user.user_permissions.set(
+        Permission.objects.filter(codename__in=["view_release", "view_event"])
+    )
+    return user
+
+
+@pytest.mark.parametrize("persona", ["staff_without_permission", "viewer"])
+def test_crafted_posts_without_change_permission_change_nothing(request, persona):
+    client = Client()
+    client.force_login(request.getfixturevalue(persona))
+    release = draft_release()
+    event = make_event(status=Event.Status.DRAFT)
+    links = [link_for(release), link_for(event)]
+
+    answers = [
+        client.post(create_url(release)).status_code,
+        client.post(create_url(event)).status_code,
+        client.post(revoke_url(release, links[0])).status_code,
+        client.post(revoke_url(event, links[1])).status_code,
+    ]
+
+    assert answers == [403] * 4
+    assert list(PreviewLink.objects.active().order_by("pk")) == links
+
+
+def test_view_only_staff_see_no_share_block(viewer):
+    client = Client()
+    client.force_login(viewer)
+    release = draft_release()
+    link_for(release)
+
+    response = client.get(change_url(release))
+
+    assert response.status_code == 200
+    assert "Vorschau-Link teilen" not in body(response)
+    assert listed_links(response) == []
+
+
+def test_creating_and_revoking_are_in_the_items_history(officer_client):
+    release = draft_release()
+    officer_client.post(create_url(release))
+    officer_client.post(revoke_url(release, PreviewLink.objects.get()))
+
+    history = officer_client.get(f"/admin/releases/release/{release.pk}/history/")
+
+    assert "Vorschau-Link erstellt, gültig bis" in body(history)
+    assert "Vorschau-Link widerrufen" in body(history)
