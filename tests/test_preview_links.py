@@ -494,7 +494,7 @@ def test_editor_shares_a_draft_and_a_phone_without_account_opens_it(browser, liv
     settings.SITE_URL = live_server.url
     release = draft_release(lead="Nur für die Abstimmung mit dem Abgeordneten.")
     editor_with_permissions("view_release", "change_release")
-    desk = browser.new_context(locale="de-DE")
+    desk = browser.new_context(locale="de-DE", permissions=["clipboard-read", "clipboard-write"])
     desk.set_default_timeout(5000)
     phone = browser.new_context(
         locale="de-DE", viewport={"width": 375, "height": 800}, is_mobile=True, has_touch=True
@@ -507,6 +507,9 @@ def test_editor_shares_a_draft_and_a_phone_without_account_opens_it(browser, liv
     admin.get_by_role("button", name="Vorschau-Link erstellen").click()
     expect(admin.locator(".messagelist .success")).to_contain_text("Vorschau-Link erstellt")
     url = admin.get_by_label("Vorschau-Link zum Kopieren").input_value()
+    admin.get_by_role("button", name="Link kopieren").click()
+    expect(admin.get_by_role("status").filter(has_text="Der Link ist kopiert.")).to_have_count(1)
+    copied = admin.evaluate("navigator.clipboard.readText()")
     reader = phone.new_page()
     reader.goto(url)
     shown = (reader.locator("h1").inner_text(), reader.locator(".release__lead").inner_text())
@@ -521,6 +524,7 @@ def test_editor_shares_a_draft_and_a_phone_without_account_opens_it(browser, liv
     phone.close()
 
     assert url == f"{live_server.url}/vorschau/{PreviewLink.objects.get().token}/"
+    assert copied == url
     assert shown == (SECRET, "Nur für die Abstimmung mit dem Abgeordneten.")
     assert banner.startswith("Vertrauliche Vorschau: Dieser Inhalt ist noch nicht öffentlich.")
     assert robots == "noindex"
@@ -588,3 +592,31 @@ def test_preview_pages_pass_the_nu_html_checker(client, tmp_path):
         "tampered link": 404,
     }
     assert errors == []
+
+
+def test_anonymous_post_to_the_admin_views_is_sent_to_the_login(reader):
+    release = draft_release()
+    link = link_for(release)
+
+    create = reader.post(create_url(release))
+    revoke = reader.post(revoke_url(release, link))
+
+    link.refresh_from_db()
+    assert [create.status_code, revoke.status_code] == [302, 302]
+    assert create["Location"].startswith("/admin/login/")
+    assert PreviewLink.objects.count() == 1
+    assert link.revoked_at is None
+
+
+def test_editor_deletes_a_shared_draft_and_its_links_go_with_it(officer_client, reader):
+    release = draft_release()
+    token = link_for(release).token
+
+    response = officer_client.post(
+        f"/admin/releases/release/{release.pk}/delete/", {"post": "yes"}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert not Release.objects.filter(pk=release.pk).exists()
+    assert PreviewLink.objects.count() == 0
+    assert reader.get(f"/vorschau/{token}/").status_code == 404
