@@ -142,6 +142,8 @@ def shared_preview(request, token):
         response = render(request, "office/preview_link_invalid.html", ctx, status=status)
         add_never_cache_headers(response)
     response.headers["X-Robots-Tag"] = "noindex"
+    # The token is the secret: links out of the draft must not carry it along.
+    response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
 

@@ -79,6 +79,7 @@ def test_valid_link_shows_the_draft_release_with_banner_noindex_and_no_store(rea
     assert BANNER.search(body(response))["until"] == "13. Februar 2031, 19:05"
     assert '<meta name="robots" content="noindex">' in body(response)
     assert response["X-Robots-Tag"] == "noindex"
+    assert response["Referrer-Policy"] == "no-referrer"
     assert cache_directives(response) >= NEVER_CACHED
     assert "public" not in cache_directives(response)
     assert response.cookies == {}
