@@ -4,6 +4,7 @@ from decimal import Decimal
 from pathlib import PurePath
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -309,6 +310,47 @@ class LegalPage(models.Model):
     def load(cls, slug):
         """Return the edited text of a page, or None for the built-in one (queries)."""
         return cls.objects.filter(slug=slug).first()
+
+
+class AuditEntry(models.Model):
+    """One step of the publishing workflow: who moved which item where, and why."""
+
+    class Action(models.TextChoices):
+        SUBMITTED = "submitted", _("Zur Freigabe eingereicht")
+        APPROVED = "approved", _("Freigegeben")
+        PUBLISHED = "published", _("Ohne Prüfung veröffentlicht")
+        REJECTED = "rejected", _("Zurückgegeben")
+        WITHDRAWN = "withdrawn", _("Zurückgezogen")
+
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", verbose_name=_("Art"), on_delete=models.CASCADE
+    )
+    object_id = models.PositiveBigIntegerField(_("Nummer"))
+    item = GenericForeignKey("content_type", "object_id")
+    # Kept as written, so the record still says what it was about after a deletion.
+    object_repr = models.CharField(_("Inhalt"), max_length=200)
+    action = models.CharField(_("Schritt"), max_length=20, choices=Action.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Von"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    publish_at = models.DateTimeField(_("Veröffentlichen am"), null=True, blank=True)
+    comment = models.TextField(_("Anmerkung"), blank=True)
+    created_at = models.DateTimeField(_("Zeitpunkt"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ("-created_at", "-pk")
+        verbose_name = _("Freigabeprotokoll")
+        verbose_name_plural = _("Freigabeprotokoll")
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "-created_at"], name="audit_item_idx")
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()}: {self.object_repr}"
 
 
 PREVIEW_LINK_SALT = "plenum.preview-link"

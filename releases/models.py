@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -92,15 +91,6 @@ class Release(Publishable):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("Autor"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        editable=False,
-    )
     quotes = models.ManyToManyField(
         "office.Quote",
         through="ReleaseQuote",
@@ -118,6 +108,20 @@ class Release(Publishable):
     events = models.ManyToManyField(
         "events.Event", verbose_name=_("Zugehörige Termine"), blank=True, related_name="releases"
     )
+    revised_at = models.DateTimeField(
+        _("Aktualisiert am"),
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    correction_note = models.TextField(
+        _("Korrekturhinweis"),
+        blank=True,
+        help_text=_(
+            "Öffentlich unter dem Text, z. B. „In einer früheren Fassung stand 76,8 statt "
+            "67,8 Mrd. Euro.“ Leer lassen, wenn nichts korrigiert wurde."
+        ),
+    )
 
     objects = ReleaseQuerySet.as_manager()
 
@@ -126,6 +130,9 @@ class Release(Publishable):
         get_latest_by = "publish_at"
         verbose_name = _("Pressemitteilung")
         verbose_name_plural = _("Pressemitteilungen")
+        permissions = [
+            ("publish_release", _("Kann Pressemitteilungen freigeben und veröffentlichen"))
+        ]
         indexes = [
             # published(), newest first: the lists, feeds, home and the year archive.
             models.Index(fields=["status", "-publish_at", "-id"], name="release_published_idx"),
