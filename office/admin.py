@@ -210,8 +210,7 @@ class SharePreviewMixin:
                 messages.WARNING,
             )
         else:
-            item = {self.opts.model_name: obj}
-            link = PreviewLink.objects.create(created_by=request.user, **item)
+            link = PreviewLink.objects.share(obj, request.user)
             until = workflow.berlin_minute(link.expires_at)
             self.log_change(request, obj, _("Vorschau-Link erstellt, gültig bis %s Uhr") % until)
             self.message_user(

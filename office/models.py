@@ -364,6 +364,13 @@ class PreviewLinkQuerySet(models.QuerySet):
     def active(self):
         return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
 
+    def share(self, item, user):
+        """Create a link to a release or event; it ends at the latest when the item goes public."""
+        expires_at = preview_link_expiry()
+        if item.status == item.Status.PUBLISHED:
+            expires_at = min(expires_at, item.publish_at)
+        return self.create(**{item._meta.model_name: item}, created_by=user, expires_at=expires_at)
+
     def from_token(self, token: str):
         """Return the link a token names, or None if it was tampered with or is gone (queries)."""
         try:
@@ -381,6 +388,7 @@ class PreviewLink(models.Model):
         EXPIRED = "expired", _("Abgelaufen")
         REVOKED = "revoked", _("Widerrufen")
         PUBLISHED = "published", _("Inzwischen veröffentlicht")
+        WITHDRAWN = "withdrawn", _("Zurückgezogen")
 
     # Deleting the item deletes its links, so a link never outlives what it shows.
     release = models.ForeignKey(
@@ -447,8 +455,23 @@ class PreviewLink(models.Model):
         # A public item is no secret: whoever holds any of its links may be sent there.
         if self.item.is_published():
             return self.State.PUBLISHED
+        if self.item.status == self.item.Status.WITHDRAWN:
+            return self.State.WITHDRAWN
         if self.revoked_at is not None:
             return self.State.REVOKED
         if self.expires_at <= timezone.now():
             return self.State.EXPIRED
         return self.State.ACTIVE
+
+
+def end_preview_links(sender, instance, **kwargs):
+    """End an item's links when it goes public (or its embargo lifts), for good.
+
+    Receives post_save of releases and events. Without this, a link to an item
+    that was published and then withdrawn or turned back into a draft would
+    show it again.
+    """
+    if instance.status == instance.Status.PUBLISHED:
+        instance.preview_links.filter(expires_at__gt=instance.publish_at).update(
+            expires_at=instance.publish_at
+        )

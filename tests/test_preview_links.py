@@ -185,6 +185,43 @@ def test_link_to_an_item_published_meanwhile_leads_to_the_public_page(reader, pr
     assert not BANNER.search(body(response))
 
 
+def test_link_of_a_withdrawn_item_shows_nothing_even_as_a_draft_again(reader, profile, now):
+    release = draft_release()
+    link = link_for(release)
+    release.status = Release.Status.PUBLISHED
+    release.save()
+    release.status = Release.Status.WITHDRAWN
+    release.save()
+
+    withdrawn = reader.get(f"/vorschau/{link.token}/")
+    release.status = Release.Status.DRAFT
+    release.save()
+    draft_again = reader.get(f"/vorschau/{link.token}/")
+
+    assert withdrawn.status_code == 410
+    assert h1(withdrawn) == [GONE]
+    assert "zurückgezogen" in body(withdrawn)
+    assert draft_again.status_code == 410
+    assert h1(draft_again) == [GONE]
+    assert [SECRET in body(withdrawn), SECRET in body(draft_again)] == [False, False]
+
+
+def test_approving_with_an_embargo_ends_the_items_links_when_it_lifts(profile, now):
+    release = draft_release()
+    older = link_for(release)
+    lifts = now + datetime.timedelta(hours=2)
+    release.status, release.publish_at = Release.Status.PUBLISHED, lifts
+    release.save()
+
+    newer = PreviewLink.objects.share(release, None)
+
+    older.refresh_from_db()
+    assert (older.expires_at, newer.expires_at) == (lifts, lifts)
+    assert older.state() == newer.state() == PreviewLink.State.ACTIVE
+    with time_machine.travel(lifts):
+        assert older.state() == newer.state() == PreviewLink.State.PUBLISHED
+
+
 def test_link_of_a_deleted_item_is_not_found(reader, profile):
     release = draft_release()
     link = link_for(release)
