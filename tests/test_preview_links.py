@@ -6,7 +6,7 @@ import re
 import feedparser
 import pytest
 import time_machine
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import Group, Permission, User
 from django.core import signing
 from django.test import Client
 from django.utils import timezone
@@ -495,6 +495,43 @@ def test_view_only_staff_see_no_share_block(viewer):
     assert response.status_code == 200
     assert "Vorschau-Link teilen" not in body(response)
     assert listed_links(response) == []
+
+
+def group_member(group):
+    user = User.objects.create_user(f"in-{group}", password=PASSWORD, is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("group", ["Redaktion", "Freigabe"])
+def test_both_roles_share_drafts_and_texts_in_review(group):
+    client = group_member(group)
+    items = [draft_release(), draft_release(status=Release.Status.REVIEW)]
+    items.append(make_event(status=Event.Status.REVIEW))
+
+    answers = [client.post(create_url(item)).status_code for item in items]
+
+    assert answers == [302, 302, 302]
+    assert [link.item for link in PreviewLink.objects.order_by("pk")] == items
+
+
+def test_redaktion_cannot_touch_links_of_an_embargoed_release(tomorrow):
+    """An approved text belongs to the Freigabe; the writer may read, not change it."""
+    client = group_member("Redaktion")
+    release = draft_release(status=Release.Status.PUBLISHED, publish_at=tomorrow)
+    link = link_for(release)
+
+    create = client.post(create_url(release))
+    revoke = client.post(revoke_url(release, link))
+    form = client.get(change_url(release))
+
+    link.refresh_from_db()
+    assert (create.status_code, revoke.status_code) == (403, 403)
+    assert PreviewLink.objects.count() == 1
+    assert link.revoked_at is None
+    assert "Vorschau-Link teilen" not in body(form)
 
 
 def test_creating_and_revoking_are_in_the_items_history(officer_client):
