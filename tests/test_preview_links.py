@@ -14,8 +14,15 @@ from playwright.sync_api import expect
 
 from events.models import Event
 from office.models import PREVIEW_LINK_SALT, PreviewLink
-from releases.models import Release
-from tests.conftest import make_event, make_release
+from releases.models import Release, ReleaseQuote, ReleaseStatistic
+from tests.conftest import (
+    make_event,
+    make_person,
+    make_quote,
+    make_release,
+    make_statistic,
+    make_topic,
+)
 from tests.public_site import AXE_JS, FULL_SLUG, UPCOMING_SLUG, build_site
 from tests.test_accessibility import EXPECTED_OUTLINE, OUTLINE_JS, WCAG_AA, open_context, run_axe
 from tests.test_html_validity import nu_html_checker
@@ -110,6 +117,8 @@ def test_valid_link_shows_a_draft_event_with_the_event_template(reader, profile)
     assert response.templates[0].name == "events/event_detail.html"
     assert h1(response) == ["Geheimer Termin"]
     assert BANNER.search(body(response))
+    # The calendar file of a draft is a 404, so the page offers none.
+    assert f"/termine/{event.slug}.ics" not in body(response)
     assert response["X-Robots-Tag"] == "noindex"
     assert cache_directives(response) >= NEVER_CACHED
 
@@ -277,14 +286,26 @@ def test_preview_link_answers_only_get(reader, profile):
     assert SECRET not in body(response)
 
 
-def test_preview_page_costs_few_queries(reader, profile, django_assert_max_num_queries):
-    """The link, the item with its relations, the profile: a handful, not one per relation."""
-    link = link_for(draft_release())
+@pytest.mark.parametrize("relations", [0, 3], ids=["bare", "three-of-each"])
+def test_preview_page_costs_few_queries(reader, profile, django_assert_max_num_queries, relations):
+    """The link, the item with its relations, the sidebar: as many with three of each as none."""
+    release = draft_release(topics=[make_topic() for _ in range(relations)])
+    release.events.set([make_event() for _ in range(relations)])
+    for number in range(relations):
+        ReleaseQuote.objects.create(release=release, quote=make_quote(), order=number)
+        ReleaseStatistic.objects.create(release=release, statistic=make_statistic(), order=number)
+        make_release(title=f"Verwandt {number}", topics=list(release.topics.all()))
+    event = make_event(status=Event.Status.DRAFT)
+    event.speakers.set([make_person() for _ in range(relations)])
+    links = [link_for(release), link_for(event)]
 
     with django_assert_max_num_queries(12):
-        response = reader.get(f"/vorschau/{link.token}/")
+        release_page = reader.get(f"/vorschau/{links[0].token}/")
+    with django_assert_max_num_queries(6):
+        event_page = reader.get(f"/vorschau/{links[1].token}/")
 
-    assert response.status_code == 200
+    assert h1(release_page) == [SECRET]
+    assert h1(event_page) == [event.title]
 
 
 # Caches and the other public surfaces
