@@ -26,6 +26,7 @@ from tests.conftest import (
 from tests.public_site import AXE_JS, FULL_SLUG, UPCOMING_SLUG, build_site
 from tests.test_accessibility import EXPECTED_OUTLINE, OUTLINE_JS, WCAG_AA, open_context, run_axe
 from tests.test_html_validity import nu_html_checker
+from tests.test_security_headers import COMMON, PUBLIC_CSP
 
 pytestmark = pytest.mark.django_db
 
@@ -97,14 +98,18 @@ def test_valid_link_shows_the_draft_release_with_banner_noindex_and_no_store(rea
     assert "application/ld+json" not in body(response)
 
 
-def test_preview_page_has_the_public_pages_content_security_policy(reader, profile):
-    link = link_for(draft_release())
+def test_preview_pages_carry_the_public_policy_and_every_security_header(reader, profile, now):
+    valid = link_for(draft_release())
+    revoked = link_for(draft_release(title="Widerrufen"), revoked_at=now)
+    paths = [f"/vorschau/{valid.token}/", f"/vorschau/{revoked.token}/", "/vorschau/1:falsch/"]
 
-    preview = reader.get(f"/vorschau/{link.token}/")
-    public = reader.get("/")
+    responses = [reader.get(path) for path in paths]
 
-    assert preview["Content-Security-Policy"] == public["Content-Security-Policy"]
-    assert "nonce" not in preview["Content-Security-Policy"]
+    assert [response.status_code for response in responses] == [200, 410, 404]
+    assert [response["Content-Security-Policy"] for response in responses] == [PUBLIC_CSP] * 3
+    assert [{name: r.get(name) for name in COMMON} for r in responses] == [
+        COMMON | {"Referrer-Policy": "no-referrer"}
+    ] * 3
 
 
 def test_valid_link_shows_a_draft_event_with_the_event_template(reader, profile):
