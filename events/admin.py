@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Event
-from office.admin import PublishableAdmin
+from office.admin import PublishableAdmin, SharePreviewMixin
 from releases.models import Release
 
 
@@ -15,7 +15,7 @@ class ReleaseInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(PublishableAdmin):
+class EventAdmin(SharePreviewMixin, PublishableAdmin):
     list_display = (
         "title",
         "starts_at",

@@ -160,8 +160,12 @@ if ADMIN_PATH == "/" or not re.fullmatch(r"[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*/", A
 # Anonymous GETs of public pages are cached this many seconds at most (0: off);
 # office/cache.py keeps every entry short of the next edit or embargo end.
 PAGE_CACHE_TIMEOUT = envint("PAGE_CACHE_TIMEOUT", 300)
-# The health check must ask the database itself, never a cached answer.
-UNCACHED_PATH_PREFIXES = (f"/{ADMIN_PATH}", "/media/", "/static/", "/healthz")
+# The health check must ask the database itself, never a cached answer; a
+# shared preview link shows a draft, which no cache may keep.
+UNCACHED_PATH_PREFIXES = (f"/{ADMIN_PATH}", "/media/", "/static/", "/healthz", "/vorschau/")
+
+# A shared preview link (/vorschau/...) shows its draft for this many hours.
+PREVIEW_LINK_HOURS = envint("PREVIEW_LINK_HOURS", 48)
 
 # Public querysets refuse lazy loads in development, so a missing
 # select_related fails loudly; in production they batch them for all rows.

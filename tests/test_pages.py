@@ -1015,7 +1015,8 @@ def test_robots_txt_points_to_the_absolute_sitemaps(client, profile):
     assert response.status_code == 200
     assert response["Content-Type"] == "text/plain; charset=utf-8"
     assert response.content.decode() == (
-        f"User-agent: *\nAllow: /\nSitemap: {SITE}/sitemap.xml\nSitemap: {SITE}/sitemap-news.xml\n"
+        "User-agent: *\nAllow: /\nDisallow: /vorschau/\n"
+        f"Sitemap: {SITE}/sitemap.xml\nSitemap: {SITE}/sitemap-news.xml\n"
     )
 
 
