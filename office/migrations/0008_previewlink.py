@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('events', '0002_workflow'),
-        ('office', '0006_redaktion_freigabe'),
+        ('office', '0007_search_vectors'),
         ('releases', '0004_workflow'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
