@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Event
-from office.admin import PublishableAdmin, VersionedAdminMixin
+from office.admin import PublishableAdmin, SharePreviewMixin, VersionedAdminMixin
 from releases.models import Release
 
 
@@ -15,7 +15,7 @@ class ReleaseInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(VersionedAdminMixin, PublishableAdmin):
+class EventAdmin(VersionedAdminMixin, SharePreviewMixin, PublishableAdmin):
     list_display = (
         "title",
         "starts_at",

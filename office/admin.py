@@ -1,8 +1,12 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.models import LogEntry
+from django.contrib.admin.options import get_content_type_for_model
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -12,7 +16,17 @@ from django.utils.translation import gettext, gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from office import workflow
-from office.models import AuditEntry, Image, LegalPage, Person, Profile, Quote, Statistic
+from office.links import absolute_url
+from office.models import (
+    AuditEntry,
+    Image,
+    LegalPage,
+    Person,
+    PreviewLink,
+    Profile,
+    Quote,
+    Statistic,
+)
 from office.revisions import EditConflict, changed_fields, field_diffs
 
 
@@ -203,8 +217,13 @@ class VersionedAdminMixin:
                     "current": record.version == obj.version,
                 }
             )
+        # Django's own change log of the item (e.g. preview links shared) stays on this page.
+        log = LogEntry.objects.filter(
+            object_id=str(obj.pk), content_type=get_content_type_for_model(obj)
+        ).select_related("user")
         context = {
             **self.admin_site.each_context(request),
+            "log_entries": list(log.order_by("-action_time", "-pk")[: self.versions_shown]),
             "title": _("Versionen von „%(object)s“") % {"object": obj},
             "subtitle": None,
             "opts": self.opts,
@@ -328,6 +347,94 @@ class PublishableAdmin(GermanSlugMixin, admin.ModelAdmin):
                 for entry in entries
             ),
         ) or _("Noch keine Schritte.")
+
+
+class SharePreviewMixin:
+    """Share an unpublished item with someone without an account through a PreviewLink.
+
+    The change form lists the item's valid links and posts to two views of
+    this admin, which check the change permission on the item itself.
+    """
+
+    change_form_template = "admin/share_preview_change_form.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/vorschau-link/",
+                self.admin_site.admin_view(require_POST(self.create_preview_link)),
+                name=self.url_name("create_preview_link"),
+            ),
+            path(
+                "<path:object_id>/vorschau-link/<int:link_id>/widerrufen/",
+                self.admin_site.admin_view(require_POST(self.revoke_preview_link)),
+                name=self.url_name("revoke_preview_link"),
+            ),
+            *super().get_urls(),
+        ]
+
+    def url_name(self, view):
+        return f"{self.opts.app_label}_{self.opts.model_name}_{view}"
+
+    def admin_url(self, view, *args):
+        return reverse(f"admin:{self.url_name(view)}", args=args)
+
+    def shareable_object(self, request, object_id):
+        """Return the item if the user may change it; raise 404 or 403 otherwise (queries)."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        return obj
+
+    def create_preview_link(self, request, object_id):
+        obj = self.shareable_object(request, object_id)
+        if obj.is_published():
+            self.message_user(
+                request,
+                _("Dieser Inhalt ist bereits öffentlich; teilen Sie einfach seine Adresse."),
+                messages.WARNING,
+            )
+        else:
+            link = PreviewLink.objects.share(obj, request.user)
+            until = workflow.berlin_minute(link.expires_at)
+            self.log_change(request, obj, _("Vorschau-Link erstellt, gültig bis %s Uhr") % until)
+            self.message_user(
+                request,
+                _("Vorschau-Link erstellt, gültig bis %s Uhr. Kopieren Sie ihn unten.") % until,
+                messages.SUCCESS,
+            )
+        return redirect(self.admin_url("change", obj.pk))
+
+    def revoke_preview_link(self, request, object_id, link_id):
+        obj = self.shareable_object(request, object_id)
+        link = get_object_or_404(obj.preview_links, pk=link_id)
+        if link.revoked_at is None:
+            link.revoked_at = timezone.now()
+            link.save(update_fields=["revoked_at"])
+            self.log_change(request, obj, _("Vorschau-Link widerrufen"))
+        self.message_user(request, _("Der Vorschau-Link gilt nicht mehr."), messages.SUCCESS)
+        return redirect(self.admin_url("change", obj.pk))
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and self.has_change_permission(request, obj):
+            links = obj.preview_links.active().select_related("created_by")
+            context["share_preview"] = {
+                "published": obj.is_published(),
+                "hours": settings.PREVIEW_LINK_HOURS,
+                "create_url": self.admin_url("create_preview_link", obj.pk),
+                "links": [
+                    {
+                        "url": absolute_url(link.get_absolute_url()),
+                        "expires_at": workflow.berlin_minute(link.expires_at),
+                        "created_by": link.created_by,
+                        "revoke_url": self.admin_url("revoke_preview_link", obj.pk, link.pk),
+                    }
+                    for link in links
+                ],
+            }
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
 
 @admin.register(Profile)

@@ -128,7 +128,7 @@ def state():
     return rows
 
 
-SCHEMA_MIGRATIONS = {("releases", "0003_search_indexes")}
+SCHEMA_MIGRATIONS = {("releases", "0003_search_indexes"), ("office", "0007_search_vectors")}
 
 
 def empty_installation():
