@@ -3,6 +3,7 @@
 import threading
 
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Group, Permission, User
 from django.core.management import call_command
 from django.db import connection, connections
@@ -172,6 +173,18 @@ def test_versions_page_lists_who_when_what_with_a_safe_word_diff(
     ) in html
     assert "<script>alert(1)" not in html
     assert html.count("Diese Version wiederherstellen") == 1
+
+
+def test_versions_page_keeps_the_admins_change_log(officer_client, press_officer):
+    release = make_release(title="Kohle")
+    LogEntry.objects.log_actions(
+        press_officer.pk, [release], CHANGE, change_message="Vorschau-Link widerrufen"
+    )
+
+    html = officer_client.get(versions_url(release)).content.decode()
+
+    assert "Änderungsprotokoll" in html
+    assert "Vorschau-Link widerrufen" in html
 
 
 def test_versions_page_queries_do_not_grow_with_versions(
