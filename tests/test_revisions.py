@@ -1,5 +1,6 @@
 """Versions of content: kept on every save, compared, restored; no edit silently overwritten."""
 
+import datetime
 import threading
 
 import pytest
@@ -239,6 +240,57 @@ def test_restore_writes_old_content_back_as_a_new_version_and_keeps_publishing(
         "Wiederhergestellt aus Version 1",
     )
     assert release.history.count() == 3
+
+
+def test_restoring_an_event_brings_back_time_and_place_but_not_its_state(officer_client):
+    event = make_event(title="Konferenz", venue_name="Landtag NRW", status=Event.Status.DRAFT)
+    first = event.history.get()
+    event.title, event.venue_name, event.cancelled = "Konferenz verlegt", "Berlin", True
+    event.starts_at += datetime.timedelta(days=7)
+    event.ends_at += datetime.timedelta(days=7)
+    event.status = Event.Status.PUBLISHED
+    event.save()
+
+    versions = officer_client.get(f"/admin/events/event/{event.pk}/history/")
+    response = officer_client.post(
+        f"/admin/events/event/{event.pk}/history/{first.history_id}/restore/"
+    )
+
+    assert "Konferenz <ins>verlegt</ins>" in versions.content.decode()
+    assert response.status_code == 302
+    event.refresh_from_db()
+    assert (event.title, event.venue_name, event.starts_at, event.ends_at) == (
+        "Konferenz",
+        "Landtag NRW",
+        first.starts_at,
+        first.ends_at,
+    )
+    assert (event.status, event.cancelled, event.version) == ("published", True, 3)
+
+
+@pytest.mark.parametrize(
+    ("path", "factory", "field", "old", "new"),
+    [
+        ("office/quote", make_quote, "text", "Zur Zukunft gehört KI.", "Zur Zukunft gehört Mut."),
+        ("office/statistic", make_statistic, "label", "jedes fünfte", "jedes vierte"),
+    ],
+)
+def test_quotes_and_figures_have_versions_and_restore(
+    path, factory, field, old, new, officer_client
+):
+    item = factory(**{field: old})
+    first = item.history.get()
+    setattr(item, field, new)
+    item.save()
+
+    versions = officer_client.get(f"/admin/{path}/{item.pk}/history/")
+    officer_client.post(f"/admin/{path}/{item.pk}/history/{first.history_id}/restore/")
+
+    assert f"<del>{old.split()[-1]}</del> <ins>{new.split()[-1]}</ins>" in (
+        versions.content.decode()
+    )
+    item.refresh_from_db()
+    assert (getattr(item, field), item.version) == (old, 3)
 
 
 def test_restore_sanitizes_a_tampered_version(officer_client):
