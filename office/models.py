@@ -15,6 +15,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from PIL import Image as PILImage
 
+from office.revisions import Versioned, history
 from office.richtext import RichTextField
 
 IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
@@ -112,7 +113,7 @@ class StatisticQuerySet(ReleaseAttachmentQuerySet):
     release_field = "statistics"
 
 
-class Quote(models.Model):
+class Quote(Versioned):
     text = models.TextField(
         _("Zitat"), help_text=_("Ohne Anführungszeichen; die setzt die Website.")
     )
@@ -131,6 +132,7 @@ class Quote(models.Model):
     source_url = models.URLField(_("Quelle (Link)"), blank=True)
 
     objects = QuoteQuerySet.as_manager()
+    history = history(_("Zitat"))
 
     class Meta:
         ordering = ("-said_on", "-pk")
@@ -144,7 +146,7 @@ class Quote(models.Model):
         return self.person.name if self.person_id else profile.full_name
 
 
-class Statistic(models.Model):
+class Statistic(Versioned):
     qualifier = models.CharField(
         _("Zusatz"), max_length=50, blank=True, help_text=_("Steht vor der Zahl, z. B. „bis zu“.")
     )
@@ -168,6 +170,7 @@ class Statistic(models.Model):
     source_year = models.PositiveSmallIntegerField(_("Jahr der Quelle"), null=True, blank=True)
 
     objects = StatisticQuerySet.as_manager()
+    history = history(_("Kennzahl"))
 
     class Meta:
         # Newest source first; figures without a year last on every database.
