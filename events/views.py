@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView
 
-from events.calendar import calendar_for
+from events.calendar import calendar_for, subscription_ical
 from events.models import Event
 from office.conditional import (
     LastModifiedDetailMixin,
@@ -56,8 +56,8 @@ class EventDetailView(LastModifiedDetailMixin, PreviewMixin, DetailView):
         )
 
 
-def ics_response(calendar, filename):
-    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+def ics_response(ical: bytes, filename):
+    response = HttpResponse(ical, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
 
@@ -65,10 +65,10 @@ def ics_response(calendar, filename):
 def calendar_ics(request):
     events = list(Event.objects.published().order_by("starts_at", "pk"))
     name = _("Termine – %(name)s") % {"name": Profile.load().full_name}
-    return with_last_modified(ics_response(calendar_for(events, name), "kalender.ics"), events)
+    return with_last_modified(ics_response(subscription_ical(events, name), "kalender.ics"), events)
 
 
 def event_ics(request, slug):
     event = get_object_or_404(Event.objects.published(), slug=slug)
-    response = ics_response(calendar_for([event], event.title), f"{event.slug}.ics")
+    response = ics_response(calendar_for([event], event.title).to_ical(), f"{event.slug}.ics")
     return with_last_modified(response, [event])

@@ -338,3 +338,37 @@ def test_calendar_queries_do_not_grow_with_events(client, profile, django_assert
     assert with_10 == with_50
     with django_assert_max_num_queries(2):
         assert len(vevents(client.get("/termine/kalender.ics"))) == 50
+
+
+def test_subscription_is_what_icalendar_renders_for_the_whole_calendar(client, profile):
+    from events.calendar import calendar_for
+
+    events = [make_event(), make_event(cancelled=True), make_event(description="<p>Lang " * 40)]
+    client.get("/termine/kalender.ics")  # renders and keeps every event's VEVENT
+
+    served = client.get("/termine/kalender.ics").content
+
+    expected = calendar_for(events, f"Termine – {profile.full_name}").to_ical()
+    assert served == expected
+
+
+def test_subscription_renders_only_the_edited_event_again(client, monkeypatch):
+    from events import calendar
+
+    events = [make_event(title=f"Termin {n}") for n in range(5)]
+    rendered = []
+    real = calendar.vevent_for
+    monkeypatch.setattr(
+        calendar, "vevent_for", lambda event: rendered.append(event.pk) or real(event)
+    )
+    client.get("/termine/kalender.ics")
+    first = list(rendered)
+    events[2].title = "Verlegt"
+    events[2].save()
+    rendered.clear()
+
+    response = client.get("/termine/kalender.ics")
+
+    assert sorted(first) == sorted(event.pk for event in events)
+    assert rendered == [events[2].pk]
+    assert "Verlegt" in summaries(response)
