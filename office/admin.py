@@ -99,21 +99,37 @@ class ImageAdmin(admin.ModelAdmin):
     list_display = ("thumbnail", "alt_text", "credit", "dimensions", "uploaded_at")
     search_fields = ("alt_text", "caption", "credit")
     date_hierarchy = "uploaded_at"
-    readonly_fields = ("thumbnail", "dimensions")
-    fields = ("file", "thumbnail", "dimensions", "alt_text", "caption", "credit")
+    readonly_fields = ("thumbnail", "dimensions", "social_crop")
+    fieldsets = (
+        (None, {"fields": ("file", "thumbnail", "dimensions", "alt_text", "caption", "credit")}),
+        (_("Zuschnitt"), {"fields": ("focal_x", "focal_y", "social_crop")}),
+    )
 
     @admin.display(description=_("Vorschau"))
     def thumbnail(self, obj):
         if not obj.file:
             return "–"
+        picture = obj.picture()
         return format_html(
             '<img src="{}" alt="" width="120" loading="lazy" class="plenum-thumbnail">',
-            obj.file.url,
+            picture["src"] if picture else obj.file.url,
         )
 
     @admin.display(description=_("Abmessungen"))
     def dimensions(self, obj):
         return f"{obj.width} × {obj.height} px" if obj.width else "–"
+
+    @admin.display(description=_("Vorschaubild für soziale Netzwerke"))
+    def social_crop(self, obj):
+        if not obj.renditions:
+            return "–"
+        url, width, height = obj.social()
+        return format_html(
+            '<img src="{}" alt="" width="300" loading="lazy" class="plenum-thumbnail"><br>{}',
+            url,
+            _("%(width)d × %(height)d px, zugeschnitten um den Bildmittelpunkt")
+            % {"width": width, "height": height},
+        )
 
 
 @admin.register(LegalPage)

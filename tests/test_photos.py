@@ -1,0 +1,298 @@
+"""Photos: uploads judged by content, metadata stripped, renditions made once and served right."""
+
+import io
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import ExifTags, Image as PILImage
+
+from office import images
+from office.models import Image
+from tests.conftest import image_bytes, make_image
+
+pytestmark = pytest.mark.django_db
+
+CAMERA = "PlenumTestkamera"
+XMP = (
+    b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/'
+    b'22-rdf-syntax-ns#"><rdf:Description>Wohnort-Geheimnis</rdf:Description></rdf:RDF>'
+    b"</x:xmpmeta>"
+)
+# Sample files are made here, in code, so every byte of them is known.
+
+
+def phone_exif(orientation=1):
+    """Return EXIF as a phone writes it: camera, orientation and where the photo was taken."""
+    exif = PILImage.Exif()
+    exif[ExifTags.Base.Make] = CAMERA
+    exif[ExifTags.Base.Orientation] = orientation
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
+    gps[ExifTags.GPS.GPSLatitude] = (51.0, 50.0, 30.0)
+    gps[ExifTags.GPS.GPSLongitudeRef] = "E"
+    gps[ExifTags.GPS.GPSLongitude] = (6.0, 51.0, 10.0)
+    return exif
+
+
+def two_halves(size=(640, 480), first=(200, 30, 30), second=(30, 30, 200), vertical=False):
+    """Return a picture whose first half (left, or top if vertical) differs from its second."""
+    picture = PILImage.new("RGB", size, second)
+    width, height = size
+    box = (0, 0, width, height // 2) if vertical else (0, 0, width // 2, height)
+    picture.paste(first, box)
+    return picture
+
+
+def photo(format="JPEG", size=(640, 480), orientation=1, **kwargs):
+    buffer = io.BytesIO()
+    picture = two_halves(size)
+    if format == "MPO":
+        kwargs["save_all"] = True
+        kwargs["append_images"] = [PILImage.new("RGB", (160, 120), (0, 255, 0))]
+    picture.save(buffer, format=format, exif=phone_exif(orientation), xmp=XMP, **kwargs)
+    return buffer.getvalue()
+
+
+def png_declaring(width, height):
+    """Return a tiny PNG whose header claims width × height pixels."""
+
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + chunk(b"IEND", b"")
+    )
+
+
+def noisy_jpeg(size=(320, 240), quality=90):
+    buffer = io.BytesIO()
+    PILImage.effect_noise(size, 64).convert("RGB").save(buffer, format="JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def zip_bytes():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("foto.jpg", image_bytes())
+    return buffer.getvalue()
+
+
+def media_files():
+    root = Path(settings.MEDIA_ROOT)
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+def media_state():
+    root = Path(settings.MEDIA_ROOT)
+    return {name: (root / name).stat().st_mtime_ns for name in media_files()}
+
+
+def upload_image(client, name, content, **fields):
+    data = {
+        "alt_text": "Der Abgeordnete am Rednerpult",
+        "caption": "",
+        "credit": "",
+        "focal_x": 50,
+        "focal_y": 50,
+        "file": SimpleUploadedFile(name, content),
+        **fields,
+    }
+    return client.post("/admin/office/image/add/", data)
+
+
+def read_back(name):
+    """Return (format, size, EXIF, info) of a stored file, read by Pillow."""
+    with PILImage.open(Path(settings.MEDIA_ROOT) / name) as picture:
+        picture.load()
+        return picture.format, picture.size, dict(picture.getexif()), dict(picture.info)
+
+
+# Uploads: what is accepted
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "stored_format"),
+    [
+        ("handy.jpg", photo("JPEG"), "JPEG"),
+        ("grafik.png", photo("PNG"), "PNG"),
+        ("web.webp", photo("WEBP"), "WEBP"),
+        ("iphone.jpg", photo("MPO"), "JPEG"),
+    ],
+    ids=["jpeg", "png", "webp", "jpeg-with-second-picture"],
+)
+def test_photo_with_gps_is_stored_and_rendered_without_any_metadata(
+    name, content, stored_format, officer_client
+):
+    with PILImage.open(io.BytesIO(content)) as sample:
+        assert sample.getexif().get_ifd(ExifTags.IFD.GPSInfo)[ExifTags.GPS.GPSLatitudeRef] == "N"
+
+    response = upload_image(officer_client, name, content)
+
+    assert response.status_code == 302
+    image = Image.objects.get()
+    assert image.file.name.endswith(f".{images.FORMATS[stored_format]}")
+    assert (image.width, image.height) == (640, 480)
+    stored = media_files()
+    assert len(stored) == 1 + len(images.rendition_names(image.file.name, image.renditions))
+    for stored_name in stored:
+        _format, size, exif, info = read_back(stored_name)
+        raw = (Path(settings.MEDIA_ROOT) / stored_name).read_bytes()
+        assert (stored_name, exif, "xmp" in info, "exif" in info) == (stored_name, {}, False, False)
+        assert CAMERA.encode() not in raw
+        assert b"Wohnort-Geheimnis" not in raw
+    # A phone's second picture (MPO) is cut off: the original is one plain JPEG.
+    assert read_back(image.file.name)[:2] == (stored_format, (640, 480))
+
+
+def test_jpeg_without_rotation_keeps_its_compressed_pixels(officer_client):
+    content = photo("JPEG")
+
+    upload_image(officer_client, "handy.jpg", content)
+
+    stored = (Path(settings.MEDIA_ROOT) / Image.objects.get().file.name).read_bytes()
+    scan = content.index(b"\xff\xda")
+    assert stored.endswith(content[scan:])
+    assert len(stored) < len(content)
+
+
+def test_upright_photo_from_a_phone_is_turned_the_right_way(officer_client):
+    # Orientation 6: the camera lay on its side; viewers turn the picture 90° clockwise.
+    content = photo("JPEG", size=(640, 480), orientation=6)
+
+    upload_image(officer_client, "hochformat.jpg", content)
+
+    image = Image.objects.get()
+    _format, size, exif, _info = read_back(image.file.name)
+    with PILImage.open(Path(settings.MEDIA_ROOT) / image.file.name) as stored:
+        top_left = stored.convert("RGB").getpixel((10, 10))
+        bottom_left = stored.convert("RGB").getpixel((10, 630))
+    assert ((image.width, image.height), size, exif) == ((480, 640), (480, 640), {})
+    # The left half (red) of the sensor image is the top after turning.
+    assert (top_left[0] > 150, bottom_left[2] > 150) == (True, True)
+    assert image.renditions["sizes"] == [[480, 640]]
+
+
+def test_valid_jpeg_is_stored_under_a_random_name_with_its_real_extension(officer_client):
+    response = upload_image(officer_client, "x.png", image_bytes(size=(64, 48)))
+
+    assert response.status_code == 302
+    image = Image.objects.get()
+    directory, _, filename = image.file.name.partition("/")
+    stem, _, extension = filename.partition(".")
+    assert (directory, len(stem), set(stem) <= set("0123456789abcdef"), extension) == (
+        "bilder",
+        32,
+        True,
+        "jpg",
+    )
+    assert (image.width, image.height) == (64, 48)
+    assert image.file_size == (Path(settings.MEDIA_ROOT) / image.file.name).stat().st_size
+
+
+def test_two_uploads_of_the_same_name_get_different_names(officer_client):
+    upload_image(officer_client, "foto.jpg", image_bytes())
+    upload_image(officer_client, "foto.jpg", image_bytes())
+
+    names = sorted(Image.objects.values_list("file", flat=True))
+
+    assert len(set(names)) == 2
+    assert "foto" not in "".join(names)
+
+
+# Uploads: what is refused, with nothing stored
+
+NOT_AN_IMAGE = (
+    "Die Datei ist kein Bild. Erlaubt sind Fotos und Grafiken als JPEG, PNG, WebP oder GIF "
+    "(keine SVG-, PDF-, HTML- oder ZIP-Dateien)."
+)
+UNREADABLE = (
+    "Die Datei ist beschädigt oder unvollständig und lässt sich nicht als Bild lesen. "
+    "Bitte das Bild neu exportieren und noch einmal hochladen."
+)
+TOO_MANY_PIXELS = (
+    "Das Bild hat zu viele Pixel (höchstens 40 Megapixel). "
+    "Bitte eine verkleinerte Fassung hochladen."
+)
+
+
+def bmp_bytes():
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (8, 8)).save(buffer, format="BMP")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("text.jpg", b"Dies ist ein Text, kein Bild.\n" * 20, NOT_AN_IMAGE),
+        ("seite.png", b"<html><body><script>alert(1)</script></body></html>", NOT_AN_IMAGE),
+        (
+            "grafik.jpg",
+            b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script><rect/></svg>',
+            NOT_AN_IMAGE,
+        ),
+        ("archiv.jpg", zip_bytes(), NOT_AN_IMAGE),
+        ("kaputt.jpg", noisy_jpeg()[:6000], UNREADABLE),
+        ("bombe.png", png_declaring(50_000, 50_000), TOO_MANY_PIXELS),
+        ("riesig.png", png_declaring(8000, 6000), TOO_MANY_PIXELS),
+        (
+            "alt.bmp",
+            bmp_bytes(),
+            "Bilder im Format BMP werden nicht angenommen. Erlaubt sind JPEG, PNG, WebP und GIF.",
+        ),
+    ],
+    ids=[
+        "text-as-jpg",
+        "html-as-png",
+        "svg-with-script-as-jpg",
+        "zip-as-jpg",
+        "truncated-jpeg",
+        "decompression-bomb",
+        "48-megapixels",
+        "bmp",
+    ],
+)
+def test_upload_that_is_not_an_acceptable_image_is_refused(name, content, message, officer_client):
+    make_image(alt_text="Vorhandenes Bild")
+    files_before = media_files()
+
+    response = upload_image(officer_client, name, content)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {"file": [message]}
+    assert message in response.content.decode()
+    assert list(Image.objects.values_list("alt_text", flat=True)) == ["Vorhandenes Bild"]
+    assert media_files() == files_before
+
+
+def test_file_above_the_configured_limit_is_refused_before_it_is_read(officer_client, settings):
+    settings.UPLOAD_MAX_BYTES = 2**20
+    content = noisy_jpeg(size=(1200, 1000), quality=98)
+    assert len(content) > 2**20
+
+    response = upload_image(officer_client, "gross.jpg", content)
+
+    size = f"{len(content) / 2**20:.1f}".replace(".", ",")
+    assert response.context["adminform"].form.errors == {
+        "file": [f"Die Datei ist {size} MB groß; erlaubt sind höchstens 1 MB."]
+    }
+    assert (Image.objects.count(), media_files()) == (0, [])
+
+
+def test_image_without_alt_text_is_refused_with_a_hint(officer_client):
+    response = upload_image(officer_client, "foto.jpg", image_bytes(), alt_text="")
+
+    form = response.context["adminform"].form
+    assert form.errors == {"alt_text": ["Dieses Feld ist zwingend erforderlich."]}
+    assert "Beschreibt in einem Satz, was auf dem Bild zu sehen ist" in response.content.decode()
+    assert (Image.objects.count(), media_files()) == (0, [])
