@@ -72,6 +72,8 @@ def check_size(file) -> None:
 
 def validate_image_file(file) -> None:
     """Refuse anything but a JPEG, PNG, WebP or GIF that Pillow fully decodes, and bombs."""
+    if getattr(file, "_committed", False):
+        return  # the stored file, checked when it was uploaded
     check_size(file)
     file.seek(0)
     try:
@@ -283,7 +285,8 @@ def make_renditions(image) -> dict:
     fallback = "png" if source.mode == "RGBA" else "jpg"
     key = rendition_key(image)
     folder = rendition_folder(image.file.name)
-    widths = [width for width in WIDTHS if width < source.width] + [min(source.width, WIDTHS[-1])]
+    largest = min(source.width, WIDTHS[-1])
+    widths = [width for width in WIDTHS if width < largest] + [largest]
     formats = rendition_formats()
     sizes = []
     for width in widths:
@@ -291,7 +294,7 @@ def make_renditions(image) -> dict:
         resized = source.resize((width, height), PILImage.Resampling.LANCZOS)
         for extension in (*formats, fallback):
             write(storage, f"{folder}/{key}-{width}.{extension}", encode(resized, extension))
-        sizes.append((width, height))
+        sizes.append([width, height])
     focal = (image.focal_x / 100, image.focal_y / 100)
     social = focal_crop(source, SOCIAL_SIZE, focal)
     write(storage, f"{folder}/{key}-og.jpg", encode(social, "jpg"))

@@ -2,7 +2,14 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from office.admin import GermanSlugMixin, PublishableAdmin
-from releases.models import Category, Release, ReleaseQuote, ReleaseStatistic, Topic
+from releases.models import (
+    Category,
+    Release,
+    ReleaseImage,
+    ReleaseQuote,
+    ReleaseStatistic,
+    Topic,
+)
 
 
 @admin.register(Category)
@@ -33,6 +40,13 @@ class ReleaseStatisticInline(admin.TabularInline):
     fields = ("order", "statistic")
 
 
+class ReleaseImageInline(admin.TabularInline):
+    model = ReleaseImage
+    extra = 0
+    autocomplete_fields = ("image",)
+    fields = ("order", "image", "caption")
+
+
 @admin.register(Release)
 class ReleaseAdmin(PublishableAdmin):
     list_display = ("title", "category", "status", "visibility", "public", "publish_at", "author")
@@ -43,7 +57,7 @@ class ReleaseAdmin(PublishableAdmin):
     prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ("category", "hero_image", "topics", "events")
     readonly_fields = ("author", "created_at", "updated_at")
-    inlines = (ReleaseQuoteInline, ReleaseStatisticInline)
+    inlines = (ReleaseImageInline, ReleaseQuoteInline, ReleaseStatisticInline)
     fieldsets = (
         (None, {"fields": ("title", "slug", "lead", "body")}),
         (_("Einordnung"), {"fields": ("category", "topics", "hero_image", "events")}),

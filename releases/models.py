@@ -46,7 +46,7 @@ RELATED_COUNT = 3
 
 class ReleaseQuerySet(PublishableQuerySet):
     def with_details(self):
-        """Fetch what a full release shows: category, image, topics, quotes, figures, events."""
+        """Fetch what a full release shows: category, images, topics, quotes, figures, events."""
         from events.models import Event
 
         return self.select_related("category", "hero_image").prefetch_related(
@@ -62,6 +62,11 @@ class ReleaseQuerySet(PublishableQuerySet):
                 to_attr="statistic_links",
             ),
             models.Prefetch("events", Event.objects.published(), to_attr="public_events"),
+            models.Prefetch(
+                "releaseimage_set",
+                ReleaseImage.objects.select_related("image"),
+                to_attr="gallery",
+            ),
         )
 
 
@@ -190,3 +195,29 @@ class ReleaseStatistic(models.Model):
 
     def __str__(self):
         return str(self.statistic)
+
+
+class ReleaseImage(models.Model):
+    """A photo of the release's gallery, with a caption for this use."""
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE)
+    image = models.ForeignKey("office.Image", verbose_name=_("Bild"), on_delete=models.CASCADE)
+    caption = models.CharField(
+        _("Bildunterschrift hier"),
+        max_length=300,
+        blank=True,
+        help_text=_("Leer lassen, um die Bildunterschrift aus der Bildersammlung zu zeigen."),
+    )
+    order = models.PositiveSmallIntegerField(_("Reihenfolge"), default=0)
+
+    class Meta:
+        ordering = ("order", "pk")
+        verbose_name = _("Bild der Galerie")
+        verbose_name_plural = _("Bildergalerie")
+
+    def __str__(self):
+        return str(self.image)
+
+    @property
+    def shown_caption(self):
+        return self.caption or self.image.caption

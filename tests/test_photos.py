@@ -4,6 +4,7 @@ import io
 import struct
 import zipfile
 import zlib
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,8 @@ from PIL import ExifTags, Image as PILImage
 
 from office import images
 from office.models import Image
-from tests.conftest import image_bytes, make_image
+from releases.models import ReleaseImage
+from tests.conftest import image_bytes, make_image, make_profile, make_release
 
 pytestmark = pytest.mark.django_db
 
@@ -296,3 +298,247 @@ def test_image_without_alt_text_is_refused_with_a_hint(officer_client):
     assert form.errors == {"alt_text": ["Dieses Feld ist zwingend erforderlich."]}
     assert "Beschreibt in einem Satz, was auf dem Bild zu sehen ist" in response.content.decode()
     assert (Image.objects.count(), media_files()) == (0, [])
+
+
+# Renditions
+
+
+class Pictures(HTMLParser):
+    """Collect every <picture> of a page: its sources and its <img> attributes."""
+
+    def __init__(self, html):
+        super().__init__(convert_charrefs=True)
+        self.pictures = []
+        self.figcaptions = []
+        self._in_picture = False
+        self._in_figcaption = False
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "picture":
+            self._in_picture = True
+            self.pictures.append({"sources": [], "img": None})
+        elif tag == "source" and self._in_picture:
+            self.pictures[-1]["sources"].append(attrs)
+        elif tag == "img" and self._in_picture:
+            self.pictures[-1]["img"] = attrs
+        elif tag == "figcaption":
+            self._in_figcaption = True
+            self.figcaptions.append("")
+
+    def handle_endtag(self, tag):
+        if tag == "picture":
+            self._in_picture = False
+        elif tag == "figcaption":
+            self._in_figcaption = False
+
+    def handle_data(self, data):
+        if self._in_figcaption:
+            self.figcaptions[-1] = " ".join(f"{self.figcaptions[-1]} {data}".split())
+
+
+def pictures(response):
+    return Pictures(response.content.decode())
+
+
+def media_path(url):
+    assert url.startswith(settings.MEDIA_URL)
+    return Path(settings.MEDIA_ROOT) / url.removeprefix(settings.MEDIA_URL)
+
+
+def srcset_entries(srcset):
+    return [
+        (url, int(width.removesuffix("w")))
+        for url, width in (e.split() for e in srcset.split(", "))
+    ]
+
+
+def photo_image(size=(2000, 1500), **kwargs):
+    buffer = io.BytesIO()
+    two_halves(size).save(buffer, format="JPEG", quality=90)
+    return make_image(content=buffer.getvalue(), **kwargs)
+
+
+def test_renditions_come_in_every_width_up_to_the_original_and_every_format():
+    image = photo_image(size=(2000, 1500))
+
+    made = {}
+    for name in images.rendition_names(image.file.name, image.renditions):
+        picture_format, size, _exif, _info = read_back(name)
+        made[name.rsplit("-", 1)[1]] = (picture_format, size)
+
+    assert made == {
+        **{
+            f"{width}.{extension}": (picture_format, (width, width * 3 // 4))
+            for width in (480, 800, 1200, 1600)
+            for extension, picture_format in (("avif", "AVIF"), ("webp", "WEBP"), ("jpg", "JPEG"))
+        },
+        "og.jpg": ("JPEG", (1200, 630)),
+        "q.jpg": ("JPEG", (112, 112)),
+    }
+
+
+def test_small_image_is_never_enlarged():
+    image = photo_image(size=(300, 200))
+
+    assert image.renditions["sizes"] == [[300, 200]]
+    assert image.renditions["social"] == [300, 158]
+    assert read_back(image.file.name.replace(".jpg", f"/{image.renditions['key']}-300.avif"))[
+        :2
+    ] == ("AVIF", (300, 200))
+
+
+def test_transparent_png_falls_back_to_png_not_jpeg():
+    buffer = io.BytesIO()
+    PILImage.new("RGBA", (600, 400), (0, 0, 0, 0)).save(buffer, format="PNG")
+
+    image = make_image(content=buffer.getvalue())
+
+    assert (image.renditions["fallback"], image.renditions["sizes"]) == (
+        "png",
+        [[480, 320], [600, 400]],
+    )
+    assert read_back(image.picture()["src"].removeprefix(settings.MEDIA_URL))[:2] == (
+        "PNG",
+        (600, 400),
+    )
+
+
+def test_release_page_shows_the_hero_as_an_eager_picture_and_the_gallery_lazy(client, profile):
+    hero = photo_image(size=(2000, 1500), alt_text="Der Abgeordnete im Plenum")
+    release = make_release(slug="mit-bildern", hero_image=hero)
+    first = photo_image(size=(640, 480), alt_text="Erstes Bild", caption="Aus der Sammlung")
+    second = photo_image(size=(640, 480), alt_text="Zweites Bild", caption="Unbenutzt")
+    ReleaseImage.objects.create(release=release, image=second, order=2, caption="Hier erklärt")
+    ReleaseImage.objects.create(release=release, image=first, order=1)
+
+    found = pictures(client.get("/pressemitteilungen/mit-bildern/"))
+
+    hero_picture, *gallery = found.pictures
+    assert [source["type"] for source in hero_picture["sources"]] == ["image/avif", "image/webp"]
+    img = hero_picture["img"]
+    assert (img["alt"], img["width"], img["height"], img.get("loading"), img["fetchpriority"]) == (
+        "Der Abgeordnete im Plenum",
+        "1600",
+        "1200",
+        None,
+        "high",
+    )
+    assert img["sizes"] == "(min-width: 44rem) 42rem, calc(100vw - 2rem)"
+    assert [width for _url, width in srcset_entries(img["srcset"])] == [480, 800, 1200, 1600]
+    for source in hero_picture["sources"]:
+        assert source["sizes"] == img["sizes"]
+        for url, width in srcset_entries(source["srcset"]):
+            with PILImage.open(media_path(url)) as made:
+                assert (made.get_format_mimetype(), made.width) == (source["type"], width)
+    assert [(p["img"]["alt"], p["img"]["loading"]) for p in gallery] == [
+        ("Erstes Bild", "lazy"),
+        ("Zweites Bild", "lazy"),
+    ]
+    assert found.figcaptions[1:] == [
+        "Aus der Sammlung · Foto: Max Mustermann",
+        "Hier erklärt · Foto: Max Mustermann",
+    ]
+
+
+def test_pages_never_make_renditions_again(client, profile, officer_client, monkeypatch):
+    image = photo_image(size=(640, 480))
+    make_release(slug="mit-bild", hero_image=image)
+    made_before = media_state()
+
+    def fail(image):
+        raise AssertionError("renditions made again")
+
+    monkeypatch.setattr(images, "make_renditions", fail)
+    first = client.get("/pressemitteilungen/mit-bild/")
+    second = client.get("/pressemitteilungen/mit-bild/")
+    edit = officer_client.post(
+        f"/admin/office/image/{image.pk}/change/",
+        {
+            "alt_text": "Neuer Alternativtext",
+            "caption": "",
+            "credit": "",
+            "focal_x": 50,
+            "focal_y": 50,
+        },
+    )
+
+    assert (first.status_code, second.status_code, edit.status_code) == (200, 200, 302)
+    assert pictures(first).pictures == pictures(second).pictures
+    assert media_state() == made_before
+    for source in pictures(second).pictures[0]["sources"]:
+        assert all(media_path(url).exists() for url, _w in srcset_entries(source["srcset"]))
+
+
+def colour_at(url, xy):
+    with PILImage.open(media_path(url)) as made:
+        return made.convert("RGB").getpixel(xy)
+
+
+def test_focal_point_moves_the_social_crop_and_replaces_its_files(officer_client):
+    # Upright photo, red on top and blue below: the 1200 × 630 crop can hold only one.
+    buffer = io.BytesIO()
+    two_halves((1000, 2000), vertical=True).save(buffer, format="JPEG", quality=90)
+    image = make_image(content=buffer.getvalue(), focal_y=10)
+    top_url, width, height = image.social()
+    old_files = images.rendition_names(image.file.name, image.renditions)
+
+    response = officer_client.post(
+        f"/admin/office/image/{image.pk}/change/",
+        {"alt_text": image.alt_text, "caption": "", "credit": "", "focal_x": 50, "focal_y": 90},
+    )
+
+    image.refresh_from_db()
+    bottom_url, *bottom_size = image.social()
+    assert response.status_code == 302
+    assert ((width, height), bottom_size) == ((1000, 525), [1000, 525])
+    assert colour_at(bottom_url, (500, 260))[2] > 150  # blue
+    assert bottom_url != top_url
+    assert not any(Path(settings.MEDIA_ROOT, name).exists() for name in old_files)
+    assert all(
+        Path(settings.MEDIA_ROOT, name).exists()
+        for name in images.rendition_names(image.file.name, image.renditions)
+    )
+
+
+def test_focal_point_outside_the_picture_is_refused(officer_client):
+    image = photo_image(size=(600, 400))
+
+    response = officer_client.post(
+        f"/admin/office/image/{image.pk}/change/",
+        {"alt_text": image.alt_text, "caption": "", "credit": "", "focal_x": 120, "focal_y": 50},
+    )
+
+    assert response.context["adminform"].form.errors == {
+        "focal_x": ["Dieser Wert muss kleiner oder gleich 100 sein."]
+    }
+
+
+def test_header_portrait_is_the_small_square(client):
+    portrait = photo_image(size=(1200, 1600), alt_text="Porträt")
+    make_profile(portrait=portrait)
+
+    html = client.get("/").content.decode()
+
+    url = html.split('class="site-name__portrait" src="')[1].split('"')[0]
+    assert url == portrait.square_url()
+    with PILImage.open(media_path(url)) as square:
+        assert square.size == (112, 112)
+
+
+@pytest.mark.parametrize("count", [1, 10])
+def test_release_page_with_many_images_costs_no_more_queries(
+    client, profile, django_assert_max_num_queries, count
+):
+    """A gallery must not query once per photo."""
+    release = make_release(slug="galerie", hero_image=photo_image(size=(640, 480)))
+    for order in range(count):
+        ReleaseImage.objects.create(
+            release=release, image=photo_image(size=(640, 480)), order=order
+        )
+
+    with django_assert_max_num_queries(12):
+        response = client.get("/pressemitteilungen/galerie/")
+
+    assert len(pictures(response).pictures) == count + 1
