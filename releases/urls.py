@@ -38,4 +38,5 @@ urlpatterns = [
     # A four-digit year comes before slugs; slugs of digits only are refused.
     path("<yyyy:year>/", views.ReleaseYearView.as_view(), name="year"),
     path("<slug:slug>/", views.ReleaseDetailView.as_view(), name="detail"),
+    path("<slug:slug>/vorschaubild.png", views.social_card, name="card"),
 ]

@@ -1,7 +1,10 @@
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView, YearArchiveView
 
+from office.cards import card_response
 from office.conditional import LastModifiedDetailMixin, LastModifiedListMixin
+from office.models import Profile
 from office.preview import PreviewMixin
 from releases.models import Category, Release, Topic
 
@@ -61,3 +64,8 @@ class ReleaseDetailView(LastModifiedDetailMixin, PreviewMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(related=self.object.related(), **kwargs)
+
+
+def social_card(request, slug):
+    release = get_object_or_404(Release.objects.published(), slug=slug)
+    return card_response(release.title, _("Pressemitteilung"), Profile.load().full_name)

@@ -12,10 +12,10 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import ExifTags, Image as PILImage
 
-from office import images
+from office import cards, images
 from office.models import Image
 from releases.models import ReleaseImage
-from tests.conftest import image_bytes, make_image, make_profile, make_release
+from tests.conftest import image_bytes, make_event, make_image, make_profile, make_release
 
 pytestmark = pytest.mark.django_db
 
@@ -542,3 +542,62 @@ def test_release_page_with_many_images_costs_no_more_queries(
         response = client.get("/pressemitteilungen/galerie/")
 
     assert len(pictures(response).pictures) == count + 1
+
+
+# Social previews
+
+
+def meta_content(html, prop):
+    return html.split(f'property="{prop}" content="')[1].split('"')[0]
+
+
+def test_release_photo_gives_a_1200_by_630_preview_around_its_focal_point(client, profile):
+    buffer = io.BytesIO()
+    two_halves((2400, 1600), vertical=True).save(buffer, format="JPEG", quality=90)
+    hero = make_image(content=buffer.getvalue(), focal_y=95, alt_text="Unten blau")
+    make_release(slug="mit-foto", hero_image=hero)
+
+    html = client.get("/pressemitteilungen/mit-foto/").content.decode()
+
+    url = meta_content(html, "og:image").removeprefix(settings.SITE_URL)
+    with PILImage.open(media_path(url)) as preview:
+        assert (preview.format, preview.size) == ("JPEG", (1200, 630))
+        assert preview.convert("RGB").getpixel((600, 315))[2] > 150  # blue, the lower half
+        assert not preview.getexif()
+    assert (meta_content(html, "og:image:width"), meta_content(html, "og:image:height")) == (
+        "1200",
+        "630",
+    )
+
+
+@pytest.mark.parametrize("path", ["/pressemitteilungen/ohne-foto/", "/termine/ohne-foto/"])
+def test_page_without_photo_gets_a_title_card_drawn_once(client, profile, path, monkeypatch):
+    make_release(slug="ohne-foto", title="Mehr Geld für Schulen im ländlichen Raum")
+    make_event(slug="ohne-foto", title="Sprechstunde in Borken")
+    card_url = meta_content(client.get(path).content.decode(), "og:image")
+
+    first = client.get(card_url.removeprefix(settings.SITE_URL))
+    monkeypatch.setattr(cards, "render_card", lambda *args: pytest.fail("drawn again"))
+    second = client.get(card_url.removeprefix(settings.SITE_URL))
+
+    assert card_url == f"{settings.SITE_URL}{path}vorschaubild.png"
+    assert (first["Content-Type"], first.content) == ("image/png", second.content)
+    with PILImage.open(io.BytesIO(first.content)) as card:
+        assert (card.format, card.size) == ("PNG", (1200, 630))
+        # Text was drawn: the card is not one plain colour.
+        assert len(card.convert("RGB").getcolors(maxcolors=100_000)) > 2
+
+
+def test_title_card_of_an_unpublished_release_is_not_found(client, profile, tomorrow):
+    make_release(slug="sperrfrist", title="Geheimer Plan", publish_at=tomorrow)
+    make_release(slug="entwurf", title="Entwurf", status="draft")
+    make_event(slug="entwurf", status="draft")
+
+    paths = [
+        "/pressemitteilungen/sperrfrist/vorschaubild.png",
+        "/pressemitteilungen/entwurf/vorschaubild.png",
+        "/termine/entwurf/vorschaubild.png",
+    ]
+
+    assert [client.get(path).status_code for path in paths] == [404, 404, 404]
+    assert media_files() == []
