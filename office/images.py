@@ -9,6 +9,7 @@ beside the original under names derived from it, so pages only build URLs.
 
 import hashlib
 import io
+import math
 import warnings
 from pathlib import PurePath
 
@@ -56,7 +57,9 @@ TOO_LARGE = _("Die Datei ist %(size)s MB groß; erlaubt sind höchstens %(limit)
 
 
 def megabytes(size: int) -> str:
-    return f"{size / 2**20:.1f}".replace(".", ",").removesuffix(",0")
+    # Rounded up, so a file just above the limit never reads as the limit itself.
+    tenths = math.ceil(size * 10 / 2**20)
+    return f"{tenths / 10:.1f}".replace(".", ",").removesuffix(",0")
 
 
 def check_size(file) -> None:

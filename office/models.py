@@ -275,6 +275,10 @@ class Image(models.Model):
         extension = PurePath(self.file.name).suffix.lstrip(".")
         return images.MIME_TYPES.get(extension, f"image/{extension}")
 
+    @property
+    def format_label(self):
+        return self.mime_type.removeprefix("image/").upper().replace("WEBP", "WebP")
+
     def rendition_url(self, suffix):
         folder = images.rendition_folder(self.file.name)
         return self.file.storage.url(f"{folder}/{self.renditions['key']}-{suffix}")

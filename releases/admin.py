@@ -5,6 +5,7 @@ from office.admin import GermanSlugMixin, PublishableAdmin
 from releases.models import (
     Category,
     Release,
+    ReleaseAttachment,
     ReleaseImage,
     ReleaseQuote,
     ReleaseStatistic,
@@ -47,6 +48,12 @@ class ReleaseImageInline(admin.TabularInline):
     fields = ("order", "image", "caption")
 
 
+class ReleaseAttachmentInline(admin.TabularInline):
+    model = ReleaseAttachment
+    extra = 0
+    fields = ("order", "title", "file")
+
+
 @admin.register(Release)
 class ReleaseAdmin(PublishableAdmin):
     list_display = ("title", "category", "status", "visibility", "public", "publish_at", "author")
@@ -57,7 +64,12 @@ class ReleaseAdmin(PublishableAdmin):
     prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ("category", "hero_image", "topics", "events")
     readonly_fields = ("author", "created_at", "updated_at")
-    inlines = (ReleaseImageInline, ReleaseQuoteInline, ReleaseStatisticInline)
+    inlines = (
+        ReleaseImageInline,
+        ReleaseAttachmentInline,
+        ReleaseQuoteInline,
+        ReleaseStatisticInline,
+    )
     fieldsets = (
         (None, {"fields": ("title", "slug", "lead", "body")}),
         (_("Einordnung"), {"fields": ("category", "topics", "hero_image", "events")}),

@@ -1,8 +1,13 @@
+import uuid
+from pathlib import PurePath
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from office import documents
 from office.publishing import Publishable, PublishableQuerySet
 from office.richtext import RichTextField
 from office.validators import validate_public_slug
@@ -67,6 +72,7 @@ class ReleaseQuerySet(PublishableQuerySet):
                 ReleaseImage.objects.select_related("image"),
                 to_attr="gallery",
             ),
+            models.Prefetch("releaseattachment_set", to_attr="attachments"),
         )
 
 
@@ -221,3 +227,56 @@ class ReleaseImage(models.Model):
     @property
     def shown_caption(self):
         return self.caption or self.image.caption
+
+
+def attachment_upload_to(instance, filename):
+    # A random folder, so a draft's attachment has no guessable URL; the name
+    # stays readable for the press, with the extension its content has.
+    stem = slugify(PurePath(filename).stem)[:80] or "anhang"
+    return f"anhaenge/{uuid.uuid4().hex}/{stem}.{documents.document_kind(instance.file)}"
+
+
+class ReleaseAttachment(models.Model):
+    """A document for the press (study, speech, background paper), served only with its release."""
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE)
+    file = models.FileField(
+        _("Datei"),
+        upload_to=attachment_upload_to,
+        validators=[documents.validate_document],
+        help_text=_("PDF oder Word (DOCX), ohne Makros und JavaScript."),
+    )
+    title = models.CharField(
+        _("Bezeichnung"),
+        max_length=200,
+        help_text=_("So steht der Anhang auf der Seite, z. B. „Studie des IW Köln (Kurzfassung)“."),
+    )
+    file_size = models.PositiveIntegerField(editable=False, null=True)
+    order = models.PositiveSmallIntegerField(_("Reihenfolge"), default=0)
+
+    class Meta:
+        ordering = ("order", "pk")
+        verbose_name = _("Anhang")
+        verbose_name_plural = _("Anhänge für die Presse")
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.file_size = self.file.size
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("releases:attachment", kwargs={"slug": self.release.slug, "pk": self.pk})
+
+    @property
+    def kind(self):
+        return PurePath(self.file.name).suffix.lstrip(".")
+
+    @property
+    def kind_label(self):
+        return documents.LABELS.get(self.kind, self.kind.upper())
+
+    @property
+    def filename(self):
+        return PurePath(self.file.name).name

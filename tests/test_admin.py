@@ -58,6 +58,8 @@ PRESS_OFFICE_PERMISSIONS = {
             ("releases", "topic"),
             ("releases", "releasequote"),
             ("releases", "releasestatistic"),
+            ("releases", "releaseimage"),
+            ("releases", "releaseattachment"),
             ("events", "event"),
             ("office", "legalpage"),
         )

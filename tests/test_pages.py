@@ -1073,8 +1073,8 @@ def len_queries(client, path):
         ("/pressemitteilungen/kategorie/wirtschaft/", TEASER, (10, 10), 8),
         ("/pressemitteilungen/thema/energie/", TEASER, (10, 10), 8),
         ("/pressemitteilungen/2024/", TEASER, (10, 10), 11),
-        # A release: +1 for its gallery.
-        ("/pressemitteilungen/hauptmeldung/", QUOTE, (10, 50), 12),
+        # A release: +2 for its gallery and its press-kit attachments.
+        ("/pressemitteilungen/hauptmeldung/", QUOTE, (10, 50), 13),
         ("/termine/", TEASER, (10, 20), 3),
         ("/termine/archiv/", TEASER, (10, 20), 3),
         ("/zitate/", QUOTE, (10, 20), 3),

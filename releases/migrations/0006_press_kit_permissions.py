@@ -1,0 +1,50 @@
+"""Let the press office edit galleries and attachments of releases.
+
+Both workflow roles write releases, so both get the inlines' permissions;
+"Pressestelle" too where it still exists (it is replaced by those two roles).
+"""
+
+from django.contrib.auth.management import create_permissions
+from django.db import migrations
+
+GROUPS = ("Redaktion", "Freigabe")
+FORMER = "Pressestelle"
+MODELS = ("releaseimage", "releaseattachment")
+CODENAMES = [f"{action}_{model}" for model in MODELS for action in ("add", "change", "delete", "view")]
+
+
+def grant(apps, schema_editor):
+    # Permissions are normally created after all migrations ran; create them now.
+    app_config = apps.get_app_config("releases")
+    app_config.models_module = True
+    create_permissions(app_config, apps=apps, verbosity=0)
+    app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    permissions = Permission.objects.filter(
+        content_type__app_label="releases", codename__in=CODENAMES
+    )
+    groups = [Group.objects.get_or_create(name=name)[0] for name in GROUPS]
+    groups += list(Group.objects.filter(name=FORMER))
+    for group in groups:
+        group.permissions.add(*permissions)
+
+
+def revoke(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    permissions = Permission.objects.filter(
+        content_type__app_label="releases", codename__in=CODENAMES
+    )
+    for group in Group.objects.filter(name__in=(*GROUPS, FORMER)):
+        group.permissions.remove(*permissions)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("releases", "0005_release_attachments"),
+        ("office", "0004_pressestelle_legal_pages"),
+    ]
+
+    operations = [migrations.RunPython(grant, revoke)]
