@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from PIL import ExifTags, Image as PILImage, ImageOps, features
+from PIL import ExifTags, Image as PILImage, ImageFile, ImageOps, features
 
 # MPO is how Pillow names a phone's JPEG with a depth map or second picture appended.
 FORMATS = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
@@ -79,6 +79,9 @@ def validate_image_file(file) -> None:
         return  # the stored file, checked when it was uploaded
     check_size(file)
     file.seek(0)
+    # WeasyPrint switches this on for the whole process when it is imported;
+    # a truncated upload must still be refused.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         # A declared size above Pillow's own limit is an error, not a warning.
         with warnings.catch_warnings():

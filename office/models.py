@@ -279,9 +279,21 @@ class Image(models.Model):
     def format_label(self):
         return self.mime_type.removeprefix("image/").upper().replace("WEBP", "WebP")
 
+    def rendition_name(self, suffix):
+        return f"{images.rendition_folder(self.file.name)}/{self.renditions['key']}-{suffix}"
+
     def rendition_url(self, suffix):
-        folder = images.rendition_folder(self.file.name)
-        return self.file.storage.url(f"{folder}/{self.renditions['key']}-{suffix}")
+        return self.file.storage.url(self.rendition_name(suffix))
+
+    def middle_suffix(self):
+        """Return the suffix of the fallback rendition about 800 px wide."""
+        sizes = self.renditions["sizes"]
+        middle = next((w for w, _h in sizes if w >= images.WIDTHS[1]), sizes[-1][0])
+        return f"{middle}.{self.renditions['fallback']}"
+
+    def print_name(self):
+        """Return the storage name of a JPEG or PNG fit for print, small enough for a PDF."""
+        return self.rendition_name(self.middle_suffix()) if self.renditions else self.file.name
 
     def picture(self):
         """Return what a <picture> needs: sources per format, fallback, size; None if not made."""
@@ -295,14 +307,13 @@ class Image(models.Model):
             )
 
         fallback = self.renditions["fallback"]
-        middle = next((w for w, _h in sizes if w >= images.WIDTHS[1]), sizes[-1][0])
         return {
             "sources": [
                 {"type": images.MIME_TYPES[extension], "srcset": srcset(extension)}
                 for extension in self.renditions["formats"]
             ],
             "srcset": srcset(fallback),
-            "src": self.rendition_url(f"{middle}.{fallback}"),
+            "src": self.rendition_url(self.middle_suffix()),
             "width": sizes[-1][0],
             "height": sizes[-1][1],
         }

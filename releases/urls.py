@@ -42,4 +42,5 @@ urlpatterns = [
     path("<slug:slug>/vorschaubild.png", views.social_card, name="card"),
     path("<slug:slug>/foto/<int:pk>/", views.photo, name="photo"),
     path("<slug:slug>/anhang/<int:pk>/", views.attachment, name="attachment"),
+    path("<slug:slug>/pdf/", views.release_pdf, name="pdf"),
 ]

@@ -1,7 +1,7 @@
 from pathlib import PurePath
 
 from django.db.models import Q
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
@@ -11,6 +11,7 @@ from office.cards import card_response
 from office.conditional import LastModifiedDetailMixin, LastModifiedListMixin
 from office.models import Image, Profile
 from office.preview import PreviewMixin
+from releases import pdf
 from releases.models import Category, Release, ReleaseAttachment, Topic
 
 RELEASES_PER_PAGE = 10
@@ -106,3 +107,17 @@ def photo(request, slug, pk):
     image = get_object_or_404(Image.objects.filter(of_release).distinct(), pk=pk)
     filename = f"{release.slug}-foto-{image.pk}{PurePath(image.file.name).suffix}"
     return download(request, release, image.file, filename)
+
+
+def release_pdf(request, slug):
+    """Serve the release as a PDF on the office's letterhead."""
+    queryset = Release.objects.with_details()
+    if not request.user.has_perm("releases.change_release"):
+        queryset = queryset.published()
+    release = get_object_or_404(queryset, slug=slug)
+    content = pdf.release_pdf(release, Profile.load())
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{release.slug}.pdf"'
+    if not release.is_published():
+        add_never_cache_headers(response)
+    return response

@@ -602,3 +602,15 @@ def test_title_card_of_an_unpublished_release_is_not_found(client, profile, tomo
 
     assert [client.get(path).status_code for path in paths] == [404, 404, 404]
     assert media_files() == []
+
+
+def test_truncated_upload_is_refused_even_after_the_pdf_library_was_loaded(officer_client):
+    import weasyprint.images  # noqa: F401  (sets Pillow's LOAD_TRUNCATED_IMAGES on import)
+    from PIL import ImageFile
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = True
+
+    response = upload_image(officer_client, "kaputt.jpg", noisy_jpeg()[:6000])
+
+    assert response.context["adminform"].form.errors == {"file": [UNREADABLE]}
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False

@@ -7,12 +7,14 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from PIL import ExifTags, Image as PILImage
-from pypdf import PdfWriter
+from pypdf import PdfReader, PdfWriter
 from pypdf.actions import JavaScript
 
-from releases.models import Release, ReleaseAttachment, ReleaseImage
-from tests.conftest import make_image, make_release
+from releases import pdf
+from releases.models import Release, ReleaseAttachment, ReleaseImage, ReleaseQuote
+from tests.conftest import make_image, make_quote, make_release
 from tests.test_admin import page
 from tests.test_photos import media_files, photo
 
@@ -183,15 +185,16 @@ def test_release_page_offers_photos_and_attachments_with_type_size_and_credit(cl
     entries = [" ".join(item.split("</a>")[1].split()) for item in kit.split("<li>")[1:]]
     links = [item.split('href="')[1].split('"')[0] for item in kit.split("<li>")[1:]]
     assert links == [
+        "/pressemitteilungen/mit-material/pdf/",
         f"/pressemitteilungen/mit-material/foto/{hero.pk}/",
         f"/pressemitteilungen/mit-material/foto/{gallery.pk}/",
         f"/pressemitteilungen/mit-material/anhang/{pdf.pk}/",
     ]
     assert "Foto „Am Pult“ herunterladen" in kit
-    assert entries[0].startswith('<span class="press-kit__details">(JPEG, 640 × 480 Pixel, ')
-    assert entries[0].endswith("KB) · Foto: Max Mustermann</span> </li>")
-    assert entries[1].startswith('<span class="press-kit__details">(PNG, 300 × 200 Pixel, ')
-    assert entries[2].startswith('<span class="press-kit__details">(PDF, ')
+    assert entries[1].startswith('<span class="press-kit__details">(JPEG, 640 × 480 Pixel, ')
+    assert entries[1].endswith("KB) · Foto: Max Mustermann</span> </li>")
+    assert entries[2].startswith('<span class="press-kit__details">(PNG, 300 × 200 Pixel, ')
+    assert entries[3].startswith('<span class="press-kit__details">(PDF, ')
 
 
 def test_photo_download_is_the_clean_original_as_an_attachment(client, profile):
@@ -303,3 +306,83 @@ def test_photo_of_another_release_is_not_served_under_this_one(client, profile):
     response = client.get(f"/pressemitteilungen/oeffentlich/foto/{other.hero_image_id}/")
 
     assert response.status_code == 404
+
+
+# The release as PDF
+
+
+def pdf_text(content):
+    reader = PdfReader(io.BytesIO(content))
+    return reader, " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+
+
+def test_release_pdf_carries_the_letterhead_title_text_and_photo(client, profile):
+    hero = make_image(content=photo("JPEG", size=(1000, 750)), caption="Im Plenarsaal")
+    release = make_release(
+        slug="als-pdf",
+        title="Mehr Geld für Schulen",
+        lead="Der Haushalt wächst.",
+        body="<h2>Die Posten</h2><p>Lehrkräfte und Digitalisierung.</p>",
+        hero_image=hero,
+    )
+    ReleaseQuote.objects.create(release=release, quote=make_quote(text="Bildung zuerst."))
+
+    response = client.get("/pressemitteilungen/als-pdf/pdf/")
+
+    reader, text = pdf_text(response.content)
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == 'attachment; filename="als-pdf.pdf"'
+    assert reader.metadata.title == "Mehr Geld für Schulen"
+    for expected in (
+        "Daniel Hagemeier MdL",  # the letterhead, from the profile
+        "Platz des Landtags 1",
+        "Mehr Geld für Schulen",
+        "Der Haushalt wächst.",
+        "Die Posten",
+        "Lehrkräfte und Digitalisierung.",
+        "„Bildung zuerst.“",
+        "Im Plenarsaal",
+        "Pressekontakt: Erika Presse",
+        "https://www.example.org/pressemitteilungen/als-pdf/",
+        "Seite 1 von ",
+    ):
+        assert expected in text
+    assert len(reader.pages[0].images) == 1
+
+
+def test_release_pdf_exists_only_for_a_public_release(officer_client, profile, tomorrow):
+    make_release(slug="sperrfrist", publish_at=tomorrow)
+    make_release(slug="entwurf", status=Release.Status.DRAFT)
+
+    anonymous = [
+        Client().get(f"/pressemitteilungen/{slug}/pdf/").status_code
+        for slug in ("sperrfrist", "entwurf")
+    ]
+    editor = officer_client.get("/pressemitteilungen/sperrfrist/pdf/")
+
+    assert anonymous == [404, 404]
+    assert editor.status_code == 200
+    assert "no-cache" in editor["Cache-Control"]
+
+
+def test_release_pdf_fetches_nothing_from_other_addresses(profile):
+    fetcher = pdf.MediaOnlyFetcher()
+
+    with pytest.raises(ValueError):
+        fetcher.fetch("http://169.254.169.254/latest/meta-data/")
+    with pytest.raises(ValueError):
+        fetcher.fetch("file:///etc/passwd")
+
+
+def test_release_pdf_costs_a_bounded_number_of_queries(
+    client, profile, django_assert_max_num_queries
+):
+    """The PDF reads the release like its page does, in a fixed number of queries."""
+    release = make_release(slug="als-pdf", hero_image=make_image())
+    for n in range(5):
+        ReleaseQuote.objects.create(release=release, quote=make_quote(text=f"Zitat {n}"))
+
+    with django_assert_max_num_queries(10):
+        response = client.get("/pressemitteilungen/als-pdf/pdf/")
+
+    assert response.status_code == 200
