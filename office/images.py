@@ -20,9 +20,21 @@ from django.core.files.base import ContentFile
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from PIL import ExifTags, Image as PILImage, ImageFile, ImageOps, features
+from pillow_heif import register_heif_opener
+
+# iPhones send HEIC; Pillow reads it through pillow-heif, and it is stored as
+# JPEG, because browsers and press systems do not show HEIC.
+register_heif_opener()
 
 # MPO is how Pillow names a phone's JPEG with a depth map or second picture appended.
-FORMATS = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
+FORMATS = {
+    "JPEG": "jpg",
+    "MPO": "jpg",
+    "PNG": "png",
+    "WEBP": "webp",
+    "GIF": "gif",
+    "HEIF": "jpg",
+}
 MAX_PIXELS = 40_000_000
 WIDTHS = (480, 800, 1200, 1600)
 SOCIAL_SIZE = (1200, 630)
@@ -39,11 +51,12 @@ MIME_TYPES = {
 }
 
 NOT_AN_IMAGE = _(
-    "Die Datei ist kein Bild. Erlaubt sind Fotos und Grafiken als JPEG, PNG, WebP oder GIF "
-    "(keine SVG-, PDF-, HTML- oder ZIP-Dateien)."
+    "Die Datei ist kein Bild. Erlaubt sind Fotos und Grafiken als JPEG, PNG, WebP, GIF oder "
+    "HEIC (iPhone), keine SVG-, PDF-, HTML- oder ZIP-Dateien."
 )
 WRONG_FORMAT = _(
-    "Bilder im Format %(format)s werden nicht angenommen. Erlaubt sind JPEG, PNG, WebP und GIF."
+    "Bilder im Format %(format)s werden nicht angenommen. "
+    "Erlaubt sind JPEG, PNG, WebP, GIF und HEIC."
 )
 TOO_MANY_PIXELS = _(
     "Das Bild hat zu viele Pixel (höchstens %(megapixels)d Megapixel). "
@@ -74,7 +87,7 @@ def check_size(file) -> None:
 
 
 def validate_image_file(file) -> None:
-    """Refuse anything but a JPEG, PNG, WebP or GIF that Pillow fully decodes, and bombs."""
+    """Refuse anything but a JPEG, PNG, WebP, GIF or HEIC that Pillow fully decodes, and bombs."""
     if getattr(file, "_committed", False):
         return  # the stored file, checked when it was uploaded
     check_size(file)
@@ -186,7 +199,7 @@ def clean_original(file) -> ContentFile:
         extension = FORMATS[image.format]
         orientation = image.getexif().get(ExifTags.Base.Orientation, 1)
         cleaned = None
-        if extension == "jpg" and orientation in (0, 1):
+        if image.format in ("JPEG", "MPO") and orientation in (0, 1):
             try:
                 cleaned = strip_jpeg(data)
             except (IndexError, ValueError):

@@ -206,8 +206,9 @@ class Image(models.Model):
         height_field="height",
         validators=[validate_image_file],
         help_text=_(
-            "JPEG, PNG, WebP oder GIF. Ortsangaben (GPS) und andere Metadaten werden beim "
-            "Hochladen entfernt; Hochformat-Fotos vom Handy werden richtig gedreht."
+            "JPEG, PNG, WebP, GIF oder HEIC (wird als JPEG gespeichert). Ortsangaben (GPS) und "
+            "andere Metadaten werden beim Hochladen entfernt; Hochformat-Fotos vom Handy werden "
+            "richtig gedreht."
         ),
     )
     width = models.PositiveIntegerField(editable=False, null=True)

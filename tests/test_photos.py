@@ -130,8 +130,9 @@ def read_back(name):
         ("grafik.png", photo("PNG"), "PNG"),
         ("web.webp", photo("WEBP"), "WEBP"),
         ("iphone.jpg", photo("MPO"), "JPEG"),
+        ("iphone.heic", photo("HEIF"), "JPEG"),
     ],
-    ids=["jpeg", "png", "webp", "jpeg-with-second-picture"],
+    ids=["jpeg", "png", "webp", "jpeg-with-second-picture", "heic"],
 )
 def test_photo_with_gps_is_stored_and_rendered_without_any_metadata(
     name, content, stored_format, officer_client
@@ -215,8 +216,8 @@ def test_two_uploads_of_the_same_name_get_different_names(officer_client):
 # Uploads: what is refused, with nothing stored
 
 NOT_AN_IMAGE = (
-    "Die Datei ist kein Bild. Erlaubt sind Fotos und Grafiken als JPEG, PNG, WebP oder GIF "
-    "(keine SVG-, PDF-, HTML- oder ZIP-Dateien)."
+    "Die Datei ist kein Bild. Erlaubt sind Fotos und Grafiken als JPEG, PNG, WebP, GIF oder "
+    "HEIC (iPhone), keine SVG-, PDF-, HTML- oder ZIP-Dateien."
 )
 UNREADABLE = (
     "Die Datei ist beschädigt oder unvollständig und lässt sich nicht als Bild lesen. "
@@ -251,7 +252,8 @@ def bmp_bytes():
         (
             "alt.bmp",
             bmp_bytes(),
-            "Bilder im Format BMP werden nicht angenommen. Erlaubt sind JPEG, PNG, WebP und GIF.",
+            "Bilder im Format BMP werden nicht angenommen. "
+            "Erlaubt sind JPEG, PNG, WebP, GIF und HEIC.",
         ),
     ],
     ids=[
