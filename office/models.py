@@ -4,8 +4,10 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
@@ -255,6 +257,11 @@ class Image(models.Model):
 
     def save(self, *args, **kwargs):
         if self.file and not self.file._committed:
+            if self.pk:
+                # A replaced photo leaves no public copy behind.
+                previous = Image.objects.filter(pk=self.pk).first()
+                if previous is not None:
+                    transaction.on_commit(previous.delete_files)
             # The press downloads the stored original, so it is cleaned, too.
             self.file = images.clean_original(self.file)
         # Stored so feeds can state enclosure lengths without asking the storage.
@@ -275,6 +282,11 @@ class Image(models.Model):
     def mime_type(self):
         extension = PurePath(self.file.name).suffix.lstrip(".")
         return images.MIME_TYPES.get(extension, f"image/{extension}")
+
+    def delete_files(self):
+        """Remove the original and every rendition from the storage."""
+        names = [self.file.name, *images.rendition_names(self.file.name, self.renditions)]
+        images.delete_files(self.file.storage, names)
 
     @property
     def format_label(self):
@@ -327,6 +339,12 @@ class Image(models.Model):
 
     def square_url(self):
         return self.rendition_url("q.jpg") if self.renditions else self.file.url
+
+
+@receiver(post_delete, sender=Image)
+def image_deleted(sender, instance, **kwargs):
+    # After the commit: a rolled-back delete keeps its files.
+    transaction.on_commit(instance.delete_files)
 
 
 class LegalPage(models.Model):

@@ -2,7 +2,9 @@ import uuid
 from pathlib import PurePath
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -280,3 +282,10 @@ class ReleaseAttachment(models.Model):
     @property
     def filename(self):
         return PurePath(self.file.name).name
+
+
+@receiver(post_delete, sender=ReleaseAttachment)
+def attachment_deleted(sender, instance, **kwargs):
+    # After the commit: a rolled-back delete keeps its file.
+    name, storage = instance.file.name, instance.file.storage
+    transaction.on_commit(lambda: storage.delete(name))

@@ -616,3 +616,45 @@ def test_truncated_upload_is_refused_even_after_the_pdf_library_was_loaded(offic
 
     assert response.context["adminform"].form.errors == {"file": [UNREADABLE]}
     assert ImageFile.LOAD_TRUNCATED_IMAGES is False
+
+
+# Removing a photo removes its files
+
+
+def test_deleted_image_leaves_no_file_behind(officer_client, django_capture_on_commit_callbacks):
+    keep = photo_image(size=(640, 480), alt_text="Bleibt")
+    kept_files = media_files()
+    gone = photo_image(size=(640, 480), alt_text="Kommt weg")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = officer_client.post(f"/admin/office/image/{gone.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302
+    assert list(Image.objects.all()) == [keep]
+    assert media_files() == kept_files
+
+
+def test_replaced_photo_leaves_no_copy_behind(officer_client, django_capture_on_commit_callbacks):
+    image = photo_image(size=(640, 480))
+    old_files = media_files()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = officer_client.post(
+            f"/admin/office/image/{image.pk}/change/",
+            {
+                "alt_text": image.alt_text,
+                "caption": "",
+                "credit": "",
+                "focal_x": 50,
+                "focal_y": 50,
+                "file": SimpleUploadedFile("neu.jpg", photo("JPEG", size=(500, 400))),
+            },
+        )
+
+    image.refresh_from_db()
+    assert response.status_code == 302
+    assert (image.width, image.height) == (500, 400)
+    assert set(old_files).isdisjoint(media_files())
+    assert media_files() == sorted(
+        [image.file.name, *images.rendition_names(image.file.name, image.renditions)]
+    )

@@ -386,3 +386,16 @@ def test_release_pdf_costs_a_bounded_number_of_queries(
         response = client.get("/pressemitteilungen/als-pdf/pdf/")
 
     assert response.status_code == 200
+
+
+def test_deleted_attachment_leaves_no_file_behind(django_capture_on_commit_callbacks):
+    release = make_release()
+    attachment = ReleaseAttachment.objects.create(
+        release=release, title="Studie", file=SimpleUploadedFile("s.pdf", pdf_bytes())
+    )
+    assert media_files() == [attachment.file.name]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        release.delete()
+
+    assert media_files() == []
