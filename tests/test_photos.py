@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from PIL import ExifTags, Image as PILImage
 
 from office import cards, images
@@ -658,3 +659,21 @@ def test_replaced_photo_leaves_no_copy_behind(officer_client, django_capture_on_
     assert media_files() == sorted(
         [image.file.name, *images.rendition_names(image.file.name, image.renditions)]
     )
+
+
+def test_command_makes_renditions_that_bulk_created_images_lack(client, profile):
+    made = make_image()
+    bulk = Image.objects.get(pk=made.pk)
+    Image.objects.filter(pk=made.pk).update(renditions={})
+    bulk.refresh_from_db()
+    assert bulk.picture() is None
+    output = io.StringIO()
+
+    call_command("renditions", stdout=output)
+    again = io.StringIO()
+    call_command("renditions", stdout=again)
+
+    bulk.refresh_from_db()
+    assert output.getvalue() == "Bildvarianten erzeugt: 1\n"
+    assert again.getvalue() == "Bildvarianten erzeugt: 0\n"
+    assert all(media_path(url).exists() for url, _w in srcset_entries(bulk.picture()["srcset"]))
