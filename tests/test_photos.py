@@ -677,3 +677,36 @@ def test_command_makes_renditions_that_bulk_created_images_lack(client, profile)
     assert output.getvalue() == "Bildvarianten erzeugt: 1\n"
     assert again.getvalue() == "Bildvarianten erzeugt: 0\n"
     assert all(media_path(url).exists() for url, _w in srcset_entries(bulk.picture()["srcset"]))
+
+
+# In a real browser
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("scale", "expected"), [(1, "480.avif"), (2, "800.avif")])
+def test_phone_loads_one_small_avif_of_the_hero_and_no_gallery_photo(
+    browser, live_server, settings, scale, expected
+):
+    settings.ROOT_URLCONF = "tests.public_site"
+    make_profile()
+    hero = photo_image(size=(2000, 1500), alt_text="Aufmacher")
+    release = make_release(slug="handy", hero_image=hero, body="<p>Text</p>" * 80)
+    for order in range(3):
+        ReleaseImage.objects.create(
+            release=release, image=photo_image(size=(640, 480)), order=order
+        )
+    context = browser.new_context(
+        viewport={"width": 375, "height": 800}, device_scale_factor=scale, is_mobile=True
+    )
+    page = context.new_page()
+    loaded = []
+    page.on("requestfinished", lambda request: loaded.append(request.url))
+
+    page.goto(f"{live_server.url}/pressemitteilungen/handy/", wait_until="networkidle")
+    shown = page.locator(".release > .image img").evaluate("img => img.currentSrc")
+    context.close()
+
+    photos = [url.rsplit("/", 1)[1] for url in loaded if "/media/" in url]
+    assert photos == [f"{hero.renditions['key']}-{expected}"]
+    assert shown.endswith(f"/{hero.renditions['key']}-{expected}")
