@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Event
-from office.admin import PublishableAdmin
+from office.admin import PublishableAdmin, SharePreviewMixin
 from releases.models import Release
 
 
@@ -15,20 +15,32 @@ class ReleaseInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(PublishableAdmin):
-    list_display = ("title", "starts_at", "venue_name", "cancelled", "visibility", "public")
+class EventAdmin(SharePreviewMixin, PublishableAdmin):
+    list_display = (
+        "title",
+        "starts_at",
+        "venue_name",
+        "cancelled",
+        "visibility",
+        "public",
+        "author",
+    )
+    list_select_related = ("author",)
     list_filter = ("status", "cancelled", "all_day")
     search_fields = ("title", "venue_name", "description", "organizer")
     date_hierarchy = "starts_at"
     prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ("speakers", "image")
-    readonly_fields = ("created_at", "updated_at")
+    readonly_fields = ("author", "created_at", "updated_at", "workflow_history")
     inlines = (ReleaseInline,)
     fieldsets = (
         (None, {"fields": ("title", "slug", "description", "image")}),
         (_("Zeit"), {"fields": ("starts_at", "ends_at", "all_day", "cancelled")}),
         (_("Ort"), {"fields": ("venue_name", "venue_address")}),
         (_("Beteiligte"), {"fields": ("organizer", "speakers")}),
-        (_("Veröffentlichung"), {"fields": ("status", "publish_at")}),
-        (_("Verlauf"), {"fields": ("created_at", "updated_at")}),
+        (
+            _("Veröffentlichung"),
+            {"fields": ("status", "publish_at", "workflow_comment", "workflow_history")},
+        ),
+        (_("Verlauf"), {"fields": ("author", "created_at", "updated_at")}),
     )

@@ -64,6 +64,7 @@ class Event(Publishable):
         get_latest_by = "starts_at"
         verbose_name = _("Termin")
         verbose_name_plural = _("Termine")
+        permissions = [("publish_event", _("Kann Termine freigeben und veröffentlichen"))]
         indexes = [
             models.Index(fields=["status", "publish_at"], name="event_published_idx"),
             models.Index(fields=["ends_at", "starts_at"], name="event_window_idx"),

@@ -1,12 +1,9 @@
 from events.models import Event
-from office.sitemaps import SiteSitemap
+from office.sitemaps import PublishedSitemap
 
 
-class EventSitemap(SiteSitemap):
+class EventSitemap(PublishedSitemap):
     limit = 5000
 
     def items(self):
         return Event.objects.published().only("slug", "publish_at", "updated_at")
-
-    def lastmod(self, item):
-        return item.modified_at

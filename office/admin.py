@@ -1,11 +1,29 @@
-from django.contrib import admin
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
-from office.models import Image, LegalPage, Person, Profile, Quote, Statistic
+from office import workflow
+from office.links import absolute_url
+from office.models import (
+    AuditEntry,
+    Image,
+    LegalPage,
+    Person,
+    PreviewLink,
+    Profile,
+    Quote,
+    Statistic,
+)
 
 
 class GermanSlugMixin:
@@ -15,8 +33,88 @@ class GermanSlugMixin:
         js = ("admin/js/urlify.js", "admin_plenum/german-slugs.js")
 
 
+class WorkflowForm(forms.ModelForm):
+    """The change form of a release or event, checked against the workflow on the server."""
+
+    # Set per request by PublishableAdmin.get_form.
+    workflow_user = None
+
+    workflow_comment = forms.CharField(
+        label=_("Anmerkung zur Freigabe"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Steht mit Ihrem Namen im Freigabeprotokoll. Wer einen Text zurückgibt, "
+            "schreibt hier, was zu ändern ist."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stored_status = self.instance.status if self.instance.pk else None
+        self.was_public = bool(self.instance.pk) and self.instance.is_published()
+        self.allowed = workflow.allowed_statuses(self.workflow_user, self._meta.model)
+        if "status" in self.fields:
+            # Only the widget narrows: a crafted post of another status reaches
+            # clean_status and its clear message instead of "not a valid choice".
+            self.fields["status"].widget.choices = [
+                (status.value, status.label) for status in self.allowed
+            ]
+
+    def clean_status(self):
+        status = self.cleaned_data["status"]
+        if status not in self.allowed:
+            raise ValidationError(
+                _(
+                    "Veröffentlichen und Zurückziehen ist der Freigabe vorbehalten. "
+                    "Wählen Sie „In Prüfung“, dann prüft die Freigabe Ihren Text."
+                ),
+                code="publish_permission",
+            )
+        return status
+
+    def clean(self):
+        cleaned_data = super().clean()
+        sent_back = workflow.action_for(self.stored_status, cleaned_data.get("status"))
+        if sent_back == workflow.Action.REJECTED and not cleaned_data.get("workflow_comment"):
+            self.add_error(
+                "workflow_comment",
+                _("Bitte schreiben Sie dazu, was geändert werden soll, bevor Sie zurückgeben."),
+            )
+        return cleaned_data
+
+
 class PublishableAdmin(GermanSlugMixin, admin.ModelAdmin):
-    """Shared columns for anything with a status and a publish time."""
+    """Shared workflow of anything with a status and a publish time."""
+
+    form = WorkflowForm
+    # Fields whose change after publication readers are told about ("Aktualisiert am").
+    revision_fields = ()
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        return type(form.__name__, (form,), {"workflow_user": request.user})
+
+    def get_queryset(self, request):
+        return workflow.with_last_step(super().get_queryset(request))
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or workflow.can_edit(request.user, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or workflow.can_edit(request.user, obj))
+
+    def delete_queryset(self, request, queryset):
+        # The changelist's bulk delete asks has_delete_permission without an object.
+        if (
+            not workflow.can_publish(request.user, self.model)
+            and queryset.filter(status=self.model.Status.PUBLISHED).exists()
+        ):
+            raise PermissionDenied
+        super().delete_queryset(request, queryset)
 
     def changeform_view(self, request, *args, **kwargs):
         try:
@@ -27,18 +125,129 @@ class PublishableAdmin(GermanSlugMixin, admin.ModelAdmin):
             # kept, with the slug taken.
             return super().changeform_view(request, *args, **kwargs)
 
-    @admin.display(description=_("Sichtbarkeit"), ordering="publish_at")
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.author = request.user
+        if form.was_public and set(form.changed_data) & set(self.revision_fields):
+            obj.revised_at = timezone.now()
+        super().save_model(request, obj, form, change)
+        workflow.record(
+            obj, request.user, form.stored_status, form.cleaned_data.get("workflow_comment", "")
+        )
+
+    @admin.display(description=_("Stand"), ordering="publish_at")
     def visibility(self, obj):
-        if obj.status != obj.Status.PUBLISHED:
-            return _("Entwurf")
-        if obj.publish_at > timezone.now():
-            local = timezone.localtime(obj.publish_at)
-            return _("Sperrfrist bis %(when)s Uhr") % {"when": date_format(local, "d.m.Y, H:i")}
-        return _("Öffentlich")
+        return workflow.state(obj)
 
     @admin.display(description=_("Öffentlich"), boolean=True)
     def public(self, obj):
         return obj.is_published()
+
+    @admin.display(description=_("Freigabeverlauf"))
+    def workflow_history(self, obj):
+        entries = workflow.history(obj) if obj and obj.pk else []
+        return format_html_join(
+            "\n",
+            "<p>{}, {} Uhr, {}{}{}</p>",
+            (
+                (
+                    entry.get_action_display(),
+                    workflow.berlin_minute(entry.created_at),
+                    entry.user or _("unbekannt"),
+                    ": " if entry.comment else "",
+                    entry.comment,
+                )
+                for entry in entries
+            ),
+        ) or _("Noch keine Schritte.")
+
+
+class SharePreviewMixin:
+    """Share an unpublished item with someone without an account through a PreviewLink.
+
+    The change form lists the item's valid links and posts to two views of
+    this admin, which check the change permission on the item itself.
+    """
+
+    change_form_template = "admin/share_preview_change_form.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/vorschau-link/",
+                self.admin_site.admin_view(require_POST(self.create_preview_link)),
+                name=self.url_name("create_preview_link"),
+            ),
+            path(
+                "<path:object_id>/vorschau-link/<int:link_id>/widerrufen/",
+                self.admin_site.admin_view(require_POST(self.revoke_preview_link)),
+                name=self.url_name("revoke_preview_link"),
+            ),
+            *super().get_urls(),
+        ]
+
+    def url_name(self, view):
+        return f"{self.opts.app_label}_{self.opts.model_name}_{view}"
+
+    def admin_url(self, view, *args):
+        return reverse(f"admin:{self.url_name(view)}", args=args)
+
+    def shareable_object(self, request, object_id):
+        """Return the item if the user may change it; raise 404 or 403 otherwise (queries)."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        return obj
+
+    def create_preview_link(self, request, object_id):
+        obj = self.shareable_object(request, object_id)
+        if obj.is_published():
+            self.message_user(
+                request,
+                _("Dieser Inhalt ist bereits öffentlich; teilen Sie einfach seine Adresse."),
+                messages.WARNING,
+            )
+        else:
+            link = PreviewLink.objects.share(obj, request.user)
+            until = workflow.berlin_minute(link.expires_at)
+            self.log_change(request, obj, _("Vorschau-Link erstellt, gültig bis %s Uhr") % until)
+            self.message_user(
+                request,
+                _("Vorschau-Link erstellt, gültig bis %s Uhr. Kopieren Sie ihn unten.") % until,
+                messages.SUCCESS,
+            )
+        return redirect(self.admin_url("change", obj.pk))
+
+    def revoke_preview_link(self, request, object_id, link_id):
+        obj = self.shareable_object(request, object_id)
+        link = get_object_or_404(obj.preview_links, pk=link_id)
+        if link.revoked_at is None:
+            link.revoked_at = timezone.now()
+            link.save(update_fields=["revoked_at"])
+            self.log_change(request, obj, _("Vorschau-Link widerrufen"))
+        self.message_user(request, _("Der Vorschau-Link gilt nicht mehr."), messages.SUCCESS)
+        return redirect(self.admin_url("change", obj.pk))
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and self.has_change_permission(request, obj):
+            links = obj.preview_links.active().select_related("created_by")
+            context["share_preview"] = {
+                "published": obj.is_published(),
+                "hours": settings.PREVIEW_LINK_HOURS,
+                "create_url": self.admin_url("create_preview_link", obj.pk),
+                "links": [
+                    {
+                        "url": absolute_url(link.get_absolute_url()),
+                        "expires_at": workflow.berlin_minute(link.expires_at),
+                        "created_by": link.created_by,
+                        "revoke_url": self.admin_url("revoke_preview_link", obj.pk, link.pk),
+                    }
+                    for link in links
+                ],
+            }
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
 
 @admin.register(Profile)
@@ -145,3 +354,23 @@ class LegalPageAdmin(admin.ModelAdmin):
         # One text per page: once every page has one, there is nothing left to add.
         pages_left = LegalPage.objects.count() < len(LegalPage.Slug)
         return super().has_add_permission(request) and pages_left
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read only: the workflow writes the record, people read it."""
+
+    list_display = ("created_at", "action", "object_repr", "content_type", "user", "comment")
+    list_filter = ("action", "content_type", "user")
+    list_select_related = ("content_type", "user")
+    search_fields = ("object_repr", "comment")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

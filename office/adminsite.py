@@ -8,7 +8,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 
-from office import twofactor
+from office import twofactor, workflow
 
 
 class PlenumAdminSite(admin.AdminSite):
@@ -16,6 +16,14 @@ class PlenumAdminSite(admin.AdminSite):
     site_title = _("Plenum")
     index_title = _("Inhalte verwalten")
     login_form = twofactor.LoginForm
+    index_template = "admin/plenum_index.html"
+
+    def index(self, request, extra_context=None):
+        from events.models import Event
+        from releases.models import Release
+
+        dashboard = workflow.dashboard(request.user, (Release, Event))
+        return super().index(request, {"dashboard": dashboard, **(extra_context or {})})
 
     def i18n_javascript(self, request, extra_context=None):
         # The rich-text editor's dialogs translate through the admin's catalog.

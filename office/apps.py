@@ -10,10 +10,13 @@ class OfficeConfig(AppConfig):
 
     def ready(self):
         from office.cache import CONTENT_APPS, content_changed
+        from office.models import end_preview_links
         from office.richtext import drop_control_characters
 
         for signal in (post_save, post_delete, m2m_changed):
             signal.connect(content_changed, dispatch_uid=f"page-cache-{signal}")
+        for model in ("releases.Release", "events.Event"):
+            post_save.connect(end_preview_links, sender=model, dispatch_uid=f"preview-{model}")
         for app_label in CONTENT_APPS:
             for model in self.apps.get_app_config(app_label).get_models():
                 pre_save.connect(drop_control_characters, sender=model)

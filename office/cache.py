@@ -10,6 +10,7 @@ publish_at of a published release or event, or the end of a running event.
 """
 
 import hashlib
+import logging
 import math
 import uuid
 from datetime import datetime
@@ -20,7 +21,12 @@ from django.db import transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from redis.exceptions import RedisError
 
+logger = logging.getLogger(__name__)
+
+# What the file cache and Redis raise when they cannot be reached.
+CACHE_ERRORS = (OSError, RedisError)
 CONTENT_APPS = {"office", "releases", "events"}
 GENERATION_KEY = "plenum:generation"
 # The views read these parameters; any other query string bypasses the cache.
@@ -36,14 +42,24 @@ def new_generation() -> str:
     return generation
 
 
+def renew_generation():
+    try:
+        new_generation()
+    except CACHE_ERRORS:
+        # The edit matters more than the cache: it is saved, and pages cached
+        # before the outage expire within PAGE_CACHE_TIMEOUT (a restarted Redis
+        # keeps none).
+        logger.exception("Cache unreachable; cached pages may lag behind this edit")
+
+
 def content_changed(sender, **kwargs):
     """Receive save, delete and m2m signals; replace the generation now and after commit."""
     if sender._meta.app_label not in CONTENT_APPS:
         return
-    new_generation()
+    renew_generation()
     # A request that rendered the old state between the save and the commit
     # must not stay cached under the new generation.
-    transaction.on_commit(new_generation)
+    transaction.on_commit(renew_generation)
 
 
 def next_change(now: datetime) -> datetime | None:
@@ -81,6 +97,28 @@ def current_state(now: datetime) -> tuple[str, datetime | None]:
     change = next_change(now)
     state.set(change_key, change or NEVER, timeout=None)
     return generation, change
+
+
+def per_generation(name: str, compute, limit: int):
+    """Return compute()'s value, kept until the next edit or scheduled change, or `limit` s.
+
+    Computed afresh, and not kept, while the cache is unreachable.
+    """
+    now = timezone.now()
+    try:
+        generation, change = current_state(now)
+        key = f"plenum:{name}:{generation}:{change.timestamp() if change else NEVER}"
+        value = cache.get(key)
+    except CACHE_ERRORS:
+        logger.exception("Cache unreachable; %s computed afresh", name)
+        return compute()
+    if value is None:
+        value = compute()
+        try:
+            cache.set(key, value, seconds_until(change, now, limit))
+        except CACHE_ERRORS:
+            logger.exception("Cache unreachable; %s not kept", name)
+    return value
 
 
 def seconds_until(change: datetime | None, now: datetime, limit: int) -> int:
@@ -128,9 +166,15 @@ class PageCacheMiddleware:
                 patch_cache_control(response, private=True)
             return response
         now = timezone.now()
-        generation, change = current_state(now)
-        key = page_key(request, generation, change)
-        response = cache.get(key)
+        try:
+            generation, change = current_state(now)
+            key = page_key(request, generation, change)
+            response = cache.get(key)
+        except CACHE_ERRORS:
+            # Without the shared state no page can be known fresh: serve it
+            # uncached, slower but correct, until the cache is back.
+            logger.exception("Page cache unreachable; serving uncached")
+            return self.get_response(request)
         if response is None:
             response = self.get_response(request)
             if not is_storable(response):
@@ -139,7 +183,10 @@ class PageCacheMiddleware:
             if timeout > 0:
                 # A feed arrives as ~900 small chunks; joined once, a hit is one write.
                 response.content = response.content
-                cache.set(key, response, timeout)
+                try:
+                    cache.set(key, response, timeout)
+                except CACHE_ERRORS:
+                    logger.exception("Page cache unreachable; page not stored")
         # Computed per response, so a proxy never holds a page past the next change.
         shared = seconds_until(change, now, SHARED_MAX_AGE)
         stale = seconds_until(change, now, shared + STALE_WHILE_REVALIDATE) - shared

@@ -9,9 +9,11 @@ class PreviewMixin:
     """
 
     preview_permission = ""
+    # Set by the shared preview view once a valid PreviewLink has named the item.
+    shared_preview = False
 
     def can_preview(self):
-        return self.request.user.has_perm(self.preview_permission)
+        return self.shared_preview or self.request.user.has_perm(self.preview_permission)
 
     def get_queryset(self):
         queryset = self.model.objects.all()

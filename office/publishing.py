@@ -8,7 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 class Status(models.TextChoices):
     DRAFT = "draft", _("Entwurf")
+    REVIEW = "review", _("In Prüfung")
     PUBLISHED = "published", _("Veröffentlicht")
+    WITHDRAWN = "withdrawn", _("Zurückgezogen")
 
 
 class PublishableQuerySet(models.QuerySet):
@@ -31,6 +33,15 @@ class Publishable(models.Model):
             "Vor diesem Zeitpunkt ist der Inhalt nirgends öffentlich (Sperrfrist), "
             "auch wenn der Status „Veröffentlicht“ ist."
         ),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Autor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
     )
     created_at = models.DateTimeField(_("Angelegt"), auto_now_add=True)
     updated_at = models.DateTimeField(_("Zuletzt geändert"), auto_now=True)

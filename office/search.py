@@ -15,10 +15,11 @@ from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
     SearchRank,
-    SearchVector,
+    SearchVectorField,
 )
 from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, F, Q, TextField, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import mark_safe
@@ -26,24 +27,13 @@ from django.utils.translation import gettext_lazy as _
 
 CONFIG = "german"
 
-# The same expressions build the GIN indexes (releases/migrations, events/migrations),
-# so PostgreSQL answers from the index; title weighs more than lead, lead more than body.
-RELEASE_VECTOR = (
-    SearchVector("title", weight="A", config=CONFIG)
-    + SearchVector("lead", weight="B", config=CONFIG)
-    + SearchVector("body", weight="C", config=CONFIG)
-)
-EVENT_VECTOR = (
-    SearchVector("title", weight="A", config=CONFIG)
-    + SearchVector("venue_name", weight="B", config=CONFIG)
-    + SearchVector("description", weight="C", config=CONFIG)
-)
-QUOTE_VECTOR = SearchVector("text", weight="A", config=CONFIG) + SearchVector(
-    "context", weight="B", config=CONFIG
-)
-FIGURE_VECTOR = SearchVector("label", weight="A", config=CONFIG) + SearchVector(
-    "source_name", "source_title", weight="B", config=CONFIG
-)
+
+# PostgreSQL reads a stored, weighted vector per row (title weighs more than lead,
+# lead more than body): office/migrations/0007_search_vectors.py adds the column,
+# its GIN index and the trigger that keeps it current. It is not a model field.
+def stored_vector(model):
+    table = connection.ops.quote_name(model._meta.db_table)
+    return RawSQL(f"{table}.search_vector", (), output_field=SearchVectorField())
 
 
 # What a result's excerpt is cut from; tags in the body are dropped from it.
@@ -55,13 +45,14 @@ def uses_full_text() -> bool:
     return connection.vendor == "postgresql"
 
 
-def full_text(queryset, vector, q, snippet_field):
+def full_text(queryset, q, snippet_field):
     query = SearchQuery(q, config=CONFIG, search_type="websearch")
+    document = stored_vector(queryset.model)
     return (
-        queryset.alias(document=vector)
+        queryset.alias(document=document)
         .filter(document=query)
         .annotate(
-            rank=SearchRank(vector, query),
+            rank=SearchRank(document, query),
             snippet=SearchHeadline(
                 snippet_field,
                 query,
@@ -105,9 +96,9 @@ def word_match(queryset, fields, q, snippet_field):
     )
 
 
-def search(queryset, vector, fields, q, snippet_field):
+def search(queryset, fields, q, snippet_field):
     if uses_full_text():
-        return full_text(queryset, vector, q, snippet_field).order_by(
+        return full_text(queryset, q, snippet_field).order_by(
             "-rank", *queryset.query.order_by or queryset.model._meta.ordering
         )
     return word_match(queryset, fields, q, snippet_field)
@@ -168,20 +159,18 @@ def search_site(q: str, kind: str = "", category=None, year: int | None = None) 
         Section(
             "pressemitteilungen",
             _("Pressemitteilungen"),
-            search(releases, RELEASE_VECTOR, ("title", "lead", "body"), q, RELEASE_TEXT),
+            search(releases, ("title", "lead", "body"), q, RELEASE_TEXT),
         ),
         Section(
             "termine",
             _("Termine"),
-            search(events, EVENT_VECTOR, ("title", "venue_name", "description"), q, EVENT_TEXT),
+            search(events, ("title", "venue_name", "description"), q, EVENT_TEXT),
         ),
-        Section(
-            "zitate", _("Zitate"), search(quotes, QUOTE_VECTOR, ("text", "context"), q, F("text"))
-        ),
+        Section("zitate", _("Zitate"), search(quotes, ("text", "context"), q, F("text"))),
         Section(
             "zahlen",
             _("Zahlen"),
-            search(figures, FIGURE_VECTOR, ("label", "source_name", "source_title"), q, F("label")),
+            search(figures, ("label", "source_name", "source_title"), q, F("label")),
         ),
     ]
     if category is not None:

@@ -130,7 +130,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # "state" holds the page cache's content generation: every worker process and
 # host must see an edit at once, so it is never per-process memory.
 if REDIS_URL := os.environ.get("REDIS_URL"):
-    REDIS = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    REDIS = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        # An unreachable Redis must cost a reader a moment, not hang the worker:
+        # office/cache.py then serves pages uncached.
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
     CACHES = {"default": REDIS, "state": {**REDIS, "KEY_PREFIX": "state"}}
 else:
     CACHES = {
@@ -154,8 +160,12 @@ if ADMIN_PATH == "/" or not re.fullmatch(r"[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*/", A
 # Anonymous GETs of public pages are cached this many seconds at most (0: off);
 # office/cache.py keeps every entry short of the next edit or embargo end.
 PAGE_CACHE_TIMEOUT = envint("PAGE_CACHE_TIMEOUT", 300)
-# The health check must ask the database itself, never a cached answer.
-UNCACHED_PATH_PREFIXES = (f"/{ADMIN_PATH}", "/media/", "/static/", "/healthz")
+# The health check must ask the database itself, never a cached answer; a
+# shared preview link shows a draft, which no cache may keep.
+UNCACHED_PATH_PREFIXES = (f"/{ADMIN_PATH}", "/media/", "/static/", "/healthz", "/vorschau/")
+
+# A shared preview link (/vorschau/...) shows its draft for this many hours.
+PREVIEW_LINK_HOURS = envint("PREVIEW_LINK_HOURS", 48)
 
 # Public querysets refuse lazy loads in development, so a missing
 # select_related fails loudly; in production they batch them for all rows.

@@ -2,6 +2,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
+from django.db.models import Max
 from django.urls import reverse
 
 
@@ -13,6 +14,18 @@ class SiteSitemap(Sitemap):
 
     def get_domain(self, site=None):
         return urlsplit(settings.SITE_URL).netloc
+
+
+class PublishedSitemap(SiteSitemap):
+    """Published releases or events; lastmod is when readers last saw a change."""
+
+    def lastmod(self, item):
+        return item.modified_at
+
+    def get_latest_lastmod(self):
+        # One aggregate; Django's default loads every item to ask each for its lastmod.
+        latest = self.items().order_by().aggregate(Max("publish_at"), Max("updated_at"))
+        return max(filter(None, latest.values()), default=None)
 
 
 class PageSitemap(SiteSitemap):

@@ -5,15 +5,19 @@ from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.http import require_safe
 from django.views.generic import ListView
 
 from events.models import Event
+from events.views import EventDetailView
 from office.conditional import with_last_modified
 from office.forms import SearchForm
 from office.links import absolute_url
-from office.models import LegalPage, Quote, Statistic
+from office.models import LegalPage, PreviewLink, Quote, Statistic
 from office.search import highlight, search_site
 from releases.models import Category, Release, Topic
+from releases.views import ReleaseDetailView
 
 HOME_RELEASE_COUNT = 5
 HOME_EVENT_COUNT = 3
@@ -121,6 +125,28 @@ def accessibility(request):
     return legal_page(request, LegalPage.Slug.ACCESSIBILITY, "office/accessibility.html")
 
 
+@require_safe
+def shared_preview(request, token):
+    """Show the one unpublished item a preview link names to whoever holds the link."""
+    link = PreviewLink.objects.from_token(token)
+    state = link.state() if link else None
+    if state == PreviewLink.State.ACTIVE:
+        # The public detail view and template, with the banner; it sends never-cache.
+        view = ReleaseDetailView if link.release_id else EventDetailView
+        extra = {"preview_link": link}
+        response = view.as_view(shared_preview=True, extra_context=extra)(request, pk=link.item.pk)
+    else:
+        published = link.item if state == PreviewLink.State.PUBLISHED else None
+        ctx = {"state": state, "published": published, "noindex": True}
+        status = 404 if link is None else 410
+        response = render(request, "office/preview_link_invalid.html", ctx, status=status)
+        add_never_cache_headers(response)
+    response.headers["X-Robots-Tag"] = "noindex"
+    # The token is the secret: links out of the draft must not carry it along.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
 def favicon(request):
     # Browsers ask for /favicon.ico on pages without an icon link, the admin's too.
     # Resolved per request: the hashed name exists only after collectstatic.
@@ -148,6 +174,8 @@ def robots_txt(request):
     lines = [
         "User-agent: *",
         "Allow: /",
+        # Preview links are secret and noindex; a leaked one is not fetched either.
+        "Disallow: /vorschau/",
         f"Sitemap: {absolute_url(reverse('sitemap'))}",
         f"Sitemap: {absolute_url(reverse('sitemap-news'))}",
     ]

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from office.admin import GermanSlugMixin, PublishableAdmin
+from office.admin import GermanSlugMixin, PublishableAdmin, SharePreviewMixin
 from releases.models import (
     Category,
     Release,
@@ -55,15 +55,16 @@ class ReleaseAttachmentInline(admin.TabularInline):
 
 
 @admin.register(Release)
-class ReleaseAdmin(PublishableAdmin):
-    list_display = ("title", "category", "status", "visibility", "public", "publish_at", "author")
+class ReleaseAdmin(SharePreviewMixin, PublishableAdmin):
+    list_display = ("title", "category", "visibility", "public", "publish_at", "author")
     list_filter = ("status", "category", "topics")
     list_select_related = ("category", "author")
     search_fields = ("title", "lead", "body")
     date_hierarchy = "publish_at"
     prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ("category", "hero_image", "topics", "events")
-    readonly_fields = ("author", "created_at", "updated_at")
+    readonly_fields = ("author", "created_at", "updated_at", "revised_at", "workflow_history")
+    revision_fields = ("title", "lead", "body", "correction_note")
     inlines = (
         ReleaseImageInline,
         ReleaseAttachmentInline,
@@ -73,11 +74,10 @@ class ReleaseAdmin(PublishableAdmin):
     fieldsets = (
         (None, {"fields": ("title", "slug", "lead", "body")}),
         (_("Einordnung"), {"fields": ("category", "topics", "hero_image", "events")}),
-        (_("Veröffentlichung"), {"fields": ("status", "publish_at")}),
+        (
+            _("Veröffentlichung"),
+            {"fields": ("status", "publish_at", "workflow_comment", "workflow_history")},
+        ),
+        (_("Korrektur nach Veröffentlichung"), {"fields": ("correction_note", "revised_at")}),
         (_("Verlauf"), {"fields": ("author", "created_at", "updated_at")}),
     )
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.author = request.user
-        super().save_model(request, obj, form, change)

@@ -1,7 +1,6 @@
 import uuid
 from pathlib import PurePath
 
-from django.conf import settings
 from django.db import models, transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
@@ -105,15 +104,6 @@ class Release(Publishable):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("Autor"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        editable=False,
-    )
     quotes = models.ManyToManyField(
         "office.Quote",
         through="ReleaseQuote",
@@ -131,6 +121,20 @@ class Release(Publishable):
     events = models.ManyToManyField(
         "events.Event", verbose_name=_("Zugehörige Termine"), blank=True, related_name="releases"
     )
+    revised_at = models.DateTimeField(
+        _("Aktualisiert am"),
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    correction_note = models.TextField(
+        _("Korrekturhinweis"),
+        blank=True,
+        help_text=_(
+            "Öffentlich unter dem Text, z. B. „In einer früheren Fassung stand 76,8 statt "
+            "67,8 Mrd. Euro.“ Leer lassen, wenn nichts korrigiert wurde."
+        ),
+    )
 
     objects = ReleaseQuerySet.as_manager()
 
@@ -139,6 +143,9 @@ class Release(Publishable):
         get_latest_by = "publish_at"
         verbose_name = _("Pressemitteilung")
         verbose_name_plural = _("Pressemitteilungen")
+        permissions = [
+            ("publish_release", _("Kann Pressemitteilungen freigeben und veröffentlichen"))
+        ]
         indexes = [
             # published(), newest first: the lists, feeds, home and the year archive.
             models.Index(fields=["status", "-publish_at", "-id"], name="release_published_idx"),
@@ -155,16 +162,29 @@ class Release(Publishable):
         return reverse("releases:detail", kwargs={"slug": self.slug})
 
     def related(self, count=RELATED_COUNT):
-        """Return public releases on the same topics first, then of the same category (queries)."""
+        """Return public releases on the same topics first, then of the same category (queries).
+
+        Ranked on ids alone, then fetched: grouping whole rows, bodies included,
+        spilled 30 MB to disk per page view at 10,000 releases.
+        """
+        public = Release.objects.published().exclude(pk=self.pk)
         topic_ids = [topic.pk for topic in self.topics.all()]
-        return list(
-            Release.objects.published()
-            .exclude(pk=self.pk)
-            .annotate(shared_topics=models.Count("topics", filter=models.Q(topics__in=topic_ids)))
-            .filter(models.Q(shared_topics__gt=0) | models.Q(category=self.category_id))
-            .select_related("category")
-            .order_by("-shared_topics", "-publish_at", "-pk")[:count]
-        )
+        ids = []
+        if topic_ids:
+            ids = list(
+                public.filter(topics__in=topic_ids)
+                .annotate(shared_topics=models.Count("topics"))
+                .order_by("-shared_topics", "-publish_at", "-pk")
+                .values_list("pk", flat=True)[:count]
+            )
+        if len(ids) < count:
+            ids += (
+                public.filter(category=self.category_id)
+                .exclude(pk__in=ids)
+                .values_list("pk", flat=True)[: count - len(ids)]
+            )
+        releases = public.select_related("category").in_bulk(ids)
+        return [releases[pk] for pk in ids]
 
 
 class ReleaseQuote(models.Model):

@@ -2,24 +2,21 @@ import datetime
 
 from django.utils import timezone
 
-from office.sitemaps import SiteSitemap
+from office.sitemaps import PublishedSitemap
 from releases.models import Release
 
 
-class ReleaseSitemap(SiteSitemap):
+class ReleaseSitemap(PublishedSitemap):
     limit = 5000
 
     def items(self):
         return Release.objects.published().only("slug", "publish_at", "updated_at")
 
-    def lastmod(self, item):
-        return item.modified_at
-
 
 NEWS_WINDOW = datetime.timedelta(days=2)
 
 
-class NewsSitemap(SiteSitemap):
+class NewsSitemap(PublishedSitemap):
     """Google News: releases of the last two days, with title and publication."""
 
     limit = 1000
@@ -31,6 +28,3 @@ class NewsSitemap(SiteSitemap):
             .filter(publish_at__gte=since)
             .only("slug", "title", "publish_at", "updated_at")
         )
-
-    def lastmod(self, item):
-        return item.modified_at

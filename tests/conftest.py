@@ -187,7 +187,7 @@ def profile(db):
 @pytest.fixture
 def press_officer(db):
     user = User.objects.create_user("presse", password="geheim-genug-123", is_staff=True)
-    user.groups.add(Group.objects.get(name="Pressestelle"))
+    user.groups.add(Group.objects.get(name="Freigabe"))
     return user
 
 

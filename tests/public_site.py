@@ -107,6 +107,8 @@ def build_site():
             caption="Digitaler Unterricht an einer Grundschule in Borken",
         ),
         publish_at=now - datetime.timedelta(hours=2),
+        revised_at=now - datetime.timedelta(hours=1),
+        correction_note="In einer früheren Fassung stand 1,2 statt 2,1 Milliarden Euro.",
     )
     release.events.set([upcoming, cancelled])
     quote = make_quote(

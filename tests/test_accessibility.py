@@ -354,7 +354,14 @@ def test_release_prints_without_navigation_and_with_link_addresses(browser, site
     }
     shown = {
         selector: page.locator(selector).first.is_visible()
-        for selector in ("h1", ".quote", ".release__figures .figure", "table", ".print-only")
+        for selector in (
+            "h1",
+            ".quote",
+            ".release__figures .figure",
+            "table",
+            ".print-only",
+            ".correction",
+        )
     }
     after_link = page.evaluate(
         "getComputedStyle(document.querySelector('.prose a'), '::after').content"

@@ -65,7 +65,9 @@ PRESS_OFFICE_PERMISSIONS = {
         )
         for action in ("add", "change", "delete", "view")
     ),
+    "office.view_auditentry",
 }
+PUBLISH_PERMISSIONS = {"releases.publish_release", "events.publish_event"}
 
 
 class Page(HTMLParser):
@@ -249,7 +251,7 @@ def test_changelist_shows_visibility_in_berlin_time(officer_client):
 
         changelist = page(officer_client.get("/admin/releases/release/"))
 
-    assert changelist.columns["visibility"] == "Sichtbarkeit"
+    assert changelist.columns["visibility"] == "Stand"
     assert [(row["title"], row["visibility"]) for row in changelist.rows] == [
         ("Sperrfrist Sommerzeit", "Sperrfrist bis 01.04.2025, 08:15 Uhr"),
         ("Sperrfrist Winterzeit", "Sperrfrist bis 21.03.2025, 09:30 Uhr"),
@@ -399,15 +401,22 @@ def test_press_officer_cannot_create_a_user(officer_client):
     assert list(User.objects.values_list("username", flat=True)) == users_before
 
 
-def test_press_office_group_has_exactly_the_content_permissions():
-    group = Group.objects.get(name="Pressestelle")
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Redaktion", PRESS_OFFICE_PERMISSIONS),
+        ("Freigabe", PRESS_OFFICE_PERMISSIONS | PUBLISH_PERMISSIONS),
+    ],
+)
+def test_workflow_groups_have_exactly_their_permissions(name, expected):
+    group = Group.objects.get(name=name)
 
     codenames = {
         f"{p.content_type.app_label}.{p.codename}"
         for p in group.permissions.select_related("content_type")
     }
 
-    assert codenames == PRESS_OFFICE_PERMISSIONS
+    assert codenames == expected
     assert {c for c in codenames if c.startswith(("auth.", "admin.", "contenttypes."))} == set()
 
 
@@ -431,6 +440,7 @@ def test_admin_index_offers_press_officer_only_the_content_models(officer_client
         "/admin/releases/category/",
         "/admin/releases/topic/",
         "/admin/events/event/",
+        "/admin/office/auditentry/",
     }
 
 

@@ -40,22 +40,23 @@ WORD_PASTE = (
 )
 
 
-def pressestelle_group():
-    """Return the migrated Pressestelle group, restoring it after an earlier test's flush.
+def workflow_group(name="Freigabe"):
+    """Return a migrated workflow group, restoring it after an earlier test's flush.
 
     Transactional tests end with a flush, which empties the rows of data migrations.
     serialized_rollback cannot bring them back here: while Playwright's event loop
     runs in this thread, Django's connection handler (an asgiref Local) switches to
     per-context storage and gives the test a fresh connection without the serialized copy.
     """
-    migration = importlib.import_module("office.migrations.0002_pressestelle_group")
-    group, _ = Group.objects.get_or_create(name=migration.GROUP_NAME)
+    migration = importlib.import_module("office.migrations.0006_redaktion_freigabe")
+    group, _ = Group.objects.get_or_create(name=name)
     if not group.permissions.exists():
+        granted = migration.codenames()
+        if name == migration.APPROVER:
+            granted += migration.PUBLISH
         group.permissions.set(
-            Permission.objects.get(content_type__app_label=app_label, codename=f"{action}_{model}")
-            for app_label, models in migration.PERMISSIONS.items()
-            for model, actions in models.items()
-            for action in actions
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            for app_label, codename in granted
         )
     return group
 
@@ -91,7 +92,7 @@ def category(transactional_db):
 @pytest.fixture
 def officer_page(page, live_server):
     user = User.objects.create_user("presse", password=PASSWORD, is_staff=True)
-    user.groups.add(pressestelle_group())
+    user.groups.add(workflow_group())
     page.goto(f"{live_server.url}/admin/login/")
     page.fill("#id_username", "presse")
     page.fill("#id_password", PASSWORD)

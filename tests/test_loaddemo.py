@@ -191,7 +191,7 @@ def test_running_loaddemo_twice_changes_nothing(settings):
     # and sitemap <lastmod>: a rerun must not announce an edit nobody made.
     assert changed_values(before, after) == {}
     assert Client().login(username="admin", password="plenum-demo")
-    assert Client().login(username="presse", password="plenum-demo")
+    assert Client().login(username="redaktion", password="plenum-demo")
 
 
 def test_running_loaddemo_twice_keeps_one_of_everything(settings):
@@ -207,7 +207,7 @@ def test_running_loaddemo_twice_keeps_one_of_everything(settings):
         Statistic.objects.count(),
         Profile.objects.count(),
         User.objects.count(),
-    ] == [1, 1, 1, 4, 1, 2]
+    ] == [1, 1, 1, 4, 1, 3]
 
 
 # Demo accounts
@@ -223,28 +223,34 @@ def test_loaddemo_without_debug_creates_no_accounts(settings):
     assert "Keine Demo-Zugänge angelegt" in output
 
 
-def test_loaddemo_with_debug_creates_admin_and_press_officer(settings):
+def test_loaddemo_with_debug_creates_admin_and_one_login_per_role(settings):
     settings.DEBUG = True
 
     output = loaddemo()
 
     admin = User.objects.get(username="admin")
-    presse = User.objects.get(username="presse")
+    editors = User.objects.filter(username__in=["redaktion", "freigabe"]).order_by("username")
     assert (admin.is_staff, admin.is_superuser) == (True, True)
-    assert (presse.is_staff, presse.is_superuser) == (True, False)
-    assert [group.name for group in presse.groups.all()] == ["Pressestelle"]
-    assert admin.check_password("plenum-demo")
-    assert presse.check_password("plenum-demo")
+    assert [
+        (user.username, user.is_staff, user.is_superuser, [g.name for g in user.groups.all()])
+        for user in editors
+    ] == [
+        ("freigabe", True, False, ["Freigabe"]),
+        ("redaktion", True, False, ["Redaktion"]),
+    ]
+    assert all(user.check_password("plenum-demo") for user in [admin, *editors])
     assert "admin / plenum-demo" in output
-    assert "presse / plenum-demo" in output
+    assert "redaktion / plenum-demo" in output
+    assert "freigabe / plenum-demo" in output
 
 
-def test_demo_press_officer_edits_releases_but_not_users(settings):
+@pytest.mark.parametrize("username", ["redaktion", "freigabe"])
+def test_demo_editors_edit_releases_but_not_users(settings, username):
     settings.DEBUG = True
     loaddemo()
     client = Client()
 
-    logged_in = client.login(username="presse", password="plenum-demo")
+    logged_in = client.login(username=username, password="plenum-demo")
 
     assert logged_in
     assert client.get("/admin/releases/release/").status_code == 200

@@ -360,3 +360,54 @@ def test_an_edit_saved_by_another_worker_shows_on_this_workers_cached_page(clien
 
     assert "Nachher" in body
     assert "Vorher" not in body
+
+
+def test_pages_are_served_uncached_while_the_cache_is_unreachable(client, settings, caplog):
+    """Redis down at 2 a.m.: edits are saved, readers get current pages, only slower."""
+    closed = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+    }
+    settings.CACHES = {"default": closed, "state": closed}
+    settings.PAGE_CACHE_TIMEOUT = 300
+    make_release(title="Trotzdem da")
+
+    responses = [
+        client.get(path) for path in ("/", "/pressemitteilungen/", "/pressemitteilungen/feed/")
+    ]
+
+    assert [response.status_code for response in responses] == [200, 200, 200]
+    assert all("Trotzdem da" in response.content.decode() for response in responses)
+    # Nothing promised to proxies that the site could not check.
+    assert [response.get("Cache-Control") for response in responses] == [None, None, None]
+    assert "Page cache unreachable; serving uncached" in caplog.text
+    assert "cached pages may lag behind this edit" in caplog.text
+
+
+def test_an_editor_saves_while_the_cache_is_unreachable(officer_client, settings):
+    closed = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+    }
+    settings.CACHES = {"default": closed, "state": closed}
+    release = make_release(title="Alt")
+    url = f"/admin/releases/release/{release.pk}/change/"
+    form = officer_client.get(url).context["adminform"].form
+    data = {
+        name: form[name].value() for name in ("title", "slug", "lead", "body", "category", "status")
+    }
+    data |= {
+        "title": "Neu",
+        "publish_at_0": timezone.localtime(release.publish_at).strftime("%d.%m.%Y"),
+        "publish_at_1": timezone.localtime(release.publish_at).strftime("%H:%M:%S"),
+        "releasequote_set-TOTAL_FORMS": "0",
+        "releasequote_set-INITIAL_FORMS": "0",
+        "releasestatistic_set-TOTAL_FORMS": "0",
+        "releasestatistic_set-INITIAL_FORMS": "0",
+    }
+
+    response = officer_client.post(url, data)
+
+    assert response.status_code == 302
+    release.refresh_from_db()
+    assert release.title == "Neu"

@@ -945,6 +945,32 @@ def test_sitemap_lists_public_pages_releases_and_events_with_absolute_urls(clien
     assert urls[f"{SITE}/pressemitteilungen/von-der-kohle-zur-ki/"] == "2025-02-14"
 
 
+def test_sitemap_index_dates_each_section_by_its_latest_public_change(
+    client, profile, django_assert_max_num_queries
+):
+    older = make_release(slug="aelter", publish_at=berlin(2025, 2, 13, 9))
+    newer = make_release(slug="neuer", publish_at=berlin(2025, 3, 1, 9))
+    Release.objects.filter(pk=older.pk).update(updated_at=berlin(2025, 3, 5, 12))
+    Release.objects.filter(pk=newer.pk).update(updated_at=berlin(2025, 3, 1, 9))
+    # A draft edited later, and an embargo, must not date the public section.
+    make_release(slug="entwurf", status=Release.Status.DRAFT)
+    make_release(slug="sperrfrist", publish_at=embargoed())
+    make_event(slug="termin", publish_at=berlin(2025, 1, 2, 8))
+    Event.objects.update(updated_at=berlin(2025, 1, 2, 8))
+
+    with django_assert_max_num_queries(10):
+        root = ElementTree.fromstring(client.get("/sitemap.xml").content)
+
+    lastmod = {
+        entry.findtext("s:loc", namespaces=SITEMAP).removeprefix(SITE): entry.findtext(
+            "s:lastmod", namespaces=SITEMAP
+        )
+        for entry in root.findall("s:sitemap", SITEMAP)
+    }
+    assert lastmod["/sitemap-releases.xml"].startswith("2025-03-05T")
+    assert lastmod["/sitemap-events.xml"].startswith("2025-01-02T")
+
+
 def test_sitemap_index_pages_a_large_section(client, profile, settings):
     from releases.sitemaps import ReleaseSitemap
 
@@ -989,7 +1015,8 @@ def test_robots_txt_points_to_the_absolute_sitemaps(client, profile):
     assert response.status_code == 200
     assert response["Content-Type"] == "text/plain; charset=utf-8"
     assert response.content.decode() == (
-        f"User-agent: *\nAllow: /\nSitemap: {SITE}/sitemap.xml\nSitemap: {SITE}/sitemap-news.xml\n"
+        "User-agent: *\nAllow: /\nDisallow: /vorschau/\n"
+        f"Sitemap: {SITE}/sitemap.xml\nSitemap: {SITE}/sitemap-news.xml\n"
     )
 
 
@@ -1073,8 +1100,9 @@ def len_queries(client, path):
         ("/pressemitteilungen/kategorie/wirtschaft/", TEASER, (10, 10), 8),
         ("/pressemitteilungen/thema/energie/", TEASER, (10, 10), 8),
         ("/pressemitteilungen/2024/", TEASER, (10, 10), 11),
-        # A release: +2 for its gallery and its press-kit attachments.
-        ("/pressemitteilungen/hauptmeldung/", QUOTE, (10, 50), 13),
+        # Related releases: ranked ids by topic, the category's newest to fill, the rows;
+        # +2 for the gallery and the press-kit attachments.
+        ("/pressemitteilungen/hauptmeldung/", QUOTE, (10, 50), 15),
         ("/termine/", TEASER, (10, 20), 3),
         ("/termine/archiv/", TEASER, (10, 20), 3),
         ("/zitate/", QUOTE, (10, 20), 3),

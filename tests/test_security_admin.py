@@ -37,14 +37,14 @@ def lockout_on(settings):
 @pytest.fixture
 def editor(db):
     user = User.objects.create_user("presse", password=PASSWORD, is_staff=True)
-    user.groups.add(Group.objects.get(name="Pressestelle"))
+    user.groups.add(Group.objects.get(name="Redaktion"))
     return user
 
 
 @pytest.fixture
 def colleague(db):
     user = User.objects.create_user("kollegin", password=PASSWORD, is_staff=True)
-    user.groups.add(Group.objects.get(name="Pressestelle"))
+    user.groups.add(Group.objects.get(name="Redaktion"))
     return user
 
 
@@ -227,7 +227,7 @@ def test_an_editor_sets_up_the_second_factor_and_needs_it_from_then_on(client, e
 
 @pytest.fixture
 def release_group(db):
-    return Group.objects.create(name="Freigabe")
+    return Group.objects.get(name="Freigabe")
 
 
 def test_required_second_factor_sends_a_release_editor_to_set_it_up(
@@ -276,7 +276,7 @@ def test_an_unverified_session_of_a_release_editor_must_confirm_the_code(
 
 @pytest.mark.parametrize(
     ("required", "group", "expected"),
-    [(False, "Freigabe", 200), (True, "Pressestelle", 200), (True, "Freigabe", 302)],
+    [(False, "Freigabe", 200), (True, "Redaktion", 200), (True, "Freigabe", 302)],
     ids=["setting-off", "other-group", "release-group"],
 )
 def test_only_the_named_group_needs_the_second_factor_and_only_when_required(

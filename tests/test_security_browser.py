@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from releases.models import Release
 from tests.conftest import make_category, make_event, make_profile, make_quote, make_release
-from tests.test_browser import PASSWORD, pressestelle_group
+from tests.test_browser import PASSWORD, workflow_group
 from tests.test_sanitizer import release_form_data
 from tests.test_security_xss import VECTORS
 
@@ -75,7 +75,7 @@ def category(transactional_db):
 def test_editor_writes_and_saves_a_release_under_the_admin_policy(watched, live_server, category):
     page, watch = watched
     user = User.objects.create_user("presse", password=PASSWORD, is_staff=True)
-    user.groups.add(pressestelle_group())
+    user.groups.add(workflow_group())
 
     page.goto(f"{live_server.url}/admin/login/")
     page.fill("#id_username", "presse")
@@ -165,7 +165,7 @@ def test_every_armed_vector_stored_through_the_admin_stays_dead_in_the_browser(
 ):
     page, watch = watched
     editor = User.objects.create_user("presse", password=PASSWORD, is_staff=True)
-    editor.groups.add(pressestelle_group())
+    editor.groups.add(workflow_group())
     make_profile()
     admin = Client()
     admin.force_login(editor)

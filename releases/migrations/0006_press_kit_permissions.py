@@ -1,14 +1,12 @@
 """Let the press office edit galleries and attachments of releases.
 
-Both workflow roles write releases, so both get the inlines' permissions;
-"Pressestelle" too where it still exists (it is replaced by those two roles).
+Both workflow roles write releases, so both get the inlines' permissions.
 """
 
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
 GROUPS = ("Redaktion", "Freigabe")
-FORMER = "Pressestelle"
 MODELS = ("releaseimage", "releaseattachment")
 CODENAMES = [f"{action}_{model}" for model in MODELS for action in ("add", "change", "delete", "view")]
 
@@ -25,9 +23,8 @@ def grant(apps, schema_editor):
     permissions = Permission.objects.filter(
         content_type__app_label="releases", codename__in=CODENAMES
     )
-    groups = [Group.objects.get_or_create(name=name)[0] for name in GROUPS]
-    groups += list(Group.objects.filter(name=FORMER))
-    for group in groups:
+    for name in GROUPS:
+        group, _ = Group.objects.get_or_create(name=name)
         group.permissions.add(*permissions)
 
 
@@ -37,14 +34,14 @@ def revoke(apps, schema_editor):
     permissions = Permission.objects.filter(
         content_type__app_label="releases", codename__in=CODENAMES
     )
-    for group in Group.objects.filter(name__in=(*GROUPS, FORMER)):
+    for group in Group.objects.filter(name__in=GROUPS):
         group.permissions.remove(*permissions)
 
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("releases", "0005_release_attachments"),
-        ("office", "0004_pressestelle_legal_pages"),
+        ("releases", "0005_gallery_and_attachments"),
+        ("office", "0006_redaktion_freigabe"),
     ]
 
     operations = [migrations.RunPython(grant, revoke)]

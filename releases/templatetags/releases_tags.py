@@ -1,9 +1,7 @@
 from django import template
-from django.core.cache import cache
 from django.db.models import Exists, OuterRef
-from django.utils import timezone
 
-from office.cache import current_state, seconds_until
+from office.cache import per_generation
 from releases.models import Category, Release
 
 register = template.Library()
@@ -19,16 +17,14 @@ def release_archive_links():
     Both read every release, so they are kept per content generation and next
     scheduled change, like the page cache: an edit or an embargo's end renews them.
     """
-    now = timezone.now()
-    generation, change = current_state(now)
-    key = f"plenum:archive-links:{generation}:{change.timestamp() if change else 'never'}"
-    if (links := cache.get(key)) is None:
-        published = Release.objects.published()
-        links = {
-            "categories": list(
-                Category.objects.filter(Exists(published.filter(category=OuterRef("pk"))))
-            ),
-            "years": list(published.dates("publish_at", "year", order="DESC")),
-        }
-        cache.set(key, links, seconds_until(change, now, ARCHIVE_LINKS_TIMEOUT))
-    return links
+    return per_generation("archive-links", archive_links, ARCHIVE_LINKS_TIMEOUT)
+
+
+def archive_links():
+    published = Release.objects.published()
+    return {
+        "categories": list(
+            Category.objects.filter(Exists(published.filter(category=OuterRef("pk"))))
+        ),
+        "years": list(published.dates("publish_at", "year", order="DESC")),
+    }

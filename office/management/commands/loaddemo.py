@@ -15,6 +15,8 @@ from releases.models import Category, Release, ReleaseQuote, ReleaseStatistic, T
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DEMO_PASSWORD = "plenum-demo"
+# The two roles of the workflow, one demo login each.
+DEMO_EDITORS = {"redaktion": "Redaktion", "freigabe": "Freigabe"}
 
 # The release names the study only by its publisher; no title or year is invented here.
 SOURCE = {
@@ -219,17 +221,18 @@ class Command(BaseCommand):
             # A known password must never exist on a production site.
             self.stdout.write("Keine Demo-Zugänge angelegt (nur mit DEBUG=1).")
             return
-        press_office = Group.objects.get(name="Pressestelle")
         admin = User.objects.filter(username="admin").first() or User(username="admin")
         admin.is_staff = admin.is_superuser = True
         admin.set_password(DEMO_PASSWORD)
         admin.save()
-        officer = User.objects.filter(username="presse").first() or User(username="presse")
-        officer.is_staff = True
-        officer.set_password(DEMO_PASSWORD)
-        officer.save()
-        officer.groups.add(press_office)
+        for username, group in DEMO_EDITORS.items():
+            editor = User.objects.filter(username=username).first() or User(username=username)
+            editor.is_staff = True
+            editor.set_password(DEMO_PASSWORD)
+            editor.save()
+            editor.groups.add(Group.objects.get(name=group))
         self.stdout.write(
-            f"Anmeldung unter /admin/: admin / {DEMO_PASSWORD} (alle Rechte) "
-            f"oder presse / {DEMO_PASSWORD} (Pressestelle)"
+            f"Anmeldung unter /admin/: admin / {DEMO_PASSWORD} (alle Rechte), "
+            f"redaktion / {DEMO_PASSWORD} (schreibt und reicht ein) "
+            f"oder freigabe / {DEMO_PASSWORD} (gibt frei und veröffentlicht)"
         )

@@ -1,0 +1,456 @@
+"""The editorial workflow: Redaktion submits, Freigabe approves, embargoes, corrections, audit."""
+
+import datetime
+
+import feedparser
+import pytest
+import time_machine
+from django.contrib.auth.models import Group, User
+from django.test import Client
+
+from events.models import Event
+from office.models import AuditEntry
+from releases.models import Release
+from tests.conftest import make_category, make_event, make_release, make_topic
+from tests.test_admin import page
+from tests.test_page_cache import shared_caches
+
+pytestmark = pytest.mark.django_db
+
+RELEASE_ADMIN = "/admin/releases/release/"
+PUBLISH_REFUSED = "Veröffentlichen und Zurückziehen ist der Freigabe vorbehalten."
+
+
+def member(username, group):
+    user = User.objects.create_user(username, password="geheim-genug-123", is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def writer(db):
+    return member("redakteurin", "Redaktion")
+
+
+@pytest.fixture
+def approver(db):
+    return member("freigeber", "Freigabe")
+
+
+def client_of(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def change_url(item):
+    kind = item._meta
+    return f"/admin/{kind.app_label}/{kind.model_name}/{item.pk}/change/"
+
+
+def post_change(client, item, **changes):
+    """Post the item's change form as the browser would, with some fields changed."""
+    form = page(client.get(change_url(item))).form
+    return client.post(change_url(item), form | changes)
+
+
+def new_release_data(client, category, **fields):
+    form = page(client.get(f"{RELEASE_ADMIN}add/")).form
+    return form | {
+        "title": "Neue Meldung",
+        "slug": "neue-meldung",
+        "lead": "Ein Vorspann.",
+        "body": "<p>Text.</p>",
+        "category": str(category.pk),
+        **fields,
+    }
+
+
+def steps(item):
+    return [
+        (entry.action, entry.user.username, entry.comment)
+        for entry in AuditEntry.objects.filter(object_id=item.pk).order_by("created_at", "pk")
+    ]
+
+
+def error_text(response):
+    return response.content.decode().replace("&#x27;", "'").replace("&quot;", '"')
+
+
+# Redaktion: writes and submits, never publishes
+
+
+def test_writer_submits_a_new_release_for_approval(writer):
+    client = client_of(writer)
+    data = new_release_data(
+        client, make_category(), status="review", workflow_comment="Bitte bis 16 Uhr."
+    )
+
+    response = client.post(f"{RELEASE_ADMIN}add/", data)
+
+    assert response.status_code == 302
+    release = Release.objects.get(slug="neue-meldung")
+    assert (release.status, release.author) == (Release.Status.REVIEW, writer)
+    assert steps(release) == [("submitted", "redakteurin", "Bitte bis 16 Uhr.")]
+
+
+def test_writer_is_offered_only_draft_and_review(writer):
+    html = client_of(writer).get(f"{RELEASE_ADMIN}add/").content.decode()
+
+    assert '<option value="draft"' in html
+    assert '<option value="review"' in html
+    assert '<option value="published"' not in html
+    assert '<option value="withdrawn"' not in html
+
+
+@pytest.mark.parametrize("status", ["published", "withdrawn"])
+def test_writer_crafting_a_publish_post_for_a_new_release_gets_an_error(writer, status):
+    client = client_of(writer)
+
+    response = client.post(
+        f"{RELEASE_ADMIN}add/", new_release_data(client, make_category(), status=status)
+    )
+
+    assert response.status_code == 200
+    assert PUBLISH_REFUSED in error_text(response)
+    assert not Release.objects.exists()
+    assert not AuditEntry.objects.exists()
+
+
+def test_writer_crafting_a_publish_post_for_a_release_in_review_changes_nothing(writer):
+    release = make_release(title="In Prüfung", status=Release.Status.REVIEW, author=writer)
+
+    response = post_change(client_of(writer), release, status="published", title="Geändert")
+
+    assert response.status_code == 200
+    assert PUBLISH_REFUSED in error_text(response)
+    release.refresh_from_db()
+    assert (release.status, release.title) == (Release.Status.REVIEW, "In Prüfung")
+    assert Client().get(release.get_absolute_url()).status_code == 404
+
+
+def test_writer_may_read_but_not_change_or_delete_a_published_release(writer):
+    release = make_release(title="Öffentlich")
+    client = client_of(writer)
+
+    view = client.get(change_url(release))
+    change = client.post(change_url(release), {"title": "Verfälscht", "status": "draft"})
+    delete = client.post(f"{RELEASE_ADMIN}{release.pk}/delete/", {"post": "yes"})
+
+    assert view.status_code == 200
+    assert 'name="title"' not in view.content.decode()
+    assert [change.status_code, delete.status_code] == [403, 403]
+    release.refresh_from_db()
+    assert (release.title, release.status) == ("Öffentlich", Release.Status.PUBLISHED)
+
+
+def test_writer_cannot_bulk_delete_a_published_release(writer):
+    public = make_release(title="Öffentlich")
+    draft = make_release(title="Entwurf", status=Release.Status.DRAFT)
+
+    response = client_of(writer).post(
+        RELEASE_ADMIN,
+        {"action": "delete_selected", "_selected_action": [public.pk, draft.pk], "post": "yes"},
+    )
+
+    assert response.status_code == 403
+    assert set(Release.objects.values_list("title", flat=True)) == {"Öffentlich", "Entwurf"}
+
+
+def test_writer_cannot_publish_an_event_either(writer):
+    event = make_event(title="Termin", status=Event.Status.REVIEW)
+
+    response = post_change(client_of(writer), event, status="published")
+
+    assert PUBLISH_REFUSED in error_text(response)
+    event.refresh_from_db()
+    assert event.status == Event.Status.REVIEW
+
+
+# Freigabe: approves, sends back, withdraws
+
+
+def test_approver_approves_with_an_embargo_that_lifts_by_itself(approver, writer, now):
+    release = make_release(title="Zur Freigabe", status=Release.Status.REVIEW, author=writer)
+    embargo = (now + datetime.timedelta(days=1)).replace(second=0, microsecond=0)
+    local = embargo.astimezone(datetime.timezone(datetime.timedelta(hours=1)))
+
+    response = post_change(
+        client_of(approver),
+        release,
+        status="published",
+        publish_at_0=f"{local:%d.%m.%Y}",
+        publish_at_1=f"{local:%H:%M:%S}",
+    )
+
+    assert response.status_code == 302
+    release.refresh_from_db()
+    assert (release.status, release.publish_at) == (Release.Status.PUBLISHED, embargo)
+    [entry] = AuditEntry.objects.filter(object_id=release.pk)
+    assert (entry.action, entry.user, entry.publish_at) == ("approved", approver, embargo)
+    assert Client().get(release.get_absolute_url()).status_code == 404
+    with time_machine.travel(embargo):
+        assert Client().get(release.get_absolute_url()).status_code == 200
+
+
+def test_sending_back_needs_a_comment_and_records_it(approver, writer):
+    release = make_release(title="Zur Freigabe", status=Release.Status.REVIEW, author=writer)
+    client = client_of(approver)
+
+    silent = post_change(client, release, status="draft")
+    release.refresh_from_db()
+    status_after_silent = release.status
+    explained = post_change(
+        client, release, status="draft", workflow_comment="Die Zahl im zweiten Absatz prüfen."
+    )
+
+    assert "Bitte schreiben Sie dazu, was geändert werden soll" in error_text(silent)
+    assert status_after_silent == Release.Status.REVIEW
+    assert explained.status_code == 302
+    assert steps(release) == [("rejected", "freigeber", "Die Zahl im zweiten Absatz prüfen.")]
+
+
+def test_author_sees_a_sent_back_release_and_the_comment_on_the_dashboard(approver, writer):
+    release = make_release(title="Zurück an mich", status=Release.Status.REVIEW, author=writer)
+    post_change(client_of(approver), release, status="draft", workflow_comment="Kürzer, bitte.")
+
+    dashboard = client_of(writer).get("/admin/").content.decode()
+    changelist = page(client_of(writer).get(RELEASE_ADMIN))
+
+    assert "Zurück an mich" in dashboard
+    assert "Zurückgegeben: wartet auf Überarbeitung" in dashboard
+    assert "Kürzer, bitte." in dashboard
+    assert [row["visibility"] for row in changelist.rows] == [
+        "Zurückgegeben: wartet auf Überarbeitung"
+    ]
+
+
+def test_withdrawing_takes_a_release_off_every_public_list(approver):
+    release = make_release(title="Zurückzuziehen", slug="zurueckzuziehen")
+    anonymous = Client()
+    assert "Zurückzuziehen" in anonymous.get("/pressemitteilungen/feed/").content.decode()
+
+    response = post_change(client_of(approver), release, status="withdrawn")
+
+    assert response.status_code == 302
+    assert anonymous.get(release.get_absolute_url()).status_code == 404
+    assert "Zurückzuziehen" not in anonymous.get("/pressemitteilungen/").content.decode()
+    assert "Zurückzuziehen" not in anonymous.get("/pressemitteilungen/feed/").content.decode()
+    assert steps(release) == [("withdrawn", "freigeber", "")]
+
+
+def test_publishing_a_draft_directly_is_recorded_as_such(approver):
+    release = make_release(title="Eilmeldung", status=Release.Status.DRAFT)
+
+    post_change(client_of(approver), release, status="published")
+
+    assert steps(release) == [("published", "freigeber", "")]
+
+
+def test_ordinary_saves_leave_no_audit_entry(approver):
+    release = make_release(title="Entwurf", status=Release.Status.DRAFT)
+
+    post_change(client_of(approver), release, title="Entwurf, verbessert")
+
+    assert steps(release) == []
+
+
+# The dashboard and the changelist say who waits for what
+
+
+def test_dashboard_lists_what_waits_for_the_approver(approver, writer, now):
+    make_release(title="Wartet", status=Release.Status.REVIEW, author=writer)
+    make_event(title="Termin wartet", status=Event.Status.REVIEW, author=writer)
+    make_release(title="Geplant", publish_at=now + datetime.timedelta(hours=2))
+    make_release(title="Heute erschienen", publish_at=now - datetime.timedelta(seconds=5))
+    make_release(title="Alt", publish_at=now - datetime.timedelta(days=3))
+
+    sections = client_of(approver).get("/admin/").context["dashboard"]
+
+    titles = {
+        str(section["title"]): [entry["item"].title for entry in section["items"]]
+        for section in sections
+    }
+    assert titles == {
+        "Wartet auf meine Freigabe": ["Wartet", "Termin wartet"],
+        "Meine Entwürfe": [],
+        "Geplant (Sperrfrist)": ["Geplant"],
+        "Heute veröffentlicht": ["Heute erschienen"],
+    }
+
+
+def test_dashboard_shows_a_writer_own_drafts_and_nothing_to_approve(writer, approver):
+    make_release(title="Mein Entwurf", status=Release.Status.DRAFT, author=writer)
+    make_release(title="Eingereicht", status=Release.Status.REVIEW, author=writer)
+    make_release(title="Fremder Entwurf", status=Release.Status.DRAFT, author=approver)
+
+    sections = client_of(writer).get("/admin/").context["dashboard"]
+
+    titles = {
+        str(section["title"]): sorted(entry["item"].title for entry in section["items"])
+        for section in sections
+    }
+    assert titles["Wartet auf meine Freigabe"] == []
+    assert titles["Meine Entwürfe"] == ["Eingereicht", "Mein Entwurf"]
+
+
+def test_dashboard_queries_do_not_grow_with_items(approver, writer, django_assert_max_num_queries):
+    client = client_of(approver)
+    for number in range(10):
+        make_release(title=f"Wartet {number}", status=Release.Status.REVIEW, author=writer)
+        make_event(title=f"Termin {number}", status=Event.Status.REVIEW, author=writer)
+
+    with django_assert_max_num_queries(20):
+        response = client.get("/admin/")
+
+    assert response.status_code == 200
+
+
+def test_changelist_states_who_waits_for_what(approver, now):
+    make_release(title="A", status=Release.Status.DRAFT)
+    make_release(title="B", status=Release.Status.REVIEW)
+    make_release(title="C", status=Release.Status.WITHDRAWN)
+
+    rows = page(client_of(approver).get(f"{RELEASE_ADMIN}?o=1")).rows
+
+    assert sorted((row["title"], row["visibility"]) for row in rows) == [
+        ("A", "Entwurf"),
+        ("B", "Wartet auf Freigabe"),
+        ("C", "Zurückgezogen"),
+    ]
+
+
+# The audit trail
+
+
+def test_audit_entries_are_readable_but_not_writable_by_editors(writer, approver):
+    release = make_release(title="Protokolliert", status=Release.Status.REVIEW)
+    post_change(client_of(approver), release, status="published")
+    entry = AuditEntry.objects.get()
+    client = client_of(writer)
+
+    listing = client.get("/admin/office/auditentry/")
+    add = client.get("/admin/office/auditentry/add/")
+    change = client.post(f"/admin/office/auditentry/{entry.pk}/change/", {"comment": "x"})
+    delete = client.post(f"/admin/office/auditentry/{entry.pk}/delete/", {"post": "yes"})
+
+    assert listing.status_code == 200
+    assert "Protokolliert" in listing.content.decode()
+    assert [add.status_code, change.status_code, delete.status_code] == [403, 403, 403]
+    assert AuditEntry.objects.get().comment == ""
+
+
+def test_change_form_shows_the_workflow_history(approver, writer):
+    release = make_release(title="Mit Verlauf", status=Release.Status.REVIEW, author=writer)
+    post_change(client_of(approver), release, status="draft", workflow_comment="Zu lang.")
+
+    html = client_of(writer).get(change_url(release)).content.decode()
+
+    assert "Zurückgegeben" in html
+    assert "freigeber: Zu lang." in html
+
+
+# Corrections after publication
+
+
+def test_correcting_a_published_release_shows_the_update_and_the_note(approver):
+    release = make_release(title="Studie", slug="studie", body="<p>76,8 Mrd. Euro</p>")
+    assert release.revised_at is None
+
+    post_change(
+        client_of(approver),
+        release,
+        body="<p>67,8 Mrd. Euro</p>",
+        correction_note="In einer früheren Fassung stand 76,8 statt 67,8 Mrd. Euro.",
+    )
+
+    release.refresh_from_db()
+    assert release.revised_at is not None
+    html = Client().get("/pressemitteilungen/studie/").content.decode()
+    assert "aktualisiert am" in html
+    assert "In einer früheren Fassung stand 76,8 statt 67,8 Mrd. Euro." in html
+    [entry] = feedparser.parse(Client().get("/pressemitteilungen/atom/").content).entries
+    assert "In einer früheren Fassung stand" in entry.content[0].value
+    assert entry.updated_parsed >= release.publish_at.utctimetuple()
+
+
+def test_edits_before_publication_are_not_corrections(approver, now):
+    draft = make_release(title="Entwurf", status=Release.Status.DRAFT)
+    embargoed = make_release(title="Gesperrt", publish_at=now + datetime.timedelta(hours=1))
+    client = client_of(approver)
+
+    post_change(client, draft, body="<p>Neu</p>")
+    post_change(client, embargoed, body="<p>Neu</p>")
+
+    assert list(Release.objects.values_list("revised_at", flat=True)) == [None, None]
+
+
+def test_a_new_topic_is_not_a_correction(approver):
+    release = make_release(title="Öffentlich")
+
+    post_change(client_of(approver), release, topics=[str(make_topic().pk)])
+
+    release.refresh_from_db()
+    assert release.topics.count() == 1
+    assert release.revised_at is None
+    assert "aktualisiert am" not in Client().get(release.get_absolute_url()).content.decode()
+
+
+# The embargo across every public surface, with the page cache on
+
+
+EMBARGO_SURFACES = [
+    "/",
+    "/pressemitteilungen/",
+    "/pressemitteilungen/feed/",
+    "/pressemitteilungen/atom/",
+    "/pressemitteilungen/feed.json",
+    "/pressemitteilungen/kategorie/landespolitik/",
+    "/pressemitteilungen/kategorie/landespolitik/feed/",
+    "/sitemap-releases.xml",
+    "/sitemap-news.xml",
+    "/suche/?q=Sperrfristmeldung",
+]
+# The search page repeats the query; every surface links the release.
+MARKER = "/pressemitteilungen/sperrfristmeldung/"
+
+
+def test_approved_embargo_stays_off_every_cached_surface_until_its_minute(
+    settings, approver, writer, now
+):
+    settings.CACHES = shared_caches({"BACKEND": "django.core.cache.backends.locmem.LocMemCache"})
+    settings.PAGE_CACHE_TIMEOUT = 300
+    category = make_category(name="Landespolitik", slug="landespolitik")
+    make_release(
+        title="Ältere Meldung", category=category, publish_at=now - datetime.timedelta(days=1)
+    )
+    release = make_release(
+        title="Sperrfristmeldung",
+        slug="sperrfristmeldung",
+        category=category,
+        status=Release.Status.REVIEW,
+        author=writer,
+    )
+    embargo = (now + datetime.timedelta(minutes=10)).replace(second=0, microsecond=0)
+    local = embargo.astimezone(datetime.timezone(datetime.timedelta(hours=1)))
+    reader = Client()
+    for path in EMBARGO_SURFACES:
+        assert MARKER not in reader.get(path).content.decode(), path
+
+    post_change(
+        client_of(approver),
+        release,
+        status="published",
+        publish_at_0=f"{local:%d.%m.%Y}",
+        publish_at_1=f"{local:%H:%M:%S}",
+    )
+
+    with time_machine.travel(embargo - datetime.timedelta(seconds=1)):
+        before = {path: reader.get(path).content.decode() for path in EMBARGO_SURFACES}
+        detail_before = reader.get("/pressemitteilungen/sperrfristmeldung/").status_code
+    with time_machine.travel(embargo):
+        after = {path: reader.get(path).content.decode() for path in EMBARGO_SURFACES}
+        detail_after = reader.get("/pressemitteilungen/sperrfristmeldung/").status_code
+    assert [path for path, body in before.items() if MARKER in body] == []
+    assert [path for path, body in after.items() if MARKER not in body] == []
+    assert (detail_before, detail_after) == (404, 200)
