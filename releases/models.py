@@ -52,7 +52,7 @@ RELATED_COUNT = 3
 
 class ReleaseQuerySet(PublishableQuerySet):
     def with_details(self):
-        """Fetch what a full release shows: category, images, topics, quotes, figures, events."""
+        """Fetch what a full release shows: category, image, topics, quotes, figures, events."""
         from events.models import Event
 
         return self.select_related("category", "hero_image").prefetch_related(
@@ -68,6 +68,11 @@ class ReleaseQuerySet(PublishableQuerySet):
                 to_attr="statistic_links",
             ),
             models.Prefetch("events", Event.objects.published(), to_attr="public_events"),
+        )
+
+    def with_press_kit(self):
+        """Fetch what the release page adds for the press: gallery photos and attachments."""
+        return self.prefetch_related(
             models.Prefetch(
                 "releaseimage_set",
                 ReleaseImage.objects.select_related("image"),

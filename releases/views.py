@@ -66,7 +66,7 @@ class ReleaseDetailView(LastModifiedDetailMixin, PreviewMixin, DetailView):
     preview_permission = "releases.change_release"
 
     def get_queryset(self):
-        return super().get_queryset().with_details()
+        return super().get_queryset().with_details().with_press_kit()
 
     def get_context_data(self, **kwargs):
         release = self.object

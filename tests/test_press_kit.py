@@ -399,3 +399,15 @@ def test_deleted_attachment_leaves_no_file_behind(django_capture_on_commit_callb
         release.delete()
 
     assert media_files() == []
+
+
+def test_preview_of_an_embargoed_release_shows_its_gallery_but_no_press_kit(
+    officer_client, tomorrow
+):
+    embargoed = release_with_material("sperrfrist", publish_at=tomorrow)
+    ReleaseImage.objects.create(release=embargoed, image=make_image(alt_text="In der Galerie"))
+
+    html = officer_client.get("/pressemitteilungen/sperrfrist/").content.decode()
+
+    assert 'alt="In der Galerie"' in html
+    assert 'class="press-kit"' not in html
