@@ -104,7 +104,9 @@ def validate_image_file(file) -> None:
                     raise ValidationError(
                         WRONG_FORMAT, code="format", params={"format": image.format}
                     )
-                if image.width * image.height > MAX_PIXELS:
+                # An animated GIF is kept whole, so all its frames count.
+                frames = image.n_frames if image.format == "GIF" else 1
+                if image.width * image.height * frames > MAX_PIXELS:
                     raise ValidationError(
                         TOO_MANY_PIXELS,
                         code="pixels",

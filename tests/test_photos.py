@@ -230,6 +230,20 @@ TOO_MANY_PIXELS = (
 )
 
 
+def animated_gif(frames, size):
+    """Return a GIF of frames that differ in one pixel each, so it is small to make."""
+    base = PILImage.new("P", size, 0)
+    base.putpalette([value % 256 for value in range(768)])
+    pictures = []
+    for number in range(frames):
+        picture = base.copy()
+        picture.putpixel((number, number), number + 1)
+        pictures.append(picture)
+    buffer = io.BytesIO()
+    pictures[0].save(buffer, format="GIF", save_all=True, append_images=pictures[1:])
+    return buffer.getvalue()
+
+
 def bmp_bytes():
     buffer = io.BytesIO()
     PILImage.new("RGB", (8, 8)).save(buffer, format="BMP")
@@ -250,6 +264,7 @@ def bmp_bytes():
         ("kaputt.jpg", noisy_jpeg()[:6000], UNREADABLE),
         ("bombe.png", png_declaring(50_000, 50_000), TOO_MANY_PIXELS),
         ("riesig.png", png_declaring(8000, 6000), TOO_MANY_PIXELS),
+        ("daumenkino.gif", animated_gif(50, (1000, 1000)), TOO_MANY_PIXELS),
         (
             "alt.bmp",
             bmp_bytes(),
@@ -265,6 +280,7 @@ def bmp_bytes():
         "truncated-jpeg",
         "decompression-bomb",
         "48-megapixels",
+        "gif-of-50-megapixels-in-frames",
         "bmp",
     ],
 )
@@ -391,6 +407,14 @@ def test_small_image_is_never_enlarged():
     assert read_back(image.file.name.replace(".jpg", f"/{image.renditions['key']}-300.avif"))[
         :2
     ] == ("AVIF", (300, 200))
+
+
+def test_animated_gif_keeps_its_frames():
+    image = make_image(content=animated_gif(3, (200, 100)))
+
+    with PILImage.open(Path(settings.MEDIA_ROOT) / image.file.name) as original:
+        assert (original.format, original.n_frames, original.size) == ("GIF", 3, (200, 100))
+    assert image.renditions["sizes"] == [[200, 100]]
 
 
 def test_transparent_png_falls_back_to_png_not_jpeg():
