@@ -9,7 +9,8 @@ from playwright.sync_api import expect
 from office.models import Image
 from tests.conftest import make_profile, make_release
 from tests.test_fast_on_a_phone import PAGE_BUDGET, first_load
-from tests.test_photos import phone_exif
+from tests.test_photos import phone_exif, photo_image
+from tests.test_security_browser import Watch
 from tests.test_workflow_browser import logged_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -51,3 +52,26 @@ def test_phone_photo_uploaded_in_the_browser_makes_a_small_clean_page(
     assert photos == [f"image /media/{image.rendition_name('480.avif')}"]
     assert sum(sizes.values()) < PAGE_BUDGET, sizes
     assert photo.stat().st_size > 10 * PAGE_BUDGET
+
+
+def test_editor_clicks_the_photo_to_set_its_focal_point(browser, live_server, settings):
+    settings.ROOT_URLCONF = "tests.public_site"
+    image = photo_image(size=(1600, 800))
+    editor = logged_in_page(browser, live_server, "redakteurin", "Redaktion")
+    watch = Watch(editor.context, live_server.url)
+    watch.attach(editor)
+
+    editor.goto(f"{live_server.url}/admin/office/image/{image.pk}/change/")
+    picture = editor.locator(".plenum-focal img")
+    expect(picture).to_be_visible()
+    box = picture.bounding_box()
+    picture.click(position={"x": box["width"] * 0.25, "y": box["height"] * 0.75})
+    chosen = (editor.input_value("#id_focal_x"), editor.input_value("#id_focal_y"))
+    editor.click("input[name=_save]", timeout=30_000)
+    expect(editor).to_have_url(f"{live_server.url}/admin/office/image/", timeout=30_000)
+    editor.context.close()
+
+    image.refresh_from_db()
+    assert chosen == ("25", "75")
+    assert (image.focal_x, image.focal_y) == (25, 75)
+    assert (watch.violations, watch.errors) == ([], [])
