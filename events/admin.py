@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Event
-from office.admin import PublishableAdmin, SharePreviewMixin
+from office.admin import PublishableAdmin, SharePreviewMixin, VersionedAdminMixin
 from releases.models import Release
 
 
@@ -15,7 +15,7 @@ class ReleaseInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(SharePreviewMixin, PublishableAdmin):
+class EventAdmin(VersionedAdminMixin, SharePreviewMixin, PublishableAdmin):
     list_display = (
         "title",
         "starts_at",
@@ -43,4 +43,15 @@ class EventAdmin(SharePreviewMixin, PublishableAdmin):
             {"fields": ("status", "publish_at", "workflow_comment", "workflow_history")},
         ),
         (_("Verlauf"), {"fields": ("author", "created_at", "updated_at")}),
+    )
+    # Times and place are content; status, publish time and "Abgesagt" are publishing decisions.
+    version_fields = (
+        "title",
+        "description",
+        "starts_at",
+        "ends_at",
+        "all_day",
+        "venue_name",
+        "venue_address",
+        "organizer",
     )

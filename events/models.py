@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from office.publishing import Publishable, PublishableQuerySet
+from office.revisions import Versioned, history
 from office.richtext import RichTextField
 from office.validators import validate_public_slug
 
@@ -20,7 +21,7 @@ class EventQuerySet(PublishableQuerySet):
         return self.filter(ends_at__lt=timezone.now()).order_by("-starts_at", "-pk")
 
 
-class Event(Publishable):
+class Event(Versioned, Publishable):
     title = models.CharField(_("Titel"), max_length=200)
     slug = models.SlugField(
         _("Kurzform"),
@@ -58,6 +59,7 @@ class Event(Publishable):
     )
 
     objects = EventQuerySet.as_manager()
+    history = history(_("Termin"))
 
     class Meta:
         ordering = ("starts_at", "pk")

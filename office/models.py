@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image as PILImage
 
 from office import images
+from office.revisions import Versioned, history
 from office.richtext import RichTextField
 
 
@@ -111,7 +112,7 @@ class StatisticQuerySet(ReleaseAttachmentQuerySet):
     release_field = "statistics"
 
 
-class Quote(models.Model):
+class Quote(Versioned):
     text = models.TextField(
         _("Zitat"), help_text=_("Ohne Anführungszeichen; die setzt die Website.")
     )
@@ -130,6 +131,7 @@ class Quote(models.Model):
     source_url = models.URLField(_("Quelle (Link)"), blank=True)
 
     objects = QuoteQuerySet.as_manager()
+    history = history(_("Zitat"))
 
     class Meta:
         ordering = ("-said_on", "-pk")
@@ -143,7 +145,7 @@ class Quote(models.Model):
         return self.person.name if self.person_id else profile.full_name
 
 
-class Statistic(models.Model):
+class Statistic(Versioned):
     qualifier = models.CharField(
         _("Zusatz"), max_length=50, blank=True, help_text=_("Steht vor der Zahl, z. B. „bis zu“.")
     )
@@ -167,6 +169,7 @@ class Statistic(models.Model):
     source_year = models.PositiveSmallIntegerField(_("Jahr der Quelle"), null=True, blank=True)
 
     objects = StatisticQuerySet.as_manager()
+    history = history(_("Kennzahl"))
 
     class Meta:
         # Newest source first; figures without a year last on every database.

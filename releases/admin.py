@@ -1,7 +1,12 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from office.admin import GermanSlugMixin, PublishableAdmin, SharePreviewMixin
+from office.admin import (
+    GermanSlugMixin,
+    PublishableAdmin,
+    SharePreviewMixin,
+    VersionedAdminMixin,
+)
 from releases.models import (
     Category,
     Release,
@@ -55,7 +60,7 @@ class ReleaseAttachmentInline(admin.TabularInline):
 
 
 @admin.register(Release)
-class ReleaseAdmin(SharePreviewMixin, PublishableAdmin):
+class ReleaseAdmin(VersionedAdminMixin, SharePreviewMixin, PublishableAdmin):
     list_display = ("title", "category", "visibility", "public", "publish_at", "author")
     list_filter = ("status", "category", "topics")
     list_select_related = ("category", "author")
@@ -81,3 +86,4 @@ class ReleaseAdmin(SharePreviewMixin, PublishableAdmin):
         (_("Korrektur nach Veröffentlichung"), {"fields": ("correction_note", "revised_at")}),
         (_("Verlauf"), {"fields": ("author", "created_at", "updated_at")}),
     )
+    version_fields = ("title", "lead", "body")

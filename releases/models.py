@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from office import documents
 from office.publishing import Publishable, PublishableQuerySet
+from office.revisions import Versioned, history
 from office.richtext import RichTextField
 from office.validators import validate_public_slug
 
@@ -82,7 +83,7 @@ class ReleaseQuerySet(PublishableQuerySet):
         )
 
 
-class Release(Publishable):
+class Release(Versioned, Publishable):
     title = models.CharField(_("Titel"), max_length=200)
     slug = models.SlugField(
         _("Kurzform"),
@@ -142,6 +143,7 @@ class Release(Publishable):
     )
 
     objects = ReleaseQuerySet.as_manager()
+    history = history(_("Pressemitteilung"))
 
     class Meta:
         ordering = ("-publish_at", "-pk")

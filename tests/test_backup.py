@@ -52,6 +52,11 @@ CONTENT = [
     ReleaseStatistic,
     Event,
     TOTPDevice,
+    # The versions: an archive that lost them would lose who changed what.
+    Release.history.model,
+    Event.history.model,
+    Quote.history.model,
+    Statistic.history.model,
 ]
 THROUGH = [Release.topics.through, Release.events.through]
 
@@ -163,6 +168,7 @@ def test_backup_and_restore_bring_back_every_row_user_and_file(tmp_path, now):
     assert len([name for name in files_before if name.count("/") == 1]) == 2
     assert len(files_before) > 2
     assert [len(before[model._meta.label]) for model in (Release, Event, Image)] == [3, 1, 2]
+    assert len(before["releases.HistoricalRelease"]) == 4  # the published one was saved twice
     assert output.getvalue().startswith("Wiederhergestellt: ")
     reader = Client()
     login = reader.post("/admin/login/", {"username": "presse", "password": "geheim-genug-123"})

@@ -394,7 +394,8 @@ def test_an_editor_saves_while_the_cache_is_unreachable(officer_client, settings
     url = f"/admin/releases/release/{release.pk}/change/"
     form = officer_client.get(url).context["adminform"].form
     data = {
-        name: form[name].value() for name in ("title", "slug", "lead", "body", "category", "status")
+        name: form[name].value()
+        for name in ("title", "slug", "lead", "body", "category", "status", "edit_version")
     }
     data |= {
         "title": "Neu",

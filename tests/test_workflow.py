@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.contrib.auth.models import Group, User
 from django.test import Client
+from django.utils import timezone
 
 from events.models import Event
 from office.models import AuditEntry
@@ -173,7 +174,7 @@ def test_writer_cannot_publish_an_event_either(writer):
 def test_approver_approves_with_an_embargo_that_lifts_by_itself(approver, writer, now):
     release = make_release(title="Zur Freigabe", status=Release.Status.REVIEW, author=writer)
     embargo = (now + datetime.timedelta(days=1)).replace(second=0, microsecond=0)
-    local = embargo.astimezone(datetime.timezone(datetime.timedelta(hours=1)))
+    local = timezone.localtime(embargo)
 
     response = post_change(
         client_of(approver),
@@ -411,8 +412,10 @@ EMBARGO_SURFACES = [
     "/sitemap-news.xml",
     "/suche/?q=Sperrfristmeldung",
 ]
-# The search page repeats the query; every surface links the release.
+EVENT_SURFACES = ["/", "/termine/", "/termine/kalender.ics", "/sitemap-events.xml"]
+# The search page repeats the query; every surface links the item.
 MARKER = "/pressemitteilungen/sperrfristmeldung/"
+EVENT_MARKER = "/termine/sperrtermin/"
 
 
 def test_approved_embargo_stays_off_every_cached_surface_until_its_minute(
@@ -431,26 +434,41 @@ def test_approved_embargo_stays_off_every_cached_surface_until_its_minute(
         status=Release.Status.REVIEW,
         author=writer,
     )
+    event = make_event(title="Sperrtermin", slug="sperrtermin", status=Event.Status.REVIEW)
     embargo = (now + datetime.timedelta(minutes=10)).replace(second=0, microsecond=0)
-    local = embargo.astimezone(datetime.timezone(datetime.timedelta(hours=1)))
+    local = timezone.localtime(embargo)
     reader = Client()
-    for path in EMBARGO_SURFACES:
-        assert MARKER not in reader.get(path).content.decode(), path
 
-    post_change(
-        client_of(approver),
-        release,
-        status="published",
-        publish_at_0=f"{local:%d.%m.%Y}",
-        publish_at_1=f"{local:%H:%M:%S}",
-    )
+    def visible():
+        shown = [path for path in EMBARGO_SURFACES if MARKER in reader.get(path).content.decode()]
+        shown += [
+            path for path in EVENT_SURFACES if EVENT_MARKER in reader.get(path).content.decode()
+        ]
+        for path in ("/pressemitteilungen/sperrfristmeldung/", "/termine/sperrtermin/"):
+            if reader.get(path).status_code == 200:
+                shown.append(path)
+        return shown
+
+    # Every page cached in its pre-approval state first.
+    assert visible() == []
+    approval = {
+        "status": "published",
+        "publish_at_0": f"{local:%d.%m.%Y}",
+        "publish_at_1": f"{local:%H:%M:%S}",
+    }
+    post_change(client_of(approver), release, **approval)
+    post_change(client_of(approver), event, **approval)
 
     with time_machine.travel(embargo - datetime.timedelta(seconds=1)):
-        before = {path: reader.get(path).content.decode() for path in EMBARGO_SURFACES}
-        detail_before = reader.get("/pressemitteilungen/sperrfristmeldung/").status_code
+        before = visible()
     with time_machine.travel(embargo):
-        after = {path: reader.get(path).content.decode() for path in EMBARGO_SURFACES}
-        detail_after = reader.get("/pressemitteilungen/sperrfristmeldung/").status_code
-    assert [path for path, body in before.items() if MARKER in body] == []
-    assert [path for path, body in after.items() if MARKER not in body] == []
-    assert (detail_before, detail_after) == (404, 200)
+        after = visible()
+    assert before == []
+    assert sorted(after) == sorted(
+        [
+            *EMBARGO_SURFACES,
+            *EVENT_SURFACES,
+            "/pressemitteilungen/sperrfristmeldung/",
+            "/termine/sperrtermin/",
+        ]
+    )

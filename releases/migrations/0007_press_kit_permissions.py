@@ -40,7 +40,7 @@ def revoke(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("releases", "0005_gallery_and_attachments"),
+        ("releases", "0006_gallery_and_attachments"),
         ("office", "0006_redaktion_freigabe"),
     ]
 
