@@ -12,4 +12,5 @@ urlpatterns = [
     path("kalender.ics", views.calendar_ics, name="calendar"),
     path("<slug:slug>.ics", views.event_ics, name="ics"),
     path("<slug:slug>/", views.EventDetailView.as_view(), name="detail"),
+    path("<slug:slug>/vorschaubild.png", views.social_card, name="card"),
 ]

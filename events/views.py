@@ -1,11 +1,14 @@
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView
 
 from events.calendar import calendar_for, subscription_ical
 from events.models import Event
+from office.cards import card_response
 from office.conditional import (
     LastModifiedDetailMixin,
     LastModifiedListMixin,
@@ -72,3 +75,9 @@ def event_ics(request, slug):
     event = get_object_or_404(Event.objects.published(), slug=slug)
     response = ics_response(calendar_for([event], event.title).to_ical(), f"{event.slug}.ics")
     return with_last_modified(response, [event])
+
+
+def social_card(request, slug):
+    event = get_object_or_404(Event.objects.published(), slug=slug)
+    when = date_format(timezone.localtime(event.starts_at), "j. F Y")
+    return card_response(event.title, _("Termin"), f"{when} · {event.venue_name}")

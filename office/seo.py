@@ -49,6 +49,14 @@ def breadcrumbs(*trail) -> dict:
     }
 
 
+def social_image(image, card_path: str) -> dict:
+    """Return the 1200 × 630 crop of a page's photo, or its generated title card."""
+    if image is None:
+        return {"url": absolute_url(card_path), "width": 1200, "height": 630, "alt": ""}
+    url, width, height = image.social()
+    return {"url": absolute_url(url), "width": width, "height": height, "alt": image.alt_text}
+
+
 def release_metadata(release, profile) -> dict:
     """Return the social tags and structured data of a release page."""
     url = absolute_url(release.get_absolute_url())
@@ -74,8 +82,9 @@ def release_metadata(release, profile) -> dict:
             "type": "article",
             "title": release.title,
             "description": summary(release.lead),
-            "image": image,
-            "image_alt": release.hero_image.alt_text if release.hero_image else "",
+            "image": social_image(
+                release.hero_image, reverse("releases:card", kwargs={"slug": release.slug})
+            ),
             "published": release.publish_at,
             "modified": release.modified_at,
             "section": release.category.name,
@@ -124,8 +133,7 @@ def event_metadata(event, profile) -> dict:
             "type": "website",
             "title": event.title,
             "description": summary(event.description) or event.venue_name,
-            "image": image,
-            "image_alt": event.image.alt_text if event.image else "",
+            "image": social_image(event.image, reverse("events:card", kwargs={"slug": event.slug})),
         },
         "structured_data": [
             data,

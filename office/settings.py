@@ -221,6 +221,9 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 DATA_UPLOAD_MAX_NUMBER_FILES = 10
+# Photos and press-kit attachments above this size are refused with a German
+# message; the proxy's own body limit (e.g. nginx client_max_body_size) must be higher.
+UPLOAD_MAX_BYTES = envint("UPLOAD_MAX_MB", 20) * 2**20
 
 LANGUAGE_CODE = "de"
 LANGUAGES = [("de", "Deutsch")]

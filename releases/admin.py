@@ -1,8 +1,21 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from office.admin import GermanSlugMixin, PublishableAdmin, SharePreviewMixin, VersionedAdminMixin
-from releases.models import Category, Release, ReleaseQuote, ReleaseStatistic, Topic
+from office.admin import (
+    GermanSlugMixin,
+    PublishableAdmin,
+    SharePreviewMixin,
+    VersionedAdminMixin,
+)
+from releases.models import (
+    Category,
+    Release,
+    ReleaseAttachment,
+    ReleaseImage,
+    ReleaseQuote,
+    ReleaseStatistic,
+    Topic,
+)
 
 
 @admin.register(Category)
@@ -33,6 +46,19 @@ class ReleaseStatisticInline(admin.TabularInline):
     fields = ("order", "statistic")
 
 
+class ReleaseImageInline(admin.TabularInline):
+    model = ReleaseImage
+    extra = 0
+    autocomplete_fields = ("image",)
+    fields = ("order", "image", "caption")
+
+
+class ReleaseAttachmentInline(admin.TabularInline):
+    model = ReleaseAttachment
+    extra = 0
+    fields = ("order", "title", "file")
+
+
 @admin.register(Release)
 class ReleaseAdmin(VersionedAdminMixin, SharePreviewMixin, PublishableAdmin):
     list_display = ("title", "category", "visibility", "public", "publish_at", "author")
@@ -44,7 +70,12 @@ class ReleaseAdmin(VersionedAdminMixin, SharePreviewMixin, PublishableAdmin):
     autocomplete_fields = ("category", "hero_image", "topics", "events")
     readonly_fields = ("author", "created_at", "updated_at", "revised_at", "workflow_history")
     revision_fields = ("title", "lead", "body", "correction_note")
-    inlines = (ReleaseQuoteInline, ReleaseStatisticInline)
+    inlines = (
+        ReleaseImageInline,
+        ReleaseAttachmentInline,
+        ReleaseQuoteInline,
+        ReleaseStatisticInline,
+    )
     fieldsets = (
         (None, {"fields": ("title", "slug", "lead", "body")}),
         (_("Einordnung"), {"fields": ("category", "topics", "hero_image", "events")}),

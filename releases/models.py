@@ -1,7 +1,14 @@
-from django.db import models
+import uuid
+from pathlib import PurePath
+
+from django.db import models, transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.urls import reverse
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from office import documents
 from office.publishing import Publishable, PublishableQuerySet
 from office.revisions import Versioned, history
 from office.richtext import RichTextField
@@ -62,6 +69,17 @@ class ReleaseQuerySet(PublishableQuerySet):
                 to_attr="statistic_links",
             ),
             models.Prefetch("events", Event.objects.published(), to_attr="public_events"),
+        )
+
+    def with_press_kit(self):
+        """Fetch what the release page adds for the press: gallery photos and attachments."""
+        return self.prefetch_related(
+            models.Prefetch(
+                "releaseimage_set",
+                ReleaseImage.objects.select_related("image"),
+                to_attr="gallery",
+            ),
+            models.Prefetch("releaseattachment_set", to_attr="attachments"),
         )
 
 
@@ -212,3 +230,89 @@ class ReleaseStatistic(models.Model):
 
     def __str__(self):
         return str(self.statistic)
+
+
+class ReleaseImage(models.Model):
+    """A photo of the release's gallery, with a caption for this use."""
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE)
+    image = models.ForeignKey("office.Image", verbose_name=_("Bild"), on_delete=models.CASCADE)
+    caption = models.CharField(
+        _("Bildunterschrift hier"),
+        max_length=300,
+        blank=True,
+        help_text=_("Leer lassen, um die Bildunterschrift aus der Bildersammlung zu zeigen."),
+    )
+    order = models.PositiveSmallIntegerField(_("Reihenfolge"), default=0)
+
+    class Meta:
+        ordering = ("order", "pk")
+        verbose_name = _("Bild der Galerie")
+        verbose_name_plural = _("Bildergalerie")
+
+    def __str__(self):
+        return str(self.image)
+
+    @property
+    def shown_caption(self):
+        return self.caption or self.image.caption
+
+
+def attachment_upload_to(instance, filename):
+    # A random folder, so a draft's attachment has no guessable URL; the name
+    # stays readable for the press, with the extension its content has.
+    stem = slugify(PurePath(filename).stem)[:80] or "anhang"
+    return f"anhaenge/{uuid.uuid4().hex}/{stem}.{documents.document_kind(instance.file)}"
+
+
+class ReleaseAttachment(models.Model):
+    """A document for the press (study, speech, background paper), served only with its release."""
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE)
+    file = models.FileField(
+        _("Datei"),
+        upload_to=attachment_upload_to,
+        validators=[documents.validate_document],
+        help_text=_("PDF oder Word (DOCX), ohne Makros und JavaScript."),
+    )
+    title = models.CharField(
+        _("Bezeichnung"),
+        max_length=200,
+        help_text=_("So steht der Anhang auf der Seite, z. B. „Studie des IW Köln (Kurzfassung)“."),
+    )
+    file_size = models.PositiveIntegerField(editable=False, null=True)
+    order = models.PositiveSmallIntegerField(_("Reihenfolge"), default=0)
+
+    class Meta:
+        ordering = ("order", "pk")
+        verbose_name = _("Anhang")
+        verbose_name_plural = _("Anhänge für die Presse")
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.file_size = self.file.size
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("releases:attachment", kwargs={"slug": self.release.slug, "pk": self.pk})
+
+    @property
+    def kind(self):
+        return PurePath(self.file.name).suffix.lstrip(".")
+
+    @property
+    def kind_label(self):
+        return documents.LABELS.get(self.kind, self.kind.upper())
+
+    @property
+    def filename(self):
+        return PurePath(self.file.name).name
+
+
+@receiver(post_delete, sender=ReleaseAttachment)
+def attachment_deleted(sender, instance, **kwargs):
+    # After the commit: a rolled-back delete keeps its file.
+    name, storage = instance.file.name, instance.file.storage
+    transaction.on_commit(lambda: storage.delete(name))

@@ -38,4 +38,9 @@ urlpatterns = [
     # A four-digit year comes before slugs; slugs of digits only are refused.
     path("<yyyy:year>/", views.ReleaseYearView.as_view(), name="year"),
     path("<slug:slug>/", views.ReleaseDetailView.as_view(), name="detail"),
+    # /pressemitteilungen/<slug>/...: the press kit, public with its release only
+    path("<slug:slug>/vorschaubild.png", views.social_card, name="card"),
+    path("<slug:slug>/foto/<int:pk>/", views.photo, name="photo"),
+    path("<slug:slug>/anhang/<int:pk>/", views.attachment, name="attachment"),
+    path("<slug:slug>/pdf/", views.release_pdf, name="pdf"),
 ]

@@ -1,9 +1,18 @@
+from pathlib import PurePath
+
+from django.db.models import Q
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView, YearArchiveView
 
+from office.cards import card_response
 from office.conditional import LastModifiedDetailMixin, LastModifiedListMixin
+from office.models import Image, Profile
 from office.preview import PreviewMixin
-from releases.models import Category, Release, Topic
+from releases import pdf
+from releases.models import Category, Release, ReleaseAttachment, Topic
 
 RELEASES_PER_PAGE = 10
 
@@ -57,7 +66,58 @@ class ReleaseDetailView(LastModifiedDetailMixin, PreviewMixin, DetailView):
     preview_permission = "releases.change_release"
 
     def get_queryset(self):
-        return super().get_queryset().with_details()
+        return super().get_queryset().with_details().with_press_kit()
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(related=self.object.related(), **kwargs)
+        release = self.object
+        photos = [release.hero_image] if release.hero_image else []
+        photos += [link.image for link in release.gallery if link.image not in photos]
+        return super().get_context_data(related=release.related(), press_photos=photos, **kwargs)
+
+
+def social_card(request, slug):
+    release = get_object_or_404(Release.objects.published(), slug=slug)
+    return card_response(release.title, _("Pressemitteilung"), Profile.load().full_name)
+
+
+def release_for_download(request, slug):
+    """Return a public release, or any release for an editor (queries)."""
+    if request.user.has_perm("releases.change_release"):
+        return get_object_or_404(Release, slug=slug)
+    return get_object_or_404(Release.objects.published(), slug=slug)
+
+
+def download(request, release, file, filename):
+    response = FileResponse(file.open("rb"), as_attachment=True, filename=filename)
+    if not release.is_published():
+        add_never_cache_headers(response)
+    return response
+
+
+def attachment(request, slug, pk):
+    release = release_for_download(request, slug)
+    item = get_object_or_404(ReleaseAttachment, release=release, pk=pk)
+    return download(request, release, item.file, item.filename)
+
+
+def photo(request, slug, pk):
+    """Serve the clean original of the release's hero or gallery photo as a download."""
+    release = release_for_download(request, slug)
+    of_release = Q(pk=release.hero_image_id) | Q(releaseimage__release=release)
+    image = get_object_or_404(Image.objects.filter(of_release).distinct(), pk=pk)
+    filename = f"{release.slug}-foto-{image.pk}{PurePath(image.file.name).suffix}"
+    return download(request, release, image.file, filename)
+
+
+def release_pdf(request, slug):
+    """Serve the release as a PDF on the office's letterhead."""
+    queryset = Release.objects.with_details()
+    if not request.user.has_perm("releases.change_release"):
+        queryset = queryset.published()
+    release = get_object_or_404(queryset, slug=slug)
+    content = pdf.release_pdf(release, Profile.load())
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{release.slug}.pdf"'
+    if not release.is_published():
+        add_never_cache_headers(response)
+    return response

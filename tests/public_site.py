@@ -9,12 +9,21 @@ import io
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import path
 from django.views.static import serve
+from PIL import Image as PILImage
 
 from office.models import Person, Profile, Statistic
-from releases.models import Category, ReleaseQuote, ReleaseStatistic, Topic
+from releases.models import (
+    Category,
+    ReleaseAttachment,
+    ReleaseImage,
+    ReleaseQuote,
+    ReleaseStatistic,
+    Topic,
+)
 from tests.conftest import image_bytes, make_event, make_image, make_quote, make_release
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,6 +125,21 @@ def build_site():
         source_title="Haushaltsentwurf 2027",
         source_url="https://www.finanzverwaltung.nrw.de/",
         source_year=2026,
+    )
+    ReleaseImage.objects.create(
+        release=release,
+        image=make_image(
+            content=image_bytes(size=(640, 480), color=(200, 120, 30)),
+            alt_text="Die Abgeordnete im Gespräch mit einer Lehrerin",
+        ),
+        caption="Besuch an der Gesamtschule Borken",
+    )
+    pdf = io.BytesIO()
+    PILImage.new("RGB", (200, 280), (255, 255, 255)).save(pdf, format="PDF")
+    ReleaseAttachment.objects.create(
+        release=release,
+        title="Haushaltsentwurf 2027 (Auszug)",
+        file=SimpleUploadedFile("haushalt.pdf", pdf.getvalue()),
     )
     ReleaseQuote.objects.create(release=release, quote=quote)
     ReleaseStatistic.objects.create(release=release, statistic=statistic)

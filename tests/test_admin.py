@@ -1,7 +1,6 @@
 """The press office's admin: German pages, the right permissions, safe uploads."""
 
 import datetime
-import io
 import json
 from html.parser import HTMLParser
 from pathlib import Path
@@ -11,16 +10,13 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.contrib.auth.models import Group, User
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from PIL import Image as PILImage
 
-from office.models import Image, Profile
+from office.models import Profile
 from releases.models import Release
 from tests.conftest import (
-    image_bytes,
     make_category,
     make_event,
     make_image,
@@ -62,6 +58,8 @@ PRESS_OFFICE_PERMISSIONS = {
             ("releases", "topic"),
             ("releases", "releasequote"),
             ("releases", "releasestatistic"),
+            ("releases", "releaseimage"),
+            ("releases", "releaseattachment"),
             ("events", "event"),
             ("office", "legalpage"),
         )
@@ -527,84 +525,3 @@ def test_release_changelist_queries_do_not_grow_with_rows(
 
     assert (ten[1], fifty[1]) == (10, 50)
     assert fifty[0] == ten[0]
-
-
-# Image uploads
-
-
-def jpeg_with_noise(size=(320, 240)):
-    image = PILImage.effect_noise(size, 64).convert("RGB")
-    buffer = io.BytesIO()
-    image.save(buffer, format="JPEG", quality=90)
-    return buffer.getvalue()
-
-
-def upload_image(client, name, content):
-    data = page(client.get("/admin/office/image/add/")).form | {
-        "alt_text": "Der Abgeordnete am Rednerpult",
-        "file": SimpleUploadedFile(name, content),
-    }
-    return client.post("/admin/office/image/add/", data)
-
-
-def test_valid_jpeg_is_stored_under_a_random_name_with_its_real_extension(officer_client):
-    content = image_bytes(size=(64, 48))
-
-    response = upload_image(officer_client, "x.png", content)
-
-    assert response.status_code == 302
-    image = Image.objects.get()
-    directory, _, filename = image.file.name.partition("/")
-    stem, _, extension = filename.partition(".")
-    assert (directory, len(stem), set(stem) <= set("0123456789abcdef"), extension) == (
-        "bilder",
-        32,
-        True,
-        "jpg",
-    )
-    assert (image.width, image.height, image.file_size) == (64, 48, len(content))
-    assert media_files() == [image.file.name]
-    assert (Path(settings.MEDIA_ROOT) / image.file.name).read_bytes() == content
-
-
-def test_two_uploads_of_the_same_name_get_different_names(officer_client):
-    upload_image(officer_client, "foto.jpg", image_bytes())
-    upload_image(officer_client, "foto.jpg", image_bytes())
-
-    names = sorted(Image.objects.values_list("file", flat=True))
-
-    assert len(set(names)) == 2
-    assert "foto" not in "".join(names)
-
-
-NOT_AN_IMAGE = (
-    "Bitte ein gültiges Bild hochladen. Die hochgeladene Datei ist kein Bild oder ist defekt."
-)
-UNREADABLE = "Die Datei ist kein lesbares Bild."
-
-
-@pytest.mark.parametrize(
-    ("name", "content", "message"),
-    [
-        ("text.jpg", b"Dies ist ein Text, kein Bild.\n" * 20, NOT_AN_IMAGE),
-        ("seite.png", b"<html><body><script>alert(1)</script></body></html>", NOT_AN_IMAGE),
-        (
-            "grafik.png",
-            b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect/></svg>',
-            NOT_AN_IMAGE,
-        ),
-        ("kaputt.jpg", jpeg_with_noise()[:6000], UNREADABLE),
-    ],
-    ids=["text-as-jpg", "html-as-png", "svg-as-png", "truncated-jpeg"],
-)
-def test_upload_that_is_not_a_readable_image_is_refused(name, content, message, officer_client):
-    make_image(alt_text="Vorhandenes Bild")
-    files_before = media_files()
-
-    response = upload_image(officer_client, name, content)
-
-    assert response.status_code == 200
-    assert response.context["adminform"].form.errors == {"file": [message]}
-    assert message in response.content.decode()
-    assert list(Image.objects.values_list("alt_text", flat=True)) == ["Vorhandenes Bild"]
-    assert media_files() == files_before

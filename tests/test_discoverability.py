@@ -106,7 +106,7 @@ def test_release_page_has_open_graph_and_twitter_tags(client, profile):
         "og:description": "Kurz gesagt.",
         "og:url": f"{SITE}/pressemitteilungen/klare-worte/",
     }
-    assert reader.meta["og:image"] == f"{SITE}{image.file.url}"
+    assert reader.meta["og:image"] == f"{SITE}{image.social()[0]}"
     assert reader.meta["og:image:alt"] == "Die Abgeordnete am Pult"
     assert reader.meta["og:locale"] == "de_DE"
     assert reader.meta["twitter:card"] == "summary_large_image"
@@ -116,13 +116,15 @@ def test_release_page_has_open_graph_and_twitter_tags(client, profile):
     assert reader.meta["description"] == "Kurz gesagt."
 
 
-def test_release_without_image_falls_back_to_the_logo(client, profile):
-    make_release(slug="ohne-bild")
+def test_release_without_image_gets_a_title_card_and_the_logo_in_structured_data(client, profile):
+    make_release(title="Ohne Bild", slug="ohne-bild")
 
     reader = read(client, "/pressemitteilungen/ohne-bild/")
 
-    assert reader.meta["og:image"] == f"{SITE}/static/img/logo.png"
-    assert reader.meta["twitter:card"] == "summary"
+    assert reader.meta["og:image"] == f"{SITE}/pressemitteilungen/ohne-bild/vorschaubild.png"
+    assert (reader.meta["og:image:width"], reader.meta["og:image:height"]) == ("1200", "630")
+    assert reader.meta["og:image:alt"] == "Ohne Bild"
+    assert reader.meta["twitter:card"] == "summary_large_image"
     assert of_type(reader, "NewsArticle")["image"] == [f"{SITE}/static/img/logo.png"]
 
 

@@ -408,6 +408,10 @@ def test_an_editor_saves_while_the_cache_is_unreachable(officer_client, settings
         "releasequote_set-INITIAL_FORMS": "0",
         "releasestatistic_set-TOTAL_FORMS": "0",
         "releasestatistic_set-INITIAL_FORMS": "0",
+        "releaseimage_set-TOTAL_FORMS": "0",
+        "releaseimage_set-INITIAL_FORMS": "0",
+        "releaseattachment_set-TOTAL_FORMS": "0",
+        "releaseattachment_set-INITIAL_FORMS": "0",
     }
 
     response = officer_client.post(url, data)

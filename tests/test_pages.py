@@ -1100,8 +1100,9 @@ def len_queries(client, path):
         ("/pressemitteilungen/kategorie/wirtschaft/", TEASER, (10, 10), 8),
         ("/pressemitteilungen/thema/energie/", TEASER, (10, 10), 8),
         ("/pressemitteilungen/2024/", TEASER, (10, 10), 11),
-        # Related releases: ranked ids by topic, the category's newest to fill, the rows.
-        ("/pressemitteilungen/hauptmeldung/", QUOTE, (10, 50), 13),
+        # Related releases: ranked ids by topic, the category's newest to fill, the rows;
+        # +2 for the gallery and the press-kit attachments.
+        ("/pressemitteilungen/hauptmeldung/", QUOTE, (10, 50), 15),
         ("/termine/", TEASER, (10, 20), 3),
         ("/termine/archiv/", TEASER, (10, 20), 3),
         ("/zitate/", QUOTE, (10, 20), 3),

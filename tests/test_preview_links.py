@@ -293,7 +293,7 @@ def test_preview_link_answers_only_get(reader, profile):
 
 @pytest.mark.parametrize("relations", [0, 3], ids=["bare", "three-of-each"])
 def test_preview_page_costs_few_queries(reader, profile, django_assert_max_num_queries, relations):
-    """The link, the item with its relations, related releases, the sidebar: constant."""
+    """The link, the item with its relations, gallery, related releases, the sidebar: constant."""
     release = draft_release(topics=[make_topic() for _ in range(relations)])
     release.events.set([make_event() for _ in range(relations)])
     for number in range(relations):
@@ -304,7 +304,7 @@ def test_preview_page_costs_few_queries(reader, profile, django_assert_max_num_q
     event.speakers.set([make_person() for _ in range(relations)])
     links = [link_for(release), link_for(event)]
 
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(16):
         release_page = reader.get(f"/vorschau/{links[0].token}/")
     with django_assert_max_num_queries(6):
         event_page = reader.get(f"/vorschau/{links[1].token}/")

@@ -313,7 +313,12 @@ def release_form_data(category, body, slug):
         "publish_at_0": "13.02.2025",
         "publish_at_1": "10:00:00",
     }
-    for prefix in ("releasequote_set", "releasestatistic_set"):
+    for prefix in (
+        "releasequote_set",
+        "releasestatistic_set",
+        "releaseimage_set",
+        "releaseattachment_set",
+    ):
         data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
     return data
 

@@ -1,0 +1,344 @@
+"""Photos: uploads judged by their content, metadata stripped, renditions for readers.
+
+Every upload is opened and fully decoded by Pillow before anything is stored;
+the stored original is a clean copy (orientation applied, EXIF, XMP, IPTC,
+comments and appended pictures removed), so the press download carries no
+location either. Renditions are made once when an image is saved and live
+beside the original under names derived from it, so pages only build URLs.
+"""
+
+import hashlib
+import io
+import math
+import warnings
+from pathlib import PurePath
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from PIL import ExifTags, Image as PILImage, ImageFile, ImageOps, features
+from pillow_heif import register_heif_opener
+
+# iPhones send HEIC; Pillow reads it through pillow-heif, and it is stored as
+# JPEG, because browsers and press systems do not show HEIC.
+register_heif_opener()
+
+# MPO is how Pillow names a phone's JPEG with a depth map or second picture appended.
+FORMATS = {
+    "JPEG": "jpg",
+    "MPO": "jpg",
+    "PNG": "png",
+    "WEBP": "webp",
+    "GIF": "gif",
+    "HEIF": "jpg",
+}
+MAX_PIXELS = 40_000_000
+WIDTHS = (480, 800, 1200, 1600)
+SOCIAL_SIZE = (1200, 630)
+SQUARE_SIZE = 112  # the 56 px portrait in the header, sharp on a 2x screen
+# Bump to regenerate every rendition on the next save, e.g. after a change of quality.
+RENDITION_VERSION = 1
+QUALITY = {"avif": 55, "webp": 78, "jpg": 80}
+MIME_TYPES = {
+    "avif": "image/avif",
+    "webp": "image/webp",
+    "jpg": "image/jpeg",
+    "png": "image/png",
+    "gif": "image/gif",
+}
+
+NOT_AN_IMAGE = _(
+    "Die Datei ist kein Bild. Erlaubt sind Fotos und Grafiken als JPEG, PNG, WebP, GIF oder "
+    "HEIC (iPhone), keine SVG-, PDF-, HTML- oder ZIP-Dateien."
+)
+WRONG_FORMAT = _(
+    "Bilder im Format %(format)s werden nicht angenommen. "
+    "Erlaubt sind JPEG, PNG, WebP, GIF und HEIC."
+)
+TOO_MANY_PIXELS = _(
+    "Das Bild hat zu viele Pixel (höchstens %(megapixels)d Megapixel). "
+    "Bitte eine verkleinerte Fassung hochladen."
+)
+UNREADABLE = _(
+    "Die Datei ist beschädigt oder unvollständig und lässt sich nicht als Bild lesen. "
+    "Bitte das Bild neu exportieren und noch einmal hochladen."
+)
+TOO_LARGE = _("Die Datei ist %(size)s MB groß; erlaubt sind höchstens %(limit)s MB.")
+
+
+def megabytes(size: int) -> str:
+    # Rounded up, so a file just above the limit never reads as the limit itself.
+    tenths = math.ceil(size * 10 / 2**20)
+    return f"{tenths / 10:.1f}".replace(".", ",").removesuffix(",0")
+
+
+def check_size(file) -> None:
+    """Refuse a file above the configured byte limit before anything reads it."""
+    limit = settings.UPLOAD_MAX_BYTES
+    if file.size > limit:
+        raise ValidationError(
+            TOO_LARGE,
+            code="too_large",
+            params={"size": megabytes(file.size), "limit": megabytes(limit)},
+        )
+
+
+def validate_image_file(file) -> None:
+    """Refuse anything but a JPEG, PNG, WebP, GIF or HEIC that Pillow fully decodes, and bombs."""
+    if getattr(file, "_committed", False):
+        return  # the stored file, checked when it was uploaded
+    check_size(file)
+    file.seek(0)
+    # WeasyPrint switches this on for the whole process when it is imported;
+    # a truncated upload must still be refused.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        # A declared size above Pillow's own limit is an error, not a warning.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", PILImage.DecompressionBombWarning)
+            with PILImage.open(file) as image:
+                if image.format not in FORMATS:
+                    raise ValidationError(
+                        WRONG_FORMAT, code="format", params={"format": image.format}
+                    )
+                # An animated GIF is kept whole, so all its frames count.
+                frames = image.n_frames if image.format == "GIF" else 1
+                if image.width * image.height * frames > MAX_PIXELS:
+                    raise ValidationError(
+                        TOO_MANY_PIXELS,
+                        code="pixels",
+                        params={"megapixels": MAX_PIXELS // 1_000_000},
+                    )
+                image.load()
+    except (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning) as error:
+        raise ValidationError(
+            TOO_MANY_PIXELS, code="pixels", params={"megapixels": MAX_PIXELS // 1_000_000}
+        ) from error
+    except PILImage.UnidentifiedImageError as error:
+        raise ValidationError(NOT_AN_IMAGE, code="invalid_image") from error
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
+        raise ValidationError(UNREADABLE, code="unreadable") from error
+    finally:
+        file.seek(0)
+
+
+class PhotoFormField(forms.ImageField):
+    """Judge the content before Django's own check, so every refusal says why."""
+
+    def to_python(self, data):
+        file = forms.FileField.to_python(self, data)
+        if file is None:
+            return None
+        validate_image_file(file)
+        return super().to_python(data)
+
+
+class PhotoField(models.ImageField):
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": PhotoFormField, **kwargs})
+
+
+# Clean originals
+
+
+# Segments a decoder needs (JFIF, colour profile, Adobe colour transform); all
+# other application segments (EXIF, XMP, IPTC, MPF, maker notes) and comments go.
+JPEG_KEEP = {0xE0: b"JFIF\x00", 0xE2: b"ICC_PROFILE\x00", 0xEE: b"Adobe"}
+
+
+def strip_jpeg(data: bytes) -> bytes:
+    """Return the first picture of a JPEG without metadata, its compressed pixels untouched."""
+    out = bytearray(data[:2])
+    position = 2
+    while True:
+        if data[position] != 0xFF:
+            raise ValueError("not a marker")
+        marker = data[position + 1]
+        if marker == 0xFF:  # fill byte
+            position += 1
+            continue
+        if marker == 0xDA:
+            # Entropy-coded data never holds an unstuffed FF D9: the first is the
+            # end of the picture; what a phone appends after it is cut off.
+            end = data.index(b"\xff\xd9", position)
+            out += data[position : end + 2]
+            return bytes(out)
+        length = int.from_bytes(data[position + 2 : position + 4], "big")
+        segment = data[position : position + 2 + length]
+        metadata = marker == 0xFE or (
+            0xE0 <= marker <= 0xEF and not segment[4:].startswith(JPEG_KEEP.get(marker, b"-"))
+        )
+        if not metadata:
+            out += segment
+        position += 2 + length
+
+
+def reencode(image: PILImage.Image, extension: str) -> bytes:
+    """Save image again without any metadata but its colour profile."""
+    buffer = io.BytesIO()
+    icc_profile = image.info.get("icc_profile")
+    if extension == "gif":
+        image.save(buffer, "GIF", save_all=getattr(image, "n_frames", 1) > 1)
+    elif extension == "png":
+        image.save(buffer, "PNG", icc_profile=icc_profile)
+    elif extension == "webp":
+        image.save(buffer, "WEBP", quality=90, icc_profile=icc_profile)
+    else:
+        if image.mode not in ("RGB", "L", "CMYK"):
+            image = image.convert("RGB")
+        image.save(buffer, "JPEG", quality=95, icc_profile=icc_profile)
+    return buffer.getvalue()
+
+
+def clean_original(file) -> ContentFile:
+    """Return the upload with its orientation applied and all metadata removed."""
+    file.seek(0)
+    data = file.read()
+    with PILImage.open(io.BytesIO(data)) as image:
+        extension = FORMATS[image.format]
+        orientation = image.getexif().get(ExifTags.Base.Orientation, 1)
+        cleaned = None
+        if image.format in ("JPEG", "MPO") and orientation in (0, 1):
+            try:
+                cleaned = strip_jpeg(data)
+            except (IndexError, ValueError):
+                cleaned = None
+        if cleaned is None or not is_clean(cleaned):
+            upright = ImageOps.exif_transpose(image) if orientation not in (0, 1) else image
+            cleaned = reencode(upright, extension)
+    return ContentFile(cleaned, name=f"bild.{extension}")
+
+
+def is_clean(data: bytes) -> bool:
+    """Return True if data decodes and carries no EXIF or XMP."""
+    try:
+        with PILImage.open(io.BytesIO(data)) as image:
+            image.load()
+            return not image.getexif() and "xmp" not in image.info and "exif" not in image.info
+    except (OSError, SyntaxError, ValueError, EOFError):
+        return False
+
+
+# Renditions
+
+
+def rendition_formats() -> tuple[str, ...]:
+    """Return the modern formats this Pillow can write, best first."""
+    return tuple(name for name in ("avif", "webp") if features.check(name))
+
+
+def rendition_key(image) -> str:
+    """Return what a rendition depends on, hashed: change it and they are made again."""
+    source = f"{RENDITION_VERSION}:{image.file.name}:{image.focal_x}:{image.focal_y}"
+    return hashlib.sha256(source.encode()).hexdigest()[:10]
+
+
+def rendition_folder(file_name: str) -> str:
+    path = PurePath(file_name)
+    return str(path.with_name(path.stem))
+
+
+def rendition_names(file_name: str, renditions: dict) -> list[str]:
+    """Return the storage names of every file that renditions describes."""
+    if not renditions:
+        return []
+    folder, key = rendition_folder(file_name), renditions["key"]
+    names = [
+        f"{folder}/{key}-{width}.{extension}"
+        for width, _height in renditions["sizes"]
+        for extension in (*renditions["formats"], renditions["fallback"])
+    ]
+    names += [f"{folder}/{key}-og.jpg", f"{folder}/{key}-q.jpg"]
+    return names
+
+
+def focal_crop(image, size, focal) -> PILImage.Image:
+    """Cut the largest box of size's proportions around the focal point, then shrink to size."""
+    width, height = image.size
+    target_width, target_height = size
+    ratio = target_width / target_height
+    crop_width = min(width, round(height * ratio))
+    crop_height = min(height, round(crop_width / ratio))
+    x, y = focal
+    left = min(max(round(x * width - crop_width / 2), 0), width - crop_width)
+    top = min(max(round(y * height - crop_height / 2), 0), height - crop_height)
+    box = (left, top, left + crop_width, top + crop_height)
+    # Never enlarged: a small photo gives a smaller card of the same shape.
+    out_width = min(target_width, crop_width)
+    out_height = round(out_width / ratio) if out_width < target_width else target_height
+    return image.resize((out_width, out_height), PILImage.Resampling.LANCZOS, box=box)
+
+
+def encode(image: PILImage.Image, extension: str) -> bytes:
+    buffer = io.BytesIO()
+    if extension == "jpg":
+        image.convert("RGB").save(
+            buffer, "JPEG", quality=QUALITY["jpg"], optimize=True, progressive=True
+        )
+    elif extension == "png":
+        image.save(buffer, "PNG", optimize=True)
+    elif extension == "webp":
+        image.save(buffer, "WEBP", quality=QUALITY["webp"], method=4)
+    else:
+        image.save(buffer, "AVIF", quality=QUALITY["avif"])
+    return buffer.getvalue()
+
+
+def open_for_renditions(storage, name: str) -> PILImage.Image:
+    with storage.open(name) as stored, PILImage.open(stored) as image:
+        if image.format in ("JPEG", "MPO"):
+            # Decoding a 12-megapixel photo at a fraction of its size is several times faster.
+            image.draft("RGB", (WIDTHS[-1], WIDTHS[-1]))
+        image.load()
+        # Originals stored before uploads were cleaned may still carry an orientation.
+        upright = ImageOps.exif_transpose(image)
+    has_alpha = upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info
+    return upright.convert("RGBA" if has_alpha else "RGB")
+
+
+def make_renditions(image) -> dict:
+    """Write every rendition of an image and return their description for the model."""
+    storage = image.file.storage
+    source = open_for_renditions(storage, image.file.name)
+    fallback = "png" if source.mode == "RGBA" else "jpg"
+    key = rendition_key(image)
+    folder = rendition_folder(image.file.name)
+    largest = min(source.width, WIDTHS[-1])
+    widths = [width for width in WIDTHS if width < largest] + [largest]
+    formats = rendition_formats()
+    sizes = []
+    for width in widths:
+        height = max(1, round(source.height * width / source.width))
+        resized = source.resize((width, height), PILImage.Resampling.LANCZOS)
+        for extension in (*formats, fallback):
+            write(storage, f"{folder}/{key}-{width}.{extension}", encode(resized, extension))
+        sizes.append([width, height])
+    focal = (image.focal_x / 100, image.focal_y / 100)
+    social = focal_crop(source, SOCIAL_SIZE, focal)
+    write(storage, f"{folder}/{key}-og.jpg", encode(social, "jpg"))
+    square = focal_crop(source, (SQUARE_SIZE, SQUARE_SIZE), focal)
+    write(storage, f"{folder}/{key}-q.jpg", encode(square, "jpg"))
+    return {
+        "key": key,
+        "sizes": sizes,
+        "formats": list(formats),
+        "fallback": fallback,
+        "social": list(social.size),
+        "square": list(square.size),
+    }
+
+
+def write(storage, name: str, data: bytes) -> None:
+    # Same name, same content: a rerun replaces the file instead of adding a suffix.
+    if storage.exists(name):
+        storage.delete(name)
+    storage.save(name, ContentFile(data))
+
+
+def delete_files(storage, names) -> None:
+    for name in names:
+        if name and storage.exists(name):
+            storage.delete(name)

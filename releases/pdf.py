@@ -1,0 +1,40 @@
+"""A release as a PDF for the press, on the office's letterhead, drawn by WeasyPrint."""
+
+from django.core.files.storage import default_storage
+from django.template.loader import render_to_string
+from PIL import ImageFile
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from office.links import absolute_url
+
+# Importing WeasyPrint makes Pillow accept truncated images process-wide;
+# uploads are judged strictly, so switch it back (office/images.py relies on it).
+ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+MEDIA_SCHEME = "plenum-media:"
+
+
+class MediaOnlyFetcher(URLFetcher):
+    """Fetch the release's own photo from the storage; refuse every other address."""
+
+    def fetch(self, url, headers=None):
+        if not url.startswith(MEDIA_SCHEME):
+            # Nothing in a release may make the server request another address.
+            raise ValueError(f"Refused to fetch {url!r} for a PDF.")
+        with default_storage.open(url.removeprefix(MEDIA_SCHEME)) as stored:
+            return URLFetcherResponse(url, body=stored.read())
+
+
+def release_pdf(release, profile) -> bytes:
+    image = release.hero_image
+    html = render_to_string(
+        "releases/release_pdf.html",
+        {
+            "release": release,
+            "profile": profile,
+            "hero_source": f"{MEDIA_SCHEME}{image.print_name()}" if image else None,
+            "url": absolute_url(release.get_absolute_url()),
+        },
+    )
+    return HTML(string=html, url_fetcher=MediaOnlyFetcher(), base_url=MEDIA_SCHEME).write_pdf()

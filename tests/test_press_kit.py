@@ -1,0 +1,413 @@
+"""The press kit: photo originals and attachments, downloadable only with a public release."""
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from PIL import ExifTags, Image as PILImage
+from pypdf import PdfReader, PdfWriter
+from pypdf.actions import JavaScript
+
+from releases import pdf
+from releases.models import Release, ReleaseAttachment, ReleaseImage, ReleaseQuote
+from tests.conftest import make_image, make_quote, make_release
+from tests.test_admin import page
+from tests.test_photos import media_files, photo
+
+pytestmark = pytest.mark.django_db
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def pdf_bytes(javascript=None):
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    if javascript:
+        writer.add_open_action(JavaScript(javascript))
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def docx_bytes(main=f"{DOCX_TYPE}.main+xml", extra=()):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0"?>'
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            f'<Override PartName="/word/document.xml" ContentType="{main}"/></Types>',
+        )
+        archive.writestr("word/document.xml", "<w:document/>")
+        for name in extra:
+            archive.writestr(name, b"\x00" * 16)
+    return buffer.getvalue()
+
+
+def zip_without_word():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("liesmich.txt", "Hallo")
+    return buffer.getvalue()
+
+
+def attach(client, release, name, content, title="Studie"):
+    url = f"/admin/releases/release/{release.pk}/change/"
+    data = page(client.get(url)).form | {
+        "releaseattachment_set-TOTAL_FORMS": "1",
+        "releaseattachment_set-0-order": "1",
+        "releaseattachment_set-0-title": title,
+        "releaseattachment_set-0-file": SimpleUploadedFile(name, content),
+    }
+    return client.post(url, data)
+
+
+def attachment_errors(response):
+    for inline in response.context["inline_admin_formsets"]:
+        if inline.formset.prefix == "releaseattachment_set":
+            return inline.formset.errors
+    raise AssertionError("no attachment inline")
+
+
+# Uploading attachments
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "stored_as"),
+    [
+        ("studie.pdf", pdf_bytes(), "studie.pdf"),
+        ("Rede im Landtag.docx", docx_bytes(), "rede-im-landtag.docx"),
+        ("ohne-endung", pdf_bytes(), "ohne-endung.pdf"),
+    ],
+    ids=["pdf", "docx", "pdf-without-extension"],
+)
+def test_pdf_and_docx_are_attached_under_a_random_folder(name, content, stored_as, officer_client):
+    release = make_release()
+
+    response = attach(officer_client, release, name, content)
+
+    assert response.status_code == 302
+    attachment = ReleaseAttachment.objects.get()
+    folder, random, filename = attachment.file.name.split("/")
+    assert (folder, len(random), filename) == ("anhaenge", 32, stored_as)
+    assert attachment.file_size == len(content)
+
+
+NOT_A_DOCUMENT = (
+    "Die Datei ist weder ein PDF noch ein Word-Dokument (DOCX). Andere Dateien, auch ältere "
+    "DOC-Dateien, bitte vorher als PDF speichern."
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("seite.pdf", b"<html><script>alert(1)</script></html>", NOT_A_DOCUMENT),
+        ("archiv.docx", zip_without_word(), NOT_A_DOCUMENT),
+        ("bild.pdf", photo("JPEG"), NOT_A_DOCUMENT),
+        (
+            "kaputt.pdf",
+            b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n",
+            "Die PDF-Datei ist beschädigt oder verschlüsselt und lässt sich nicht lesen.",
+        ),
+        (
+            "aktiv.pdf",
+            pdf_bytes(javascript="app.alert('hallo');"),
+            "PDF-Dateien mit JavaScript oder eingebetteten Dateien werden nicht angenommen.",
+        ),
+        (
+            "makros.docx",
+            docx_bytes(main="application/vnd.ms-word.document.macroEnabled.main+xml"),
+            "Word-Dateien mit Makros werden nicht angenommen. "
+            "Bitte als DOCX ohne Makros speichern.",
+        ),
+        (
+            "kaputt.docx",
+            docx_bytes()[:200],
+            "Die Word-Datei ist beschädigt oder kein gültiges DOCX-Dokument.",
+        ),
+    ],
+    ids=[
+        "html-as-pdf",
+        "zip-as-docx",
+        "jpeg-as-pdf",
+        "broken-pdf",
+        "pdf-with-javascript",
+        "docm",
+        "truncated-docx",
+    ],
+)
+def test_attachment_that_is_not_a_clean_pdf_or_docx_is_refused(
+    name, content, message, officer_client
+):
+    release = make_release()
+
+    response = attach(officer_client, release, name, content)
+
+    assert response.status_code == 200
+    assert attachment_errors(response) == [{"file": [message]}]
+    assert (ReleaseAttachment.objects.count(), media_files()) == (0, [])
+
+
+def test_attachment_above_the_limit_is_refused(officer_client, settings):
+    settings.UPLOAD_MAX_BYTES = 2**20
+    release = make_release()
+    content = pdf_bytes() + b"%" * 2**20
+
+    response = attach(officer_client, release, "gross.pdf", content)
+
+    assert attachment_errors(response) == [
+        {"file": ["Die Datei ist 1,1 MB groß; erlaubt sind höchstens 1 MB."]}
+    ]
+    assert media_files() == []
+
+
+# The press kit on the release page
+
+
+def test_release_page_offers_photos_and_attachments_with_type_size_and_credit(client, profile):
+    hero = make_image(content=photo("JPEG", size=(640, 480)), alt_text="Am Pult")
+    gallery = make_image(content=photo("PNG", size=(300, 200)), alt_text="Im Saal", credit="")
+    release = make_release(slug="mit-material", hero_image=hero)
+    ReleaseImage.objects.create(release=release, image=gallery)
+    ReleaseImage.objects.create(release=release, image=hero)  # the hero once only
+    pdf = ReleaseAttachment.objects.create(
+        release=release, title="Studie (Kurzfassung)", file=SimpleUploadedFile("s.pdf", pdf_bytes())
+    )
+
+    html = client.get("/pressemitteilungen/mit-material/").content.decode()
+
+    kit = html.split('<section class="press-kit"')[1].split("</section>")[0]
+    entries = [" ".join(item.split("</a>")[1].split()) for item in kit.split("<li>")[1:]]
+    links = [item.split('href="')[1].split('"')[0] for item in kit.split("<li>")[1:]]
+    assert links == [
+        "/pressemitteilungen/mit-material/pdf/",
+        f"/pressemitteilungen/mit-material/foto/{hero.pk}/",
+        f"/pressemitteilungen/mit-material/foto/{gallery.pk}/",
+        f"/pressemitteilungen/mit-material/anhang/{pdf.pk}/",
+    ]
+    assert "Foto „Am Pult“ herunterladen" in kit
+    assert entries[1].startswith('<span class="press-kit__details">(JPEG, 640 × 480 Pixel, ')
+    assert entries[1].endswith("KB) · Foto: Max Mustermann</span> </li>")
+    assert entries[2].startswith('<span class="press-kit__details">(PNG, 300 × 200 Pixel, ')
+    assert entries[3].startswith('<span class="press-kit__details">(PDF, ')
+
+
+def test_photo_download_is_the_clean_original_as_an_attachment(client, profile):
+    image = make_image(content=photo("JPEG", size=(640, 480)))
+    make_release(slug="mit-foto", hero_image=image)
+
+    response = client.get(f"/pressemitteilungen/mit-foto/foto/{image.pk}/")
+
+    content = b"".join(response.streaming_content)
+    assert response["Content-Disposition"] == f'attachment; filename="mit-foto-foto-{image.pk}.jpg"'
+    assert response["Content-Type"] == "image/jpeg"
+    assert content == (Path(settings.MEDIA_ROOT) / image.file.name).read_bytes()
+    with PILImage.open(io.BytesIO(content)) as original:
+        assert original.size == (640, 480)
+        assert original.getexif().get_ifd(ExifTags.IFD.GPSInfo) == {}
+
+
+def test_attachment_download_keeps_its_name_and_type(client, profile):
+    release = make_release(slug="mit-anhang")
+    attachment = ReleaseAttachment.objects.create(
+        release=release, title="Rede", file=SimpleUploadedFile("Rede 2025.docx", docx_bytes())
+    )
+
+    response = client.get(f"/pressemitteilungen/mit-anhang/anhang/{attachment.pk}/")
+
+    assert response["Content-Disposition"] == 'attachment; filename="rede-2025.docx"'
+    assert response["Content-Type"] == DOCX_TYPE
+    assert b"".join(response.streaming_content) == docx_bytes()
+
+
+# Unpublished stays unpublished
+
+
+def release_with_material(slug, **kwargs):
+    release = make_release(slug=slug, hero_image=make_image(alt_text=f"Foto {slug}"), **kwargs)
+    ReleaseAttachment.objects.create(
+        release=release, title="Studie", file=SimpleUploadedFile("studie.pdf", pdf_bytes())
+    )
+    return release
+
+
+def material_paths(release):
+    attachment = release.releaseattachment_set.get()
+    return [
+        f"/pressemitteilungen/{release.slug}/anhang/{attachment.pk}/",
+        f"/pressemitteilungen/{release.slug}/foto/{release.hero_image_id}/",
+        f"/pressemitteilungen/{release.slug}/vorschaubild.png",
+    ]
+
+
+def test_material_of_draft_and_embargoed_releases_is_not_found_by_readers(
+    client, profile, tomorrow
+):
+    public = release_with_material("oeffentlich")
+    embargoed = release_with_material("sperrfrist", publish_at=tomorrow)
+    draft = release_with_material("entwurf", status=Release.Status.DRAFT)
+
+    statuses = {
+        release.slug: [client.get(path).status_code for path in material_paths(release)]
+        for release in (public, embargoed, draft)
+    }
+
+    assert statuses == {
+        "oeffentlich": [200, 200, 200],
+        "sperrfrist": [404] * 3,
+        "entwurf": [404] * 3,
+    }
+
+
+def test_public_pages_never_name_the_files_of_an_embargoed_release(client, profile, tomorrow):
+    release_with_material("oeffentlich")
+    embargoed = release_with_material("sperrfrist", publish_at=tomorrow)
+    secret_names = [
+        Path(embargoed.hero_image.file.name).stem,
+        Path(embargoed.releaseattachment_set.get().file.name).parent.name,
+    ]
+
+    pages = [
+        "/",
+        "/pressemitteilungen/",
+        "/pressemitteilungen/feed/",
+        "/pressemitteilungen/atom/",
+        "/pressemitteilungen/feed.json",
+        "/sitemap-releases.xml",
+        "/suche/?q=Pressemitteilung",
+    ]
+    bodies = {path: client.get(path).content.decode() for path in pages}
+
+    assert {path: [name in body for name in secret_names] for path, body in bodies.items()} == {
+        path: [False, False] for path in pages
+    }
+    assert "oeffentlich" in bodies["/pressemitteilungen/"]
+
+
+def test_editor_downloads_material_of_an_embargoed_release_uncached(officer_client, tomorrow):
+    embargoed = release_with_material("sperrfrist", publish_at=tomorrow)
+
+    responses = [officer_client.get(path) for path in material_paths(embargoed)[:2]]
+
+    assert [response.status_code for response in responses] == [200, 200]
+    assert all("no-cache" in response["Cache-Control"] for response in responses)
+    assert all("private" in response["Cache-Control"] for response in responses)
+
+
+def test_photo_of_another_release_is_not_served_under_this_one(client, profile):
+    other = make_release(slug="andere", hero_image=make_image(), status=Release.Status.DRAFT)
+    make_release(slug="oeffentlich")
+
+    response = client.get(f"/pressemitteilungen/oeffentlich/foto/{other.hero_image_id}/")
+
+    assert response.status_code == 404
+
+
+# The release as PDF
+
+
+def pdf_text(content):
+    reader = PdfReader(io.BytesIO(content))
+    return reader, " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+
+
+def test_release_pdf_carries_the_letterhead_title_text_and_photo(client, profile):
+    hero = make_image(content=photo("JPEG", size=(1000, 750)), caption="Im Plenarsaal")
+    release = make_release(
+        slug="als-pdf",
+        title="Mehr Geld für Schulen",
+        lead="Der Haushalt wächst.",
+        body="<h2>Die Posten</h2><p>Lehrkräfte und Digitalisierung.</p>",
+        hero_image=hero,
+    )
+    ReleaseQuote.objects.create(release=release, quote=make_quote(text="Bildung zuerst."))
+
+    response = client.get("/pressemitteilungen/als-pdf/pdf/")
+
+    reader, text = pdf_text(response.content)
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == 'attachment; filename="als-pdf.pdf"'
+    assert reader.metadata.title == "Mehr Geld für Schulen"
+    for expected in (
+        "Daniel Hagemeier MdL",  # the letterhead, from the profile
+        "Platz des Landtags 1",
+        "Mehr Geld für Schulen",
+        "Der Haushalt wächst.",
+        "Die Posten",
+        "Lehrkräfte und Digitalisierung.",
+        "„Bildung zuerst.“",
+        "Im Plenarsaal",
+        "Pressekontakt: Erika Presse",
+        "https://www.example.org/pressemitteilungen/als-pdf/",
+        "Seite 1 von ",
+    ):
+        assert expected in text
+    assert len(reader.pages[0].images) == 1
+
+
+def test_release_pdf_exists_only_for_a_public_release(officer_client, profile, tomorrow):
+    make_release(slug="sperrfrist", publish_at=tomorrow)
+    make_release(slug="entwurf", status=Release.Status.DRAFT)
+
+    anonymous = [
+        Client().get(f"/pressemitteilungen/{slug}/pdf/").status_code
+        for slug in ("sperrfrist", "entwurf")
+    ]
+    editor = officer_client.get("/pressemitteilungen/sperrfrist/pdf/")
+
+    assert anonymous == [404, 404]
+    assert editor.status_code == 200
+    assert "no-cache" in editor["Cache-Control"]
+
+
+def test_release_pdf_fetches_nothing_from_other_addresses(profile):
+    fetcher = pdf.MediaOnlyFetcher()
+
+    with pytest.raises(ValueError):
+        fetcher.fetch("http://169.254.169.254/latest/meta-data/")
+    with pytest.raises(ValueError):
+        fetcher.fetch("file:///etc/passwd")
+
+
+def test_release_pdf_costs_a_bounded_number_of_queries(
+    client, profile, django_assert_max_num_queries
+):
+    """The PDF reads the release like its page does, in a fixed number of queries."""
+    release = make_release(slug="als-pdf", hero_image=make_image())
+    for n in range(5):
+        ReleaseQuote.objects.create(release=release, quote=make_quote(text=f"Zitat {n}"))
+
+    with django_assert_max_num_queries(10):
+        response = client.get("/pressemitteilungen/als-pdf/pdf/")
+
+    assert response.status_code == 200
+
+
+def test_deleted_attachment_leaves_no_file_behind(django_capture_on_commit_callbacks):
+    release = make_release()
+    attachment = ReleaseAttachment.objects.create(
+        release=release, title="Studie", file=SimpleUploadedFile("s.pdf", pdf_bytes())
+    )
+    assert media_files() == [attachment.file.name]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        release.delete()
+
+    assert media_files() == []
+
+
+def test_preview_of_an_embargoed_release_shows_its_gallery_but_no_press_kit(
+    officer_client, tomorrow
+):
+    embargoed = release_with_material("sperrfrist", publish_at=tomorrow)
+    ReleaseImage.objects.create(release=embargoed, image=make_image(alt_text="In der Galerie"))
+
+    html = officer_client.get("/pressemitteilungen/sperrfrist/").content.decode()
+
+    assert 'alt="In der Galerie"' in html
+    assert 'class="press-kit"' not in html
