@@ -4,8 +4,6 @@ import zipfile
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
 
 from office.images import check_size
 
@@ -43,6 +41,10 @@ def document_kind(file) -> str:
 
 
 def check_pdf(file) -> None:
+    # Imported here: pypdf adds 20 MB to every worker, and only uploads need it.
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
     try:
         reader = PdfReader(file, strict=False)
         if reader.is_encrypted or len(reader.pages) < 1:

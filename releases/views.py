@@ -11,7 +11,6 @@ from office.cards import card_response
 from office.conditional import LastModifiedDetailMixin, LastModifiedListMixin
 from office.models import Image, Profile
 from office.preview import PreviewMixin
-from releases import pdf
 from releases.models import Category, Release, ReleaseAttachment, Topic
 
 RELEASES_PER_PAGE = 10
@@ -115,6 +114,9 @@ def release_pdf(request, slug):
     if not request.user.has_perm("releases.change_release"):
         queryset = queryset.published()
     release = get_object_or_404(queryset, slug=slug)
+    # Imported here: WeasyPrint adds 40 MB to every worker, and few requests need it.
+    from releases import pdf
+
     content = pdf.release_pdf(release, Profile.load())
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{release.slug}.pdf"'
