@@ -179,6 +179,11 @@ def make_image(**kwargs):
     return Image.objects.create(**kwargs)
 
 
+def change_url(item):
+    """Return the admin change page of a model instance."""
+    return f"/admin/{item._meta.app_label}/{item._meta.model_name}/{item.pk}/change/"
+
+
 @pytest.fixture
 def profile(db):
     return make_profile()

@@ -16,6 +16,7 @@ from events.models import Event
 from office.models import PREVIEW_LINK_SALT, PreviewLink
 from releases.models import Release, ReleaseQuote, ReleaseStatistic
 from tests.conftest import (
+    change_url,
     make_event,
     make_person,
     make_quote,
@@ -370,10 +371,6 @@ def test_robots_txt_keeps_crawlers_out_of_preview_links(reader):
 
 
 # The admin
-
-
-def change_url(item):
-    return f"/admin/{item._meta.app_label}/{item._meta.model_name}/{item.pk}/change/"
 
 
 def create_url(item):

@@ -17,16 +17,19 @@ from office.models import Quote, Statistic
 from office.revisions import html_to_text, word_diff
 from releases.admin import ReleaseAdmin
 from releases.models import Release
-from tests.conftest import make_category, make_event, make_quote, make_release, make_statistic
+from tests.conftest import (
+    change_url,
+    make_category,
+    make_event,
+    make_quote,
+    make_release,
+    make_statistic,
+)
 from tests.test_admin import page
 
 pytestmark = pytest.mark.django_db
 
 CONFLICT = "Jemand anderes hat diesen Inhalt inzwischen geändert."
-
-
-def change_url(release):
-    return f"/admin/releases/release/{release.pk}/change/"
 
 
 def versions_url(release):

@@ -12,7 +12,7 @@ from django.utils import timezone
 from events.models import Event
 from office.models import AuditEntry
 from releases.models import Release
-from tests.conftest import make_category, make_event, make_release, make_topic
+from tests.conftest import change_url, make_category, make_event, make_release, make_topic
 from tests.test_admin import page
 from tests.test_page_cache import shared_caches
 
@@ -42,11 +42,6 @@ def client_of(user):
     client = Client()
     client.force_login(user)
     return client
-
-
-def change_url(item):
-    kind = item._meta
-    return f"/admin/{kind.app_label}/{kind.model_name}/{item.pk}/change/"
 
 
 def post_change(client, item, **changes):
