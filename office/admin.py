@@ -253,13 +253,27 @@ class VersionedAdminMixin:
         if changed & set(getattr(self, "revision_fields", ())) and obj.is_published():
             obj.revised_at = timezone.now()
         with transaction.atomic(using=obj._state.db):
+            if not obj.claim_version(obj.version):
+                # Someone saved (or withdrew) meanwhile; writing the row loaded
+                # before that would undo it.
+                messages.error(
+                    request,
+                    gettext(
+                        "Jemand anderes hat diesen Inhalt inzwischen geändert. "
+                        "Bitte prüfen Sie die Versionen und stellen Sie dann erneut wieder her."
+                    ),
+                )
+                return redirect(reverse(f"admin:{self.url_name('history')}", args=[obj.pk]))
             for field in fields:
                 setattr(obj, field.attname, getattr(record, field.attname))
             # Saved like any edit: a new version, and the rich text sanitized again.
             obj._change_reason = gettext("Wiederhergestellt aus Version %(version)s") % {
                 "version": record.version
             }
-            obj.save()
+            # Only the restored fields: status and publish time stay as they are now.
+            restored = [field.name for field in fields]
+            restored += [name for name in ("revised_at", "updated_at") if hasattr(obj, name)]
+            obj.save(update_fields=restored)
             self.log_change(request, obj, obj._change_reason)
         messages.success(
             request,
@@ -270,6 +284,28 @@ class VersionedAdminMixin:
 
     def url_name(self, view):
         return f"{self.opts.app_label}_{self.opts.model_name}_{view}"
+
+
+class SharedContentMixin:
+    """Quotes, figures, images and people shown by published content are the Freigabe's.
+
+    Otherwise a writer could change a published release through them: its photo,
+    its quotes, its figures, without approval.
+    """
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or workflow.can_edit_shared(request.user, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or workflow.can_edit_shared(request.user, obj))
+
+    def delete_queryset(self, request, queryset):
+        # The changelist's bulk delete asks has_delete_permission without an object.
+        if not all(workflow.can_edit_shared(request.user, item) for item in queryset):
+            raise PermissionDenied
+        super().delete_queryset(request, queryset)
 
 
 class PublishableAdmin(GermanSlugMixin, admin.ModelAdmin):
@@ -390,14 +426,18 @@ class SharePreviewMixin:
 
     def create_preview_link(self, request, object_id):
         obj = self.shareable_object(request, object_id)
-        if obj.is_published():
+        with transaction.atomic(using=obj._state.db):
+            # Read again under a row lock: a publication committed since the object
+            # was loaded must be seen, or the new link would outlive it.
+            obj = type(obj)._base_manager.select_for_update().get(pk=obj.pk)
+            link = None if obj.is_published() else PreviewLink.objects.share(obj, request.user)
+        if link is None:
             self.message_user(
                 request,
                 _("Dieser Inhalt ist bereits öffentlich; teilen Sie einfach seine Adresse."),
                 messages.WARNING,
             )
         else:
-            link = PreviewLink.objects.share(obj, request.user)
             until = workflow.berlin_minute(link.expires_at)
             self.log_change(request, obj, _("Vorschau-Link erstellt, gültig bis %s Uhr") % until)
             self.message_user(
@@ -460,13 +500,13 @@ class ProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(SharedContentMixin, admin.ModelAdmin):
     list_display = ("name", "role")
     search_fields = ("name", "role")
 
 
 @admin.register(Quote)
-class QuoteAdmin(VersionedAdminMixin, admin.ModelAdmin):
+class QuoteAdmin(SharedContentMixin, VersionedAdminMixin, admin.ModelAdmin):
     list_display = ("__str__", "person", "said_on", "context")
     list_filter = ("person",)
     list_select_related = ("person",)
@@ -477,7 +517,7 @@ class QuoteAdmin(VersionedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Statistic)
-class StatisticAdmin(VersionedAdminMixin, admin.ModelAdmin):
+class StatisticAdmin(SharedContentMixin, VersionedAdminMixin, admin.ModelAdmin):
     list_display = ("display_value", "label", "source_name", "source_year")
     list_filter = ("source_name", "source_year")
     search_fields = ("label", "unit", "source_name", "source_title")
@@ -502,7 +542,7 @@ class StatisticAdmin(VersionedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Image)
-class ImageAdmin(admin.ModelAdmin):
+class ImageAdmin(SharedContentMixin, admin.ModelAdmin):
     list_display = ("thumbnail", "alt_text", "credit", "dimensions", "uploaded_at")
     search_fields = ("alt_text", "caption", "credit")
     date_hierarchy = "uploaded_at"

@@ -1,6 +1,7 @@
 """Press-kit attachments: PDF and Word files, judged by their content like photos."""
 
 import zipfile
+import zlib
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -80,7 +81,16 @@ def check_docx(file) -> None:
             raise ValidationError(NOT_A_DOCUMENT, code="type")
     except ValidationError:
         raise
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        ValueError,
+        EOFError,
+        # An encrypted member, an unknown compression method, a broken deflate stream.
+        RuntimeError,
+        NotImplementedError,
+        zlib.error,
+    ) as error:
         raise ValidationError(BROKEN_DOCX, code="docx") from error
 
 

@@ -119,7 +119,8 @@ def validate_image_file(file) -> None:
         ) from error
     except PILImage.UnidentifiedImageError as error:
         raise ValidationError(NOT_AN_IMAGE, code="invalid_image") from error
-    except (OSError, SyntaxError, ValueError, EOFError) as error:
+    except (OSError, SyntaxError, ValueError, EOFError, RuntimeError) as error:
+        # RuntimeError: pillow-heif's answer to a damaged HEIC (e.g. its own size limit).
         raise ValidationError(UNREADABLE, code="unreadable") from error
     finally:
         file.seek(0)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image as PILImage
 
 from office import images
+from office.cache import renew_generation
 from office.revisions import Versioned, history
 from office.richtext import RichTextField
 
@@ -282,6 +283,8 @@ class Image(models.Model):
         old = images.rendition_names(self.file.name, self.renditions)
         self.renditions = images.make_renditions(self)
         Image.objects.filter(pk=self.pk).update(renditions=self.renditions)
+        # update() sends no signal: cached pages still name the files deleted below.
+        renew_generation()
         current = set(images.rendition_names(self.file.name, self.renditions))
         images.delete_files(self.file.storage, [name for name in old if name not in current])
 

@@ -8,7 +8,7 @@ The admin asks this module; it is the one place the rule lives.
 import datetime
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -38,6 +38,36 @@ def allowed_statuses(user, model) -> tuple[Status, ...]:
 def can_edit(user, item) -> bool:
     """Published items, embargoed or not, change only with the publish permission."""
     return item.status != Status.PUBLISHED or can_publish(user, type(item))
+
+
+def shown_by_published(item) -> bool:
+    """Return True if a published release or event, embargoed or not, shows this item (queries).
+
+    For the quotes, figures, images and people that releases and events share.
+    """
+    from events.models import Event
+    from releases.models import Release
+
+    name = item._meta.model_name
+    release_uses = {
+        "quote": Q(quotes=item),
+        "statistic": Q(statistics=item),
+        "image": Q(hero_image=item) | Q(releaseimage__image=item),
+        "person": Q(quotes__person=item),
+    }[name]
+    event_uses = {"image": Q(image=item), "person": Q(speakers=item)}.get(name)
+    if Release.objects.filter(release_uses, status=Status.PUBLISHED).exists():
+        return True
+    return event_uses is not None and (
+        Event.objects.filter(event_uses, status=Status.PUBLISHED).exists()
+    )
+
+
+def can_edit_shared(user, item) -> bool:
+    """What a published text shows changes with the Freigabe only, like the text itself."""
+    from releases.models import Release
+
+    return can_publish(user, Release) or not shown_by_published(item)
 
 
 def action_for(old: str | None, new: str) -> Action | None:

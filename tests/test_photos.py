@@ -12,6 +12,8 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from PIL import ExifTags, Image as PILImage
 
 from office import cards, images
@@ -99,6 +101,16 @@ def media_files():
 def media_state():
     root = Path(settings.MEDIA_ROOT)
     return {name: (root / name).stat().st_mtime_ns for name in media_files()}
+
+
+def heic_declaring_height(height):
+    """Return a small HEIC whose image extents ("ispe" box) claim another height."""
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (64, 48), (10, 200, 30)).save(buffer, format="HEIF", quality=50)
+    data = bytearray(buffer.getvalue())
+    extents = data.find(b"ispe")
+    data[extents + 12 : extents + 16] = height.to_bytes(4, "big")
+    return bytes(data)
 
 
 def upload_image(client, name, content, **fields):
@@ -262,6 +274,7 @@ def bmp_bytes():
         ),
         ("archiv.jpg", zip_bytes(), NOT_AN_IMAGE),
         ("kaputt.jpg", noisy_jpeg()[:6000], UNREADABLE),
+        ("iphone.heic", heic_declaring_height(2_332_033_088), UNREADABLE),
         ("bombe.png", png_declaring(50_000, 50_000), TOO_MANY_PIXELS),
         ("riesig.png", png_declaring(8000, 6000), TOO_MANY_PIXELS),
         ("daumenkino.gif", animated_gif(50, (1000, 1000)), TOO_MANY_PIXELS),
@@ -278,6 +291,7 @@ def bmp_bytes():
         "svg-with-script-as-jpg",
         "zip-as-jpg",
         "truncated-jpeg",
+        "heic-beyond-libheif-limits",
         "decompression-bomb",
         "48-megapixels",
         "gif-of-50-megapixels-in-frames",
@@ -701,6 +715,22 @@ def test_command_makes_renditions_that_bulk_created_images_lack(client, profile)
     assert output.getvalue() == "Bildvarianten erzeugt: 1\n"
     assert again.getvalue() == "Bildvarianten erzeugt: 0\n"
     assert all(media_path(url).exists() for url, _w in srcset_entries(bulk.picture()["srcset"]))
+
+
+def test_remade_renditions_make_cached_pages_stale(client, settings):
+    """The command saves with update(), which sends no signal; pages must not keep old names."""
+    settings.PAGE_CACHE_TIMEOUT = 300
+    make_release(slug="mit-foto", hero_image=photo_image(size=(1000, 750)))
+    client.get("/pressemitteilungen/mit-foto/")
+    Image.objects.update(renditions={})
+    with CaptureQueriesContext(connection) as still_cached:
+        client.get("/pressemitteilungen/mit-foto/")
+
+    call_command("renditions", stdout=io.StringIO())
+
+    with CaptureQueriesContext(connection) as rendered_again:
+        client.get("/pressemitteilungen/mit-foto/")
+    assert (len(still_cached), len(rendered_again) > 0) == (0, True)
 
 
 # In a real browser

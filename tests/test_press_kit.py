@@ -55,6 +55,20 @@ def zip_without_word():
     return buffer.getvalue()
 
 
+def zip_flags(data, encrypted=False, method=None):
+    """Mark every member of a ZIP as encrypted, or as packed with another method."""
+    data = bytearray(data)
+    for header, flags_at, method_at in ((b"PK\x03\x04", 6, 8), (b"PK\x01\x02", 8, 10)):
+        start = data.find(header)
+        while start != -1:
+            if encrypted:
+                data[start + flags_at] |= 1
+            if method is not None:
+                data[start + method_at : start + method_at + 2] = method.to_bytes(2, "little")
+            start = data.find(header, start + 1)
+    return bytes(data)
+
+
 def attach(client, release, name, content, title="Studie"):
     url = f"/admin/releases/release/{release.pk}/change/"
     data = page(client.get(url)).form | {
@@ -130,6 +144,16 @@ NOT_A_DOCUMENT = (
             docx_bytes()[:200],
             "Die Word-Datei ist beschädigt oder kein gültiges DOCX-Dokument.",
         ),
+        (
+            "verschluesselt.docx",
+            zip_flags(docx_bytes(), encrypted=True),
+            "Die Word-Datei ist beschädigt oder kein gültiges DOCX-Dokument.",
+        ),
+        (
+            "fremd.docx",
+            zip_flags(docx_bytes(), method=99),
+            "Die Word-Datei ist beschädigt oder kein gültiges DOCX-Dokument.",
+        ),
     ],
     ids=[
         "html-as-pdf",
@@ -139,6 +163,8 @@ NOT_A_DOCUMENT = (
         "pdf-with-javascript",
         "docm",
         "truncated-docx",
+        "encrypted-docx",
+        "docx-of-unknown-compression",
     ],
 )
 def test_attachment_that_is_not_a_clean_pdf_or_docx_is_refused(
@@ -348,6 +374,19 @@ def test_release_pdf_carries_the_letterhead_title_text_and_photo(client, profile
     ):
         assert expected in text
     assert len(reader.pages[0].images) == 1
+
+
+def test_release_pdf_states_a_correction_like_the_page(client, profile, now):
+    make_release(
+        slug="korrigiert",
+        revised_at=now,
+        correction_note="In einer früheren Fassung stand 76,8 statt 67,8 Mrd. Euro.",
+    )
+
+    _reader, text = pdf_text(client.get("/pressemitteilungen/korrigiert/pdf/").content)
+
+    assert "aktualisiert am" in text
+    assert "In einer früheren Fassung stand 76,8 statt 67,8 Mrd. Euro." in " ".join(text.split())
 
 
 def test_release_pdf_exists_only_for_a_public_release(officer_client, profile, tomorrow):

@@ -17,6 +17,7 @@ from office.models import PREVIEW_LINK_SALT, PreviewLink
 from releases.models import Release, ReleaseQuote, ReleaseStatistic
 from tests.conftest import (
     change_url,
+    make_category,
     make_event,
     make_person,
     make_quote,
@@ -718,3 +719,24 @@ def test_editor_deletes_a_shared_draft_and_its_links_go_with_it(officer_client, 
     assert not Release.objects.filter(pk=release.pk).exists()
     assert PreviewLink.objects.count() == 0
     assert reader.get(f"/vorschau/{token}/").status_code == 404
+
+
+def test_no_link_is_made_for_an_item_published_while_the_request_ran(officer_client, monkeypatch):
+    """A publication committed after the admin loaded the item must not be outlived by a link."""
+    from releases.admin import ReleaseAdmin
+
+    release = Release.objects.create(
+        title="Gleich öffentlich",
+        slug="gleich-oeffentlich",
+        lead="Vorspann",
+        body="<p>Text</p>",
+        category=make_category(),
+        status=Release.Status.REVIEW,
+    )
+    stale = Release.objects.get(pk=release.pk)
+    Release.objects.filter(pk=release.pk).update(status=Release.Status.PUBLISHED)
+    monkeypatch.setattr(ReleaseAdmin, "shareable_object", lambda *args, **kwargs: stale)
+
+    officer_client.post(create_url(release))
+
+    assert not PreviewLink.objects.exists()

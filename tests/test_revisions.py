@@ -672,3 +672,24 @@ def test_a_read_only_change_page_carries_no_version_number(client, viewer):
     assert response.status_code == 200
     assert "edit_version" not in response.content.decode()
     assert "Nur lesen" in response.content.decode()
+
+
+def test_restore_refuses_a_row_that_changed_while_it_was_being_restored(
+    officer_client, monkeypatch
+):
+    """A withdrawal saved between loading and restoring must not be undone by the restore."""
+    release = make_release(title="Original")
+    release.title = "Zweite Fassung"
+    release.save()
+    first = release.history.order_by("history_id").first()
+    stale = Release.objects.get(pk=release.pk)
+    colleague = Release.objects.get(pk=release.pk)
+    colleague.status = Release.Status.WITHDRAWN
+    colleague.save()
+    monkeypatch.setattr(ReleaseAdmin, "get_object", lambda *args, **kwargs: stale)
+
+    response = officer_client.post(restore_url(release, first), follow=True)
+
+    release.refresh_from_db()
+    assert (release.status, release.title) == (Release.Status.WITHDRAWN, "Zweite Fassung")
+    assert "Jemand anderes hat diesen Inhalt inzwischen geändert" in response.content.decode()

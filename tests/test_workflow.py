@@ -10,9 +10,19 @@ from django.test import Client
 from django.utils import timezone
 
 from events.models import Event
-from office.models import AuditEntry
-from releases.models import Release
-from tests.conftest import change_url, make_category, make_event, make_release, make_topic
+from office.models import AuditEntry, Image
+from releases.models import Release, ReleaseImage
+from tests.conftest import (
+    change_url,
+    make_category,
+    make_event,
+    make_image,
+    make_person,
+    make_quote,
+    make_release,
+    make_statistic,
+    make_topic,
+)
 from tests.test_admin import page
 from tests.test_page_cache import shared_caches
 
@@ -161,6 +171,73 @@ def test_writer_cannot_publish_an_event_either(writer):
     assert PUBLISH_REFUSED in error_text(response)
     event.refresh_from_db()
     assert event.status == Event.Status.REVIEW
+
+
+def shared_items_of(release):
+    """Attach one of each shared kind to a release: hero, gallery photo, quote, figure."""
+    person = make_person(name="Zitierte Person")
+    quote = make_quote(text="Ein Satz.", person=person)
+    figure = make_statistic(label="Eine Zahl")
+    hero, photo = make_image(), make_image()
+    release.hero_image = hero
+    release.save()
+    ReleaseImage.objects.create(release=release, image=photo)
+    release.quotes.add(quote)
+    release.statistics.add(figure)
+    return {"hero": hero, "gallery": photo, "quote": quote, "figure": figure, "person": person}
+
+
+@pytest.mark.parametrize("status", ["published", "embargoed"])
+def test_writer_cannot_change_what_a_published_release_shows_through_shared_items(
+    writer, now, status
+):
+    publish_at = now + datetime.timedelta(hours=1) if status == "embargoed" else now
+    items = shared_items_of(make_release(title="Öffentlich", publish_at=publish_at))
+    client = client_of(writer)
+
+    answers = {
+        kind: (
+            client.post(change_url(item), {"alt_text": "x", "text": "x", "label": "x"}).status_code,
+            client.post(
+                change_url(item).replace("/change/", "/delete/"), {"post": "yes"}
+            ).status_code,
+        )
+        for kind, item in items.items()
+    }
+
+    assert answers == dict.fromkeys(items, (403, 403))
+    for item in items.values():
+        item.refresh_from_db()  # none deleted
+    assert items["quote"].text == "Ein Satz."
+
+
+def test_writer_edits_shared_items_of_drafts_and_approver_those_of_published(writer, approver):
+    drafted = shared_items_of(make_release(status=Release.Status.DRAFT))
+    published = shared_items_of(make_release())
+
+    writer_pages = [client_of(writer).get(change_url(item)) for item in drafted.values()]
+    approver_pages = [client_of(approver).get(change_url(item)) for item in published.values()]
+
+    # An editable change page has a save button; a read-only one has none.
+    assert all('name="_save"' in page.content.decode() for page in writer_pages)
+    assert all('name="_save"' in page.content.decode() for page in approver_pages)
+
+
+def test_writer_cannot_bulk_delete_a_photo_a_published_release_shows(writer):
+    items = shared_items_of(make_release())
+    spare = make_image()
+
+    response = client_of(writer).post(
+        "/admin/office/image/",
+        {
+            "action": "delete_selected",
+            "_selected_action": [items["hero"].pk, spare.pk],
+            "post": "yes",
+        },
+    )
+
+    assert response.status_code == 403
+    assert Image.objects.filter(pk__in=[items["hero"].pk, spare.pk]).count() == 2
 
 
 # Freigabe: approves, sends back, withdraws
