@@ -7,7 +7,7 @@ PYTHON ?= $(firstword $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.13.*
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help run test install install-test key lint check
+.PHONY: help run test install install-test key lint check audit
 
 help:
 	@echo "make run   – installiert alles, lädt die Demo-Inhalte und startet http://127.0.0.1:8000/"
@@ -46,3 +46,8 @@ test: install-test key
 lint: install-test
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+
+# Known vulnerabilities in what production installs (scripts/audit_dependencies.py
+# says why this is not pip-audit); fails when PyPI cannot be asked.
+audit: install-test
+	$(PY) scripts/audit_dependencies.py
