@@ -8,7 +8,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.core import signing
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.urls import reverse
@@ -19,6 +19,7 @@ from PIL import Image as PILImage
 
 from office import images
 from office.cache import renew_generation
+from office.publishing import published_at
 from office.revisions import Versioned, history
 from office.richtext import RichTextField
 
@@ -95,14 +96,23 @@ class ReleaseAttachmentQuerySet(models.QuerySet):
     def published(self):
         from releases.models import Release
 
-        # Uncorrelated subqueries: SQLite runs a correlated EXISTS once per row,
-        # which made the home page grow with quotes × releases.
+        # Hidden are the few items attached to unpublished releases only, found
+        # from those releases. Testing every item against every link instead cost
+        # 15 ms per query with 10,000 releases. The check for another, public
+        # release is a join, not `release__in`: SQLite would otherwise probe each
+        # public release for each hidden item.
         links = Release._meta.get_field(self.release_field).remote_field.through.objects
         column = self.model._meta.model_name
-        attached = links.values(column)
-        public = links.filter(release__in=Release.objects.published()).values(column)
-        visible = self.filter(~Q(pk__in=attached) | Q(pk__in=public))
-        return visible.fetch_mode(settings.PUBLIC_FETCH_MODE)
+        now = timezone.now()
+        on_a_public_release = links.filter(
+            published_at(now, prefix="release__"), **{column: OuterRef(column)}
+        )
+        hidden = (
+            links.filter(release__in=Release.objects.exclude(published_at(now)))
+            .exclude(Exists(on_a_public_release))
+            .values(column)
+        )
+        return self.exclude(pk__in=hidden).fetch_mode(settings.PUBLIC_FETCH_MODE)
 
 
 class QuoteQuerySet(ReleaseAttachmentQuerySet):
@@ -136,6 +146,8 @@ class Quote(Versioned):
 
     class Meta:
         ordering = ("-said_on", "-pk")
+        # The home page's newest quote walks this index and stops at the first visible one.
+        indexes = [models.Index(fields=["-said_on", "-id"], name="quote_order_idx")]
         verbose_name = _("Zitat")
         verbose_name_plural = _("Zitate")
 

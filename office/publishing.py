@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -13,10 +14,15 @@ class Status(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Zurückgezogen")
 
 
+def published_at(now, prefix=""):
+    """Return the rule as a condition: published status, publish time reached by `now`."""
+    return Q(**{f"{prefix}status": Status.PUBLISHED, f"{prefix}publish_at__lte": now})
+
+
 class PublishableQuerySet(models.QuerySet):
     def published(self):
         # now() is evaluated per query, so an embargo lifts by itself.
-        public = self.filter(status=Status.PUBLISHED, publish_at__lte=timezone.now())
+        public = self.filter(published_at(timezone.now()))
         return public.fetch_mode(settings.PUBLIC_FETCH_MODE)
 
 

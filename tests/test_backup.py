@@ -128,7 +128,11 @@ def state():
     return rows
 
 
-SCHEMA_MIGRATIONS = {("releases", "0003_search_indexes"), ("office", "0007_search_vectors")}
+SCHEMA_MIGRATIONS = {
+    ("releases", "0003_search_indexes"),
+    ("office", "0007_search_vectors"),
+    ("office", "0011_list_order_indexes"),
+}
 
 
 def empty_installation():

@@ -108,3 +108,35 @@ def test_modified_at_is_never_before_publish_time(now):
 
     assert release.modified_at == release.publish_at
     assert timezone.is_aware(release.modified_at)
+
+
+@pytest.mark.parametrize("model", [Quote, Statistic])
+def test_quotes_and_figures_are_public_exactly_when_no_release_or_a_public_release_holds_them(
+    now, model
+):
+    make_item = make_quote if model is Quote else make_statistic
+    field = "quotes" if model is Quote else "statistics"
+    releases = [
+        make_release(status=Release.Status.DRAFT),
+        make_release(status=Release.Status.REVIEW),
+        make_release(status=Release.Status.WITHDRAWN),
+        make_release(publish_at=now + datetime.timedelta(minutes=1)),
+        make_release(),
+    ]
+    holders = {make_item(): ()}
+    for index, release in enumerate(releases):
+        holders[make_item()] = (release,)
+        for other in releases[index + 1 :]:
+            holders[make_item()] = (release, other)
+    for item, held_by in holders.items():
+        for release in held_by:
+            getattr(release, field).add(item)
+
+    expected = {
+        item.pk
+        for item, held_by in holders.items()
+        if not held_by or any(release.is_published() for release in held_by)
+    }
+
+    assert set(model.objects.published().values_list("pk", flat=True)) == expected
+    assert len(expected) == 1 + 1 + 4  # standalone, the public release's own, paired with it
