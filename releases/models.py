@@ -51,24 +51,30 @@ class Topic(models.Model):
 RELATED_COUNT = 3
 
 
+def text_prefetches():
+    """Return what a release's full text shows besides its own fields: quotes, figures, events."""
+    from events.models import Event
+
+    return [
+        models.Prefetch(
+            "releasequote_set",
+            ReleaseQuote.objects.select_related("quote__person"),
+            to_attr="quote_links",
+        ),
+        models.Prefetch(
+            "releasestatistic_set",
+            ReleaseStatistic.objects.select_related("statistic"),
+            to_attr="statistic_links",
+        ),
+        models.Prefetch("events", Event.objects.published(), to_attr="public_events"),
+    ]
+
+
 class ReleaseQuerySet(PublishableQuerySet):
     def with_details(self):
         """Fetch what a full release shows: category, image, topics, quotes, figures, events."""
-        from events.models import Event
-
         return self.select_related("category", "hero_image").prefetch_related(
-            "topics",
-            models.Prefetch(
-                "releasequote_set",
-                ReleaseQuote.objects.select_related("quote__person"),
-                to_attr="quote_links",
-            ),
-            models.Prefetch(
-                "releasestatistic_set",
-                ReleaseStatistic.objects.select_related("statistic"),
-                to_attr="statistic_links",
-            ),
-            models.Prefetch("events", Event.objects.published(), to_attr="public_events"),
+            "topics", *text_prefetches()
         )
 
     def with_press_kit(self):

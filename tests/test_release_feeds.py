@@ -258,6 +258,66 @@ def test_entry_content_carries_body_quote_and_key_figure(client, path):
     assert "Gehört nicht hierher." not in html
 
 
+# Full texts are rendered once and kept until the next edit anywhere (releases/feeds.py).
+
+
+def content_of(client, path, release):
+    entries = parse(client.get(path)).entries
+    return next(entry for entry in entries if entry.title == release.title).content[0].value
+
+
+@pytest.mark.parametrize("path", ["/pressemitteilungen/feed/", "/pressemitteilungen/atom/"])
+def test_an_edited_quote_shows_in_the_full_text_at_once(client, path):
+    release = make_release()
+    quote = make_quote(text="Erste Fassung.")
+    release.quotes.add(quote)
+    before = content_of(client, path, release)
+
+    quote.text = "Zweite Fassung."
+    quote.save()
+    after = content_of(client, path, release)
+
+    assert "Erste Fassung." in before
+    assert "Zweite Fassung." in after and "Erste Fassung." not in after
+
+
+@pytest.mark.parametrize("path", ["/pressemitteilungen/feed/", "/pressemitteilungen/atom/"])
+def test_an_embargoed_event_joins_the_full_text_at_its_publish_time(client, now, path):
+    release = make_release()
+    event = make_event(title="Bürgersprechstunde", publish_at=now + datetime.timedelta(hours=1))
+    release.events.add(event)
+
+    with time_machine.travel(event.publish_at - datetime.timedelta(seconds=1)):
+        before = content_of(client, path, release)
+    with time_machine.travel(event.publish_at):
+        at = content_of(client, path, release)
+
+    assert "Bürgersprechstunde" not in before
+    assert "Bürgersprechstunde" in at
+
+
+def test_feeds_render_the_full_texts_once_until_an_edit(client):
+    make_full_release()
+    client.get("/pressemitteilungen/feed/")
+
+    def tables_read(path):
+        with CaptureQueriesContext(connection) as context:
+            assert client.get(path).status_code == 200
+        return {
+            table
+            for query in context.captured_queries
+            for table in ("releasequote", "releasestatistic", "release_events")
+            if f"releases_{table}" in query["sql"]
+        }
+
+    again = tables_read("/pressemitteilungen/atom/")
+    make_quote()  # an edit anywhere
+    after_edit = tables_read("/pressemitteilungen/atom/")
+
+    assert again == set()
+    assert after_edit == {"releasequote", "releasestatistic", "release_events"}
+
+
 @pytest.mark.parametrize("path", ["/pressemitteilungen/feed/", "/pressemitteilungen/atom/"])
 def test_sanitized_body_stays_sanitized_in_feed(client, path):
     make_release(
