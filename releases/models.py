@@ -9,6 +9,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from office import documents
+from office.cache import per_generation
 from office.publishing import Publishable, PublishableQuerySet
 from office.revisions import Versioned, history
 from office.richtext import RichTextField
@@ -49,6 +50,7 @@ class Topic(models.Model):
 
 
 RELATED_COUNT = 3
+RELATED_TIMEOUT = 60 * 60
 
 
 def text_prefetches():
@@ -181,23 +183,29 @@ class Release(Versioned, Publishable):
         spilled 30 MB to disk per page view at 10,000 releases.
         """
         public = Release.objects.published().exclude(pk=self.pk)
-        topic_ids = [topic.pk for topic in self.topics.all()]
-        ids = []
-        if topic_ids:
-            ids = list(
-                public.filter(topics__in=topic_ids)
-                .annotate(shared_topics=models.Count("topics"))
-                .order_by("-shared_topics", "-publish_at", "-pk")
-                .values_list("pk", flat=True)[:count]
-            )
-        if len(ids) < count:
-            ids += (
-                public.filter(category=self.category_id)
-                .exclude(pk__in=ids)
-                .values_list("pk", flat=True)[: count - len(ids)]
-            )
+
+        def ranked_ids():
+            topic_ids = [topic.pk for topic in self.topics.all()]
+            ids = []
+            if topic_ids:
+                ids = list(
+                    public.filter(topics__in=topic_ids)
+                    .annotate(shared_topics=models.Count("topics"))
+                    .order_by("-shared_topics", "-publish_at", "-pk")
+                    .values_list("pk", flat=True)[:count]
+                )
+            if len(ids) < count:
+                ids += (
+                    public.filter(category=self.category_id)
+                    .exclude(pk__in=ids)
+                    .values_list("pk", flat=True)[: count - len(ids)]
+                )
+            return ids
+
+        # The ranking is a third of an uncached release page; any edit renews it.
+        ids = per_generation(f"related:{self.pk}:{count}", ranked_ids, RELATED_TIMEOUT)
         releases = public.select_related("category").in_bulk(ids)
-        return [releases[pk] for pk in ids]
+        return [releases[pk] for pk in ids if pk in releases]
 
 
 class ReleaseQuote(models.Model):

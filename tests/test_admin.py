@@ -516,6 +516,8 @@ def test_release_changelist_queries_do_not_grow_with_rows(
     author = User.objects.create_user("autorin")
     for _ in range(10):
         make_release(category=category, author=author, topics=[make_topic()])
+    # The session's first request in a process writes it once (a savepoint more).
+    changelist_queries(officer_client)
     ten = changelist_queries(officer_client)
     for _ in range(40):
         make_release(category=category, author=author, topics=[make_topic()])

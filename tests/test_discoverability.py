@@ -6,6 +6,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+import time_machine
 
 from events.models import Event
 from releases.models import Release
@@ -252,6 +253,37 @@ def test_related_releases_share_topics_first_then_category(client, profile, now)
         "Ein Thema",
         "Gleiche Kategorie",
     ]
+
+
+def related_titles(client, slug):
+    html = client.get(f"/pressemitteilungen/{slug}/").content.decode()
+    section = re.search(r'<section class="related".*?</section>', html, re.S)
+    return (
+        re.findall(r'class="teaser__title"><a href="[^"]*">([^<]*)</a>', section[0])
+        if section
+        else []
+    )
+
+
+def test_related_releases_follow_edits_and_embargoes_at_once(client, profile, now):
+    """The ranking is kept between requests; an edit or an embargo's end renews it."""
+    energy = make_topic(name="Energie")
+    shown = make_release(slug="haupt", topics=[energy])
+    withdrawn_later = make_release(title="Bald zurückgezogen", topics=[energy])
+    embargoed = make_release(
+        title="Sperrfrist", topics=[energy], publish_at=now + datetime.timedelta(hours=1)
+    )
+    before = related_titles(client, shown.slug)
+
+    withdrawn_later.status = Release.Status.WITHDRAWN
+    withdrawn_later.save()
+    after_withdrawal = related_titles(client, shown.slug)
+    with time_machine.travel(embargoed.publish_at):
+        at_embargo_end = related_titles(client, shown.slug)
+
+    assert before == ["Bald zurückgezogen"]
+    assert after_withdrawal == []
+    assert at_embargo_end == ["Sperrfrist"]
 
 
 def test_event_page_lists_its_public_releases(client, profile, now):
