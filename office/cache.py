@@ -19,8 +19,9 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.db import transaction
 from django.db.models import Min, Q
+from django.middleware.gzip import re_accepts_gzip
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, set_response_etag
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -150,7 +151,9 @@ def page_key(request, generation: str, change: datetime | None) -> str:
     # The next change is part of the key, so a page is stale the moment it
     # passes even where the cache's own clock or expiry is late (Redis).
     query = sorted((key, value) for key in request.GET for value in request.GET.getlist(key))
-    digest = hashlib.sha256(repr((request.path, query, change)).encode()).hexdigest()
+    # Stored as sent: compressed for clients that accept gzip, plain for the rest.
+    gzip = bool(re_accepts_gzip.search(request.headers.get("Accept-Encoding", "")))
+    digest = hashlib.sha256(repr((request.path, query, change, gzip)).encode()).hexdigest()
     return f"plenum:page:{generation}:{digest}"
 
 
@@ -183,6 +186,9 @@ class PageCacheMiddleware:
             if timeout > 0:
                 # A feed arrives as ~900 small chunks; joined once, a hit is one write.
                 response.content = response.content
+                if not response.has_header("ETag"):
+                    # Hashed once here rather than by ConditionalGetMiddleware on every hit.
+                    set_response_etag(response)
                 try:
                     cache.set(key, response, timeout)
                 except CACHE_ERRORS:

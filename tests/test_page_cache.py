@@ -1,6 +1,7 @@
 """The page cache and conditional GET: fast, and never stale past an edit or an embargo."""
 
 import datetime
+import gzip
 import re
 import uuid
 
@@ -318,6 +319,32 @@ def test_pages_and_feeds_are_compressed_for_clients_that_accept_it(client, locme
     for path in ("/pressemitteilungen/", "/pressemitteilungen/feed/", "/termine/kalender.ics"):
         response = client.get(path, headers={"accept-encoding": "gzip, br"})
         assert response["Content-Encoding"] == "gzip", path
+
+
+@pytest.mark.parametrize("order", [("gzip", "plain"), ("plain", "gzip")])
+def test_cached_pages_are_kept_compressed_and_plain_side_by_side(
+    client, page_cache, django_assert_num_queries, order
+):
+    """A hit is stored as sent; a client without gzip never gets the compressed copy."""
+    make_release(body="<p>" + "Wirtschaft und Arbeit. " * 200 + "</p>")
+    headers = {"gzip": {"accept-encoding": "gzip, br"}, "plain": {}}
+
+    def fetch(kind):
+        return client.get("/pressemitteilungen/feed/", headers=headers[kind])
+
+    stored = {kind: fetch(kind) for kind in order}
+    with django_assert_num_queries(0):
+        hits = {kind: fetch(kind) for kind in order}
+
+    for kind in order:
+        assert hits[kind].get("Content-Encoding") == ("gzip" if kind == "gzip" else None)
+        assert (hits[kind].content, hits[kind]["ETag"]) == (
+            stored[kind].content,
+            stored[kind]["ETag"],
+        )
+        assert "Accept-Encoding" in hits[kind]["Vary"]
+    assert gzip.decompress(hits["gzip"].content) == hits["plain"].content
+    assert hits["gzip"]["ETag"] != hits["plain"]["ETag"]
 
 
 def test_public_querysets_refuse_lazy_loads_in_tests(settings):
