@@ -14,9 +14,9 @@ class Status(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Zurückgezogen")
 
 
-def published_at(now, prefix=""):
+def published_at(now):
     """Return the rule as a condition: published status, publish time reached by `now`."""
-    return Q(**{f"{prefix}status": Status.PUBLISHED, f"{prefix}publish_at__lte": now})
+    return Q(status=Status.PUBLISHED, publish_at__lte=now)
 
 
 class PublishableQuerySet(models.QuerySet):

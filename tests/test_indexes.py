@@ -17,6 +17,7 @@ from django.db import connection
 from django.utils import timezone
 
 from events.models import Event
+from office.models import Quote, Statistic
 from releases.models import Release, Topic
 
 pytestmark = pytest.mark.django_db
@@ -171,3 +172,16 @@ def test_past_events_read_an_index(content):
 
     assert full_scans(plan, "events_event") == []
     assert len(index_lookups(plan, "events_event")) == 1
+
+
+@pytest.mark.parametrize(
+    ("model", "index"), [(Quote, "quote_order_idx"), (Statistic, "statistic_order_idx")]
+)
+def test_newest_quotes_and_figures_walk_their_order_index(content, model, index):
+    plan = model.objects.published()[:4].explain()
+
+    assert index in plan
+    if connection.vendor == "sqlite":
+        # A subquery run per item: without statistics SQLite drove it from all
+        # public releases, two seconds per home page at 10,000 releases.
+        assert "CORRELATED" not in plan
