@@ -34,6 +34,7 @@ import datetime
 import http.cookiejar
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -98,7 +99,8 @@ for n in range(20):
     Quote.objects.create(text=text, said_on=datetime.date(2025, 1, 1 + n))
     Statistic.objects.create(value=n + 1, unit="Prozent", label=f"Kennzahl {n}", source_name="IW")
 editor = User.objects.create_user(USERNAME, password=PASSWORD, is_staff=True)
-editor.groups.add(Group.objects.get(name="Pressestelle"))
+# Editors publish directly, which the workflow leaves to the Freigabe group.
+editor.groups.add(Group.objects.get(name="Freigabe"))
 """
 
 VERIFY = """
@@ -194,9 +196,13 @@ def release_data(title, slug, lead, category_pk=1):
         "publish_at_1": published.strftime("%H:%M:%S"),
         "_save": "Sichern",
     }
-    for prefix in ("releasequote_set", "releasestatistic_set"):
-        data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
     return data
+
+
+def management_fields(form_html):
+    """Return the inline formsets' management fields of an admin form page, as it sends them."""
+    pattern = r'name="([\w-]+-(?:TOTAL|INITIAL|MIN_NUM|MAX_NUM)_FORMS)" value="(\d+)"'
+    return dict(re.findall(pattern, form_html))
 
 
 class Editors:
@@ -225,12 +231,14 @@ class Editors:
     def creator(self):
         browser = Browser(self.base)
         browser.log_in(*EDITOR)
+        inlines = management_fields(browser.request("/admin/releases/release/add/")[1])
         number = 0
         while not self.stop.is_set():
             number += 1
             title = f"Lasttest {self.run} Nr. {number}"
             slug = f"lasttest-{self.run}-{number}"
             data = release_data(title, slug, "Unter Last gespeichert.", self.category_pk)
+            data |= inlines
             started = time.monotonic()
             if number % 5 == 0:
                 # A double click: the same form twice at once, from the same session.
@@ -271,6 +279,11 @@ class Editors:
             number += 1
             lead = f"Stand {number}"
             data = release_data("Wird laufend geändert", "wird-geaendert", lead, self.category_pk)
+            # As an editor does: open the form, which carries the version it shows.
+            _, form = browser.request(path)
+            loaded = re.search(r'name="edit_version" value="(\d+)"', form)
+            data["edit_version"] = loaded[1] if loaded else ""
+            data |= management_fields(form)
             status, _ = browser.post(path, data)
             self.changes[status] += 1
             self.saves_5xx += status >= 500
