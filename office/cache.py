@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import Min, Q
 from django.middleware.gzip import re_accepts_gzip
 from django.utils import timezone
-from django.utils.cache import patch_cache_control, set_response_etag
+from django.utils.cache import patch_cache_control
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -186,9 +186,6 @@ class PageCacheMiddleware:
             if timeout > 0:
                 # A feed arrives as ~900 small chunks; joined once, a hit is one write.
                 response.content = response.content
-                if not response.has_header("ETag"):
-                    # Hashed once here rather than by ConditionalGetMiddleware on every hit.
-                    set_response_etag(response)
                 try:
                     cache.set(key, response, timeout)
                 except CACHE_ERRORS:

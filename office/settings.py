@@ -85,11 +85,14 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "office.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Answers 304, from a cached page or a fresh one alike.
     "django.middleware.http.ConditionalGetMiddleware",
     # Compression inside the page cache: a hit is stored compressed, with its
     # ETag, so it is neither compressed nor hashed again (office/cache.py).
     "office.cache.PageCacheMiddleware",
     "django.middleware.gzip.GZipMiddleware",
+    # The ETag of the plain page, before GZip pads it at random (office/conditional.py).
+    "office.conditional.PlainETagMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
