@@ -1,10 +1,8 @@
 import copy
-import hashlib
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.db.models import prefetch_related_objects
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
@@ -21,7 +19,7 @@ from office.models import Profile
 from releases.models import Category, Release, Topic, text_prefetches
 
 FEED_ITEM_COUNT = 20
-FULL_TEXT_TIMEOUT = 60 * 60
+FEED_ITEMS_TIMEOUT = 60 * 60
 
 
 class FullTextRssFeed(Rss201rev2Feed):
@@ -100,31 +98,29 @@ class ReleaseFeed(Feed):
         return releases
 
     def items(self, obj=None):
-        public = Release.objects.published().select_related("category", "hero_image")
-        releases = list(self.filter(public.prefetch_related("topics"), obj)[:FEED_ITEM_COUNT])
-        self.full_texts = self.render_full_texts(releases)
-        return releases
-
-    def render_full_texts(self, releases):
-        """Return {pk: the release as the page shows it}, rendered once per edit anywhere.
+        """Return the feed's releases, each with its full text, read once per edit anywhere.
 
         Rendering 20 full texts, with their quotes, figures and events fetched,
-        was half the time of an uncached feed; every feed and format shares them.
+        was half the time of an uncached feed; RSS, Atom and JSON share them.
+        The generation is read before the releases, so a text read before an
+        edit is never kept under the generation that edit started.
         """
 
-        def render():
-            prefetch_related_objects(releases, *text_prefetches())
-            return {
-                release.pk: render_to_string(
+        def read_and_render():
+            public = Release.objects.published().select_related("category", "hero_image")
+            public = public.prefetch_related("topics", *text_prefetches())
+            releases = list(self.filter(public, obj)[:FEED_ITEM_COUNT])
+            for release in releases:
+                release.full_text = render_to_string(
                     "releases/feed_content.html",
                     {"release": release, "profile": self.profile, "site_url": settings.SITE_URL},
                 )
-                for release in releases
-            }
+            return releases
 
-        ids = ",".join(str(release.pk) for release in releases)
-        name = f"feed-texts:{hashlib.sha256(f'{settings.SITE_URL}|{ids}'.encode()).hexdigest()}"
-        return per_generation(name, render, FULL_TEXT_TIMEOUT)
+        scope = f"{obj._meta.label}:{obj.pk}" if obj else "all"
+        return per_generation(
+            f"feed-items:{settings.SITE_URL}:{scope}", read_and_render, FEED_ITEMS_TIMEOUT
+        )
 
     def item_title(self, item):
         return item.title
@@ -162,7 +158,7 @@ class ReleaseFeed(Feed):
 
     def item_content_html(self, item):
         # Feed readers get the whole release as the page shows it, quotes and figures included.
-        return self.full_texts[item.pk]
+        return item.full_text
 
     def item_extra_kwargs(self, item):
         return {"content_html": self.item_content_html(item), "creator": self.profile.full_name}
