@@ -96,7 +96,10 @@ def verdict(version, record):
             f"nicht prüfbar: installiert {version}, neueste Version {newest}; "
             f"PyPI nennt hier nur die Schwachstellen der neuesten Version. Auf {newest} anheben."
         )
-    open_records = [entry for entry in record.get("vulnerabilities", []) if not entry["withdrawn"]]
+    records = record.get("vulnerabilities")
+    if not isinstance(records, list):
+        return False, "nicht prüfbar: PyPI nennt keine Schwachstellendaten für dieses Paket."
+    open_records = [entry for entry in records if not entry["withdrawn"]]
     if open_records:
         lines = [
             f"{entry['id']} ({', '.join(entry['aliases']) or 'ohne Alias'}): "
