@@ -1,18 +1,16 @@
-from django import template
+"""The archive beside every release list: categories and years that hold published releases."""
+
 from django.db.models import Exists, OuterRef
 
 from office.cache import per_generation
 from releases.models import Category, Release
 
-register = template.Library()
-
 # The archive only changes with content or an embargo's end: an hour at most.
 ARCHIVE_LINKS_TIMEOUT = 60 * 60
 
 
-@register.inclusion_tag("releases/includes/archive_links.html")
-def release_archive_links():
-    """Render the categories and years that hold published releases.
+def release_archive():
+    """Return the categories and years of published releases.
 
     Both read every release, so they are kept per content generation and next
     scheduled change, like the page cache: an edit or an embargo's end renews them.
