@@ -1,10 +1,10 @@
 import datetime
 
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from office.links import cached_reverse
 from office.publishing import Publishable, PublishableQuerySet
 from office.revisions import Versioned, history
 from office.richtext import RichTextField
@@ -83,7 +83,7 @@ class Event(Versioned, Publishable):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("events:detail", kwargs={"slug": self.slug})
+        return cached_reverse("events:detail", slug=self.slug)
 
     @property
     def local_start_date(self) -> datetime.date:

@@ -8,6 +8,7 @@ from django.views.generic import DetailView, ListView
 
 from events.calendar import calendar_for, subscription_ical
 from events.models import Event
+from office.cache import CountPerGeneration
 from office.cards import card_response
 from office.conditional import (
     LastModifiedDetailMixin,
@@ -21,7 +22,7 @@ from releases.models import Release
 EVENTS_PER_PAGE = 20
 
 
-class UpcomingView(LastModifiedListMixin, ListView):
+class UpcomingView(CountPerGeneration, LastModifiedListMixin, ListView):
     template_name = "events/event_upcoming.html"
     paginate_by = EVENTS_PER_PAGE
     page_kwarg = "seite"
@@ -30,7 +31,7 @@ class UpcomingView(LastModifiedListMixin, ListView):
         return Event.objects.published().upcoming()
 
 
-class ArchiveView(LastModifiedListMixin, ListView):
+class ArchiveView(CountPerGeneration, LastModifiedListMixin, ListView):
     template_name = "events/event_archive.html"
     paginate_by = EVENTS_PER_PAGE
     page_kwarg = "seite"

@@ -35,6 +35,8 @@ KNOWN_PARAMETERS = {"seite", "q", "typ", "kategorie", "jahr", "p"}
 # How long a proxy or CDN may hold a page, at most, and serve it while refreshing.
 SHARED_MAX_AGE = 60
 STALE_WHILE_REVALIDATE = 30
+# How long a piece kept per generation lives at most when nothing changes.
+PER_GENERATION_LIMIT = 60 * 60
 
 
 def new_generation() -> str:
@@ -120,6 +122,26 @@ def per_generation(name: str, compute, limit: int):
         except CACHE_ERRORS:
             logger.exception("Cache unreachable; %s not kept", name)
     return value
+
+
+class CountPerGeneration:
+    """A ListView mixin: the paginator's total is kept per content generation.
+
+    Counting the published releases (or quotes, figures) of 10,000 costs 1–5 ms of
+    every list page, and the total changes only with an edit or a scheduled change.
+    `count_key()` names what the view counts, e.g. the category.
+    """
+
+    def count_key(self) -> str:
+        return type(self).__name__
+
+    def get_paginator(self, queryset, *args, **kwargs):
+        paginator = super().get_paginator(queryset, *args, **kwargs)
+        # Paginator.count is a cached_property: a value set here is used instead.
+        paginator.count = per_generation(
+            f"count:{self.count_key()}", queryset.count, PER_GENERATION_LIMIT
+        )
+        return paginator
 
 
 def seconds_until(change: datetime | None, now: datetime, limit: int) -> int:

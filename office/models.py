@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image as PILImage
 
 from office import images
-from office.cache import renew_generation
+from office.cache import PER_GENERATION_LIMIT, per_generation, renew_generation
 from office.publishing import published_at
 from office.revisions import Versioned, history
 from office.richtext import RichTextField
@@ -69,7 +69,15 @@ class Profile(models.Model):
 
     @classmethod
     def load(cls):
-        """Return the site's profile, or an unsaved placeholder before one is entered (queries)."""
+        """Return the site's profile, or an unsaved placeholder before one is entered.
+
+        Every page shows it, so it is kept per content generation (office/cache.py),
+        which saving the profile or its portrait renews. Read it, never save it.
+        """
+        return per_generation("profile", cls.load_from_database, PER_GENERATION_LIMIT)
+
+    @classmethod
+    def load_from_database(cls):
         return cls.objects.select_related("portrait").first() or cls(name="Plenum", title="")
 
 

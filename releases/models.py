@@ -4,12 +4,12 @@ from pathlib import PurePath
 from django.db import models, transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
-from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from office import documents
 from office.cache import per_generation
+from office.links import cached_reverse
 from office.publishing import Publishable, PublishableQuerySet
 from office.revisions import Versioned, history
 from office.richtext import RichTextField
@@ -30,7 +30,7 @@ class Category(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("releases:category", kwargs={"slug": self.slug})
+        return cached_reverse("releases:category", slug=self.slug)
 
 
 class Topic(models.Model):
@@ -46,7 +46,7 @@ class Topic(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("releases:topic", kwargs={"slug": self.slug})
+        return cached_reverse("releases:topic", slug=self.slug)
 
 
 RELATED_COUNT = 3
@@ -174,7 +174,7 @@ class Release(Versioned, Publishable):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("releases:detail", kwargs={"slug": self.slug})
+        return cached_reverse("releases:detail", slug=self.slug)
 
     def related(self, count=RELATED_COUNT):
         """Return public releases on the same topics first, then of the same category (queries).
@@ -310,7 +310,7 @@ class ReleaseAttachment(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("releases:attachment", kwargs={"slug": self.release.slug, "pk": self.pk})
+        return cached_reverse("releases:attachment", slug=self.release.slug, pk=self.pk)
 
     @property
     def kind(self):

@@ -1,3 +1,4 @@
+import hashlib
 from pathlib import PurePath
 
 from django.db.models import Q
@@ -7,6 +8,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView, YearArchiveView
 
+from office.cache import PER_GENERATION_LIMIT, CountPerGeneration, per_generation
 from office.cards import card_response
 from office.conditional import LastModifiedDetailMixin, LastModifiedListMixin
 from office.models import Image, Profile
@@ -16,7 +18,7 @@ from releases.models import Category, Release, ReleaseAttachment, Topic
 RELEASES_PER_PAGE = 10
 
 
-class ReleaseListMixin(LastModifiedListMixin):
+class ReleaseListMixin(CountPerGeneration, LastModifiedListMixin):
     """Published releases, ten a page, with what a list entry shows."""
 
     paginate_by = RELEASES_PER_PAGE
@@ -41,6 +43,9 @@ class CategoryView(ReleaseListMixin, ListView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(category=self.category, **kwargs)
 
+    def count_key(self):
+        return f"category:{self.category.pk}"
+
 
 class TopicView(ReleaseListMixin, ListView):
     template_name = "releases/release_topic.html"
@@ -52,12 +57,18 @@ class TopicView(ReleaseListMixin, ListView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(topic=self.topic, **kwargs)
 
+    def count_key(self):
+        return f"topic:{self.topic.pk}"
+
 
 class ReleaseYearView(ReleaseListMixin, YearArchiveView):
     date_field = "publish_at"
     make_object_list = True
     allow_empty = False
     template_name = "releases/release_archive_year.html"
+
+    def count_key(self):
+        return f"year:{self.get_year()}"
 
 
 class ReleaseDetailView(LastModifiedDetailMixin, PreviewMixin, DetailView):
@@ -66,6 +77,16 @@ class ReleaseDetailView(LastModifiedDetailMixin, PreviewMixin, DetailView):
 
     def get_queryset(self):
         return super().get_queryset().with_details().with_press_kit()
+
+    def get_object(self, queryset=None):
+        fetch = super().get_object
+        if self.can_preview():
+            return fetch(queryset)
+        # For readers, the release with all it shows (eight queries, 8 ms of CPU at
+        # 10,000 releases, mostly building the SQL) is kept per content generation:
+        # the most read page on a busy day. A release not public raises 404, kept never.
+        slug = hashlib.sha256(self.kwargs[self.slug_url_kwarg].encode()).hexdigest()
+        return per_generation(f"release-page:{slug}", lambda: fetch(queryset), PER_GENERATION_LIMIT)
 
     def get_context_data(self, **kwargs):
         release = self.object
