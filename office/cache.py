@@ -102,7 +102,7 @@ def current_state(now: datetime) -> tuple[str, datetime | None]:
     return generation, change
 
 
-def per_generation(name: str, compute, limit: int):
+def per_generation(name: str, compute, limit: int = PER_GENERATION_LIMIT):
     """Return compute()'s value, kept until the next edit or scheduled change, or `limit` s.
 
     Computed afresh, and not kept, while the cache is unreachable.
@@ -138,9 +138,7 @@ class CountPerGeneration:
     def get_paginator(self, queryset, *args, **kwargs):
         paginator = super().get_paginator(queryset, *args, **kwargs)
         # Paginator.count is a cached_property: a value set here is used instead.
-        paginator.count = per_generation(
-            f"count:{self.count_key()}", queryset.count, PER_GENERATION_LIMIT
-        )
+        paginator.count = per_generation(f"count:{self.count_key()}", queryset.count)
         return paginator
 
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image as PILImage
 
 from office import images
-from office.cache import PER_GENERATION_LIMIT, per_generation, renew_generation
+from office.cache import per_generation, renew_generation
 from office.publishing import published_at
 from office.revisions import Versioned, history
 from office.richtext import RichTextField
@@ -74,7 +74,7 @@ class Profile(models.Model):
         Every page shows it, so it is kept per content generation (office/cache.py),
         which saving the profile or its portrait renews. Read it, never save it.
         """
-        return per_generation("profile", cls.load_from_database, PER_GENERATION_LIMIT)
+        return per_generation("profile", cls.load_from_database)
 
     @classmethod
     def load_from_database(cls):

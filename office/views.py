@@ -12,7 +12,7 @@ from django.views.generic import ListView
 
 from events.models import Event
 from events.views import EventDetailView
-from office.cache import PER_GENERATION_LIMIT, CountPerGeneration, per_generation
+from office.cache import CountPerGeneration, per_generation
 from office.conditional import with_last_modified
 from office.forms import SearchForm
 from office.links import absolute_url
@@ -35,8 +35,8 @@ def home(request):
         "events": Event.objects.published().upcoming()[:HOME_EVENT_COUNT],
         # Finding the quotes and figures no unpublished release hides takes 5 ms
         # each with 10,000 of them; they change only with an edit or an embargo.
-        "quote": per_generation("home:quote", newest_quote, PER_GENERATION_LIMIT),
-        "figures": per_generation("home:figures", newest_figures, PER_GENERATION_LIMIT),
+        "quote": per_generation("home:quote", newest_quote),
+        "figures": per_generation("home:figures", newest_figures),
     }
     return with_last_modified(
         render(request, "office/home.html", ctx), ctx["releases"], ctx["events"]
@@ -184,7 +184,7 @@ def sitemap_index(request, sitemaps):
         return entries
 
     key = f"sitemap-index:{settings.SITE_URL}:{','.join(sitemaps)}"
-    entries = per_generation(key, index_entries, PER_GENERATION_LIMIT)
+    entries = per_generation(key, index_entries)
     return TemplateResponse(
         request, "sitemap_index.xml", {"sitemaps": entries}, content_type="application/xml"
     )

@@ -5,9 +5,6 @@ from django.db.models import Exists, OuterRef
 from office.cache import per_generation
 from releases.models import Category, Release
 
-# The archive only changes with content or an embargo's end: an hour at most.
-ARCHIVE_LINKS_TIMEOUT = 60 * 60
-
 
 def release_archive():
     """Return the categories and years of published releases.
@@ -15,7 +12,7 @@ def release_archive():
     Both read every release, so they are kept per content generation and next
     scheduled change, like the page cache: an edit or an embargo's end renews them.
     """
-    return per_generation("archive-links", archive_links, ARCHIVE_LINKS_TIMEOUT)
+    return per_generation("archive-links", archive_links)
 
 
 def archive_links():

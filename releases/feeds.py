@@ -19,7 +19,6 @@ from office.models import Profile
 from releases.models import Category, Release, Topic, text_prefetches
 
 FEED_ITEM_COUNT = 20
-FEED_ITEMS_TIMEOUT = 60 * 60
 
 
 class FullTextRssFeed(Rss201rev2Feed):
@@ -120,9 +119,7 @@ class ReleaseFeed(Feed):
             return releases
 
         scope = f"{obj._meta.label}:{obj.pk}" if obj else "all"
-        return per_generation(
-            f"feed-items:{settings.SITE_URL}:{scope}", read_and_render, FEED_ITEMS_TIMEOUT
-        )
+        return per_generation(f"feed-items:{settings.SITE_URL}:{scope}", read_and_render)
 
     def item_title(self, item):
         return item.title

@@ -50,7 +50,6 @@ class Topic(models.Model):
 
 
 RELATED_COUNT = 3
-RELATED_TIMEOUT = 60 * 60
 
 
 def text_prefetches():
@@ -203,7 +202,7 @@ class Release(Versioned, Publishable):
             return ids
 
         # The ranking is a third of an uncached release page; any edit renews it.
-        ids = per_generation(f"related:{self.pk}:{count}", ranked_ids, RELATED_TIMEOUT)
+        ids = per_generation(f"related:{self.pk}:{count}", ranked_ids)
         releases = public.select_related("category").in_bulk(ids)
         return [releases[pk] for pk in ids if pk in releases]
 

@@ -8,7 +8,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView, YearArchiveView
 
-from office.cache import PER_GENERATION_LIMIT, CountPerGeneration, per_generation
+from office.cache import CountPerGeneration, per_generation
 from office.cards import card_response
 from office.conditional import LastModifiedDetailMixin, LastModifiedListMixin
 from office.models import Image, Profile
@@ -86,7 +86,7 @@ class ReleaseDetailView(LastModifiedDetailMixin, PreviewMixin, DetailView):
         # 10,000 releases, mostly building the SQL) is kept per content generation:
         # the most read page on a busy day. A release not public raises 404, kept never.
         slug = hashlib.sha256(self.kwargs[self.slug_url_kwarg].encode()).hexdigest()
-        return per_generation(f"release-page:{slug}", lambda: fetch(queryset), PER_GENERATION_LIMIT)
+        return per_generation(f"release-page:{slug}", lambda: fetch(queryset))
 
     def get_context_data(self, **kwargs):
         release = self.object
