@@ -45,6 +45,21 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        # An in-memory test database is one connection, which the live server hands
+        # to each of its request threads. Two requests from one browser then share it,
+        # and one request's transaction leaves the other's on_commit() failing now and
+        # then (seen in CI). A file gives every thread its own connection, as gunicorn's
+        # workers have on a real host.
+        test_file = tmp_path_factory.mktemp("db") / "test.sqlite3"
+        database.setdefault("TEST", {})["NAME"] = str(test_file)
+
+
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
