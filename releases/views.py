@@ -12,6 +12,7 @@ from office.cache import CountPerGeneration, per_generation
 from office.cards import card_response
 from office.conditional import LastModifiedDetailMixin, LastModifiedListMixin
 from office.models import Image, Profile
+from office.paging import DeferredJoinPaginator
 from office.preview import PreviewMixin
 from releases.models import Category, Release, ReleaseAttachment, Topic
 
@@ -22,6 +23,7 @@ class ReleaseListMixin(CountPerGeneration, LastModifiedListMixin):
     """Published releases, ten a page, with what a list entry shows."""
 
     paginate_by = RELEASES_PER_PAGE
+    paginator_class = DeferredJoinPaginator
     page_kwarg = "seite"
     allow_empty = True
 

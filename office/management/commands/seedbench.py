@@ -491,7 +491,8 @@ class Seeder:
         rng = self.rng
         rows, titles = [], []
         statuses = self.statuses(count)
-        cancelled = set(rng.sample(range(count), max(1, round(count * EVENT_CANCELLED_SHARE))))
+        cancelled_count = min(count, max(1, round(count * EVENT_CANCELLED_SHARE)))
+        cancelled = set(rng.sample(range(count), cancelled_count))
         for number, (status, embargoed) in enumerate(statuses):
             # One in six lies ahead; the first two make sure there is a past and a future.
             ahead = number == 0 or (number != 1 and rng.random() < 1 / 6)
