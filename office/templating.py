@@ -15,7 +15,6 @@ import json
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.template import defaultfilters
-from django.templatetags.static import static
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import get_current_timezone_name, template_localtime
@@ -23,11 +22,8 @@ from django.utils.translation import get_language
 from jinja2 import ChainableUndefined, Environment
 
 from office import seo
-from office.links import absolute_url, cached_reverse, share_targets
+from office.links import absolute_url, cached_reverse, cached_static, share_targets
 from releases.archive import release_archive
-
-# The escapes of Django's json_script: no "</script>" can end the element early.
-JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 
 # The text column: 42rem at most, the phone's width less the page's padding below.
 CONTENT_SIZES = "(min-width: 44rem) 42rem, calc(100vw - 2rem)"
@@ -55,7 +51,15 @@ def linebreaksbr(value):
 
 def json_ld(data):
     """Render structured data as a JSON-LD element (a data block, which CSP lets through)."""
-    payload = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(JSON_ESCAPES)
+    # The escapes of Django's json_script: no "</script>" can end the element early.
+    # Three replace() calls, not str.translate(): that maps a release's text one
+    # character at a time in Python, 0.3 ms a page.
+    payload = (
+        json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
+        .replace("<", "\\u003C")
+        .replace(">", "\\u003E")
+        .replace("&", "\\u0026")
+    )
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))
 
 
@@ -73,7 +77,7 @@ def environment(**options):
     env = Environment(**options)
     env.globals.update(
         url=cached_reverse,
-        static=static,
+        static=cached_static,
         public_url=public_url,
         share_targets=share_targets,
         release_archive=release_archive,

@@ -201,10 +201,13 @@ class Release(Versioned, Publishable):
                 )
             return ids
 
-        # The ranking is a third of an uncached release page; any edit renews it.
-        ids = per_generation(f"related:{self.pk}:{count}", ranked_ids)
-        releases = public.select_related("category").in_bulk(ids)
-        return [releases[pk] for pk in ids if pk in releases]
+        def teasers():
+            ids = ranked_ids()
+            releases = public.select_related("category").defer("body").in_bulk(ids)
+            return [releases[pk] for pk in ids if pk in releases]
+
+        # Ranking and reading them are half of a release page; any edit renews them.
+        return per_generation(f"related:{self.pk}:{count}", teasers)
 
 
 class ReleaseQuote(models.Model):

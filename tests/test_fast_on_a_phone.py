@@ -89,16 +89,19 @@ def test_every_page_has_one_small_stylesheet_and_only_deferred_same_origin_scrip
 
 def test_stylesheet_gets_a_content_hash_in_production(client, settings, tmp_path):
     """Check that a hashed name lets browsers and CDNs cache the stylesheet for good."""
+    build_site()
+    # Static addresses are remembered (office/links.py), per storage.
+    before = client.get(DEMO_RELEASE).content.decode()
     settings.STATIC_ROOT = tmp_path / "static"
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
     }
     call_command("collectstatic", interactive=False, verbosity=0)
-    build_site()
 
     html = client.get(DEMO_RELEASE).content.decode()
 
+    assert '<link rel="stylesheet" href="/static/css/site.css">' in before
     assert re.findall(r'<link rel="stylesheet" href="([^"]+)"', html) == [
         re.search(r"/static/css/site\.[0-9a-f]{12}\.css", html).group(0)
     ]
