@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
+from django.core.signals import request_finished, request_started
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.utils.translation import gettext_lazy as _
 
@@ -9,12 +10,19 @@ class OfficeConfig(AppConfig):
     verbose_name = _("Büro")
 
     def ready(self):
-        from office.cache import CONTENT_APPS, content_changed
+        from office.cache import (
+            CONTENT_APPS,
+            content_changed,
+            forget_state_after_request,
+            remember_state_in_request,
+        )
         from office.models import end_preview_links
         from office.richtext import drop_control_characters
 
         for signal in (post_save, post_delete, m2m_changed):
             signal.connect(content_changed, dispatch_uid=f"page-cache-{signal}")
+        request_started.connect(remember_state_in_request, dispatch_uid="request-state")
+        request_finished.connect(forget_state_after_request, dispatch_uid="request-state")
         for model in ("releases.Release", "events.Event"):
             post_save.connect(end_preview_links, sender=model, dispatch_uid=f"preview-{model}")
         for app_label in CONTENT_APPS:

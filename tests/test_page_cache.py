@@ -8,7 +8,8 @@ import uuid
 import feedparser
 import pytest
 import time_machine
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.exceptions import FieldFetchBlocked
 from django.db import connection
 from django.db.models import FETCH_PEERS
@@ -17,6 +18,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.http import http_date
 
+from office.cache import (
+    GENERATION_KEY,
+    forget_state_after_request,
+    per_generation,
+    remember_state_in_request,
+    renew_generation,
+)
 from releases.models import Release
 from tests.conftest import make_category, make_event, make_release, make_topic
 
@@ -449,6 +457,52 @@ def test_an_edit_saved_by_another_worker_shows_on_this_workers_cached_page(clien
 
     assert "Nachher" in body
     assert "Vorher" not in body
+
+
+class CountedReads(LocMemCache):
+    """Local memory that counts its reads."""
+
+    reads = 0
+
+    def get(self, *args, **kwargs):
+        self.reads += 1
+        return super().get(*args, **kwargs)
+
+
+def test_a_request_reads_the_shared_state_once_for_all_it_keeps(client, settings):
+    """Generation and next change: two reads of Redis (or a file) a request, not two a piece."""
+    settings.CACHES = {
+        alias: {"BACKEND": "tests.test_page_cache.CountedReads", "LOCATION": uuid.uuid4().hex}
+        for alias in ("default", "state")
+    }
+    release = make_release(topics=[make_topic()])
+    client.get(release.get_absolute_url())
+    caches["default"].reads = caches["state"].reads = 0
+
+    assert client.get(release.get_absolute_url()).status_code == 200
+
+    # The profile, the release, its related releases, the archive links.
+    assert caches["default"].reads >= 4
+    assert caches["state"].reads == 2
+
+
+def test_pieces_kept_after_an_edit_in_a_request_hang_on_the_new_generation():
+    remember_state_in_request()
+    try:
+        before = per_generation("probe", lambda: "vorher")
+        renew_generation()
+        after = per_generation("probe", lambda: "nachher")
+    finally:
+        forget_state_after_request()
+
+    assert (before, after) == ("vorher", "nachher")
+
+
+def test_outside_a_request_every_piece_reads_the_state_afresh():
+    before = per_generation("probe", lambda: "vorher")
+    caches["state"].set(GENERATION_KEY, "anderer-prozess")
+
+    assert (before, per_generation("probe", lambda: "nachher")) == ("vorher", "nachher")
 
 
 def test_pages_are_served_uncached_while_the_cache_is_unreachable(client, settings, caplog):
