@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from events.calendar import event_uid
 from events.models import Event
+from office.feeds import Rss201rev2Feed
 from office.links import absolute_url
 from office.models import Profile
 
@@ -13,6 +14,8 @@ FEED_ITEM_COUNT = 20
 
 class UpcomingEventFeed(Feed):
     """RSS of the next events, soonest first; a cancellation shows in the title."""
+
+    feed_type = Rss201rev2Feed
 
     def title(self):
         return _("Termine – %(name)s") % {"name": Profile.load().full_name}

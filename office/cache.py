@@ -233,8 +233,6 @@ class PageCacheMiddleware:
                 return response
             timeout = seconds_until(change, now, settings.PAGE_CACHE_TIMEOUT)
             if timeout > 0:
-                # A feed arrives as ~900 small chunks; joined once, a hit is one write.
-                response.content = response.content
                 try:
                     cache.set(key, response, timeout)
                 except CACHE_ERRORS:

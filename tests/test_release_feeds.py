@@ -577,3 +577,17 @@ def test_every_page_announces_rss_and_atom_feeds_in_its_head(client, profile, pa
     alternates = [link for link in parser.links if link[0] == "alternate"]
     assert ("alternate", "application/rss+xml", "/pressemitteilungen/feed/") in alternates
     assert ("alternate", "application/atom+xml", "/pressemitteilungen/atom/") in alternates
+
+
+@pytest.mark.parametrize(
+    "path", ["/pressemitteilungen/feed/", "/pressemitteilungen/atom/", "/termine/feed/"]
+)
+def test_a_feed_leaves_the_server_in_one_piece(client, path):
+    """A WSGI server sends each piece of a response on its own; Django writes a feed in ~900."""
+    make_full_release()
+    make_event()
+
+    response = client.get(path)
+
+    assert len([piece for piece in response if piece]) == 1
+    assert feedparser.parse(response.content).entries
