@@ -53,7 +53,7 @@ class EventDetailView(LastModifiedDetailMixin, PreviewMixin, DetailView):
                 "speakers",
                 Prefetch(
                     "releases",
-                    Release.objects.published().select_related("category"),
+                    Release.objects.published().teasers(),
                     to_attr="public_releases",
                 ),
             )

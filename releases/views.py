@@ -28,7 +28,7 @@ class ReleaseListMixin(CountPerGeneration, LastModifiedListMixin):
     allow_empty = True
 
     def get_queryset(self):
-        return Release.objects.published().select_related("category")
+        return Release.objects.published().teasers()
 
 
 class ReleaseListView(ReleaseListMixin, ListView):
