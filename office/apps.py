@@ -10,19 +10,15 @@ class OfficeConfig(AppConfig):
     verbose_name = _("Büro")
 
     def ready(self):
-        from office.cache import (
-            CONTENT_APPS,
-            content_changed,
-            forget_state_after_request,
-            remember_state_in_request,
-        )
+        from office import per_request
+        from office.cache import CONTENT_APPS, content_changed
         from office.models import end_preview_links
         from office.richtext import drop_control_characters
 
         for signal in (post_save, post_delete, m2m_changed):
             signal.connect(content_changed, dispatch_uid=f"page-cache-{signal}")
-        request_started.connect(remember_state_in_request, dispatch_uid="request-state")
-        request_finished.connect(forget_state_after_request, dispatch_uid="request-state")
+        request_started.connect(per_request.start, dispatch_uid="per-request")
+        request_finished.connect(per_request.end, dispatch_uid="per-request")
         for model in ("releases.Release", "events.Event"):
             post_save.connect(end_preview_links, sender=model, dispatch_uid=f"preview-{model}")
         for app_label in CONTENT_APPS:

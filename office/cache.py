@@ -13,7 +13,6 @@ import hashlib
 import logging
 import math
 import uuid
-from contextvars import ContextVar
 from datetime import datetime
 
 from django.conf import settings
@@ -24,6 +23,8 @@ from django.middleware.gzip import re_accepts_gzip
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from redis.exceptions import RedisError
+
+from office.per_request import forget, per_request
 
 logger = logging.getLogger(__name__)
 
@@ -40,27 +41,11 @@ STALE_WHILE_REVALIDATE = 30
 PER_GENERATION_LIMIT = 60 * 60
 
 
-# The state as a request first read it: a page asks for it once per piece it
-# keeps, and each ask is two reads of a file (or of Redis). Read once, it is never
-# newer than what the request reads after it, so nothing is kept under a
-# generation it is older than. None outside requests: commands and tests read afresh.
-request_state: ContextVar[dict | None] = ContextVar("request_state", default=None)
-
-
-def remember_state_in_request(**kwargs):
-    request_state.set({})
-
-
-def forget_state_after_request(**kwargs):
-    request_state.set(None)
-
-
 def new_generation() -> str:
     generation = uuid.uuid4().hex
     caches["state"].set(GENERATION_KEY, generation, timeout=None)
     # A request that edits reads its own edit's generation from here on.
-    if (remembered := request_state.get()) is not None:
-        remembered.clear()
+    forget("state")
     return generation
 
 
@@ -107,13 +92,13 @@ NEVER = "never"  # cached for "no change scheduled", which None cannot say in a 
 
 
 def current_state(now: datetime) -> tuple[str, datetime | None]:
-    """Return the content generation and its next change, read once per request."""
-    remembered = request_state.get()
-    if remembered is None:
-        return read_state(now)
-    if "state" not in remembered:
-        remembered["state"] = read_state(now)
-    return remembered["state"]
+    """Return the content generation and its next change, read once per request.
+
+    A page asks once per piece it keeps, each ask two reads of a file or Redis.
+    Read once, the state is never newer than the data the request reads after
+    it, so nothing is kept under a generation it is older than.
+    """
+    return per_request("state", lambda: read_state(now))
 
 
 def read_state(now: datetime) -> tuple[str, datetime | None]:

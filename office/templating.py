@@ -23,6 +23,7 @@ from jinja2 import ChainableUndefined, Environment
 
 from office import seo
 from office.links import absolute_url, cached_reverse, cached_static, share_targets
+from office.per_request import per_request
 from releases.archive import release_archive
 
 # The text column: 42rem at most, the phone's width less the page's padding below.
@@ -37,7 +38,13 @@ def date(value, format_string):
     """
     if not value:
         return ""
-    return _date(value, format_string, get_current_timezone_name(), get_language())
+    return _date(value, format_string, *per_request("date-setup", date_setup))
+
+
+def date_setup():
+    # Read once a request: nothing on the public site switches zone or language
+    # mid-request, and each read (a context-local) cost half a remembered date.
+    return get_current_timezone_name(), get_language()
 
 
 @functools.lru_cache(maxsize=8192)

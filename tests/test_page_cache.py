@@ -18,13 +18,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.http import http_date
 
-from office.cache import (
-    GENERATION_KEY,
-    forget_state_after_request,
-    per_generation,
-    remember_state_in_request,
-    renew_generation,
-)
+from office import per_request
+from office.cache import GENERATION_KEY, per_generation, renew_generation
 from releases.models import Release
 from tests.conftest import make_category, make_event, make_release, make_topic
 
@@ -487,13 +482,13 @@ def test_a_request_reads_the_shared_state_once_for_all_it_keeps(client, settings
 
 
 def test_pieces_kept_after_an_edit_in_a_request_hang_on_the_new_generation():
-    remember_state_in_request()
+    per_request.start()
     try:
         before = per_generation("probe", lambda: "vorher")
         renew_generation()
         after = per_generation("probe", lambda: "nachher")
     finally:
-        forget_state_after_request()
+        per_request.end()
 
     assert (before, after) == ("vorher", "nachher")
 
