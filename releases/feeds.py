@@ -5,7 +5,6 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.db.models import Prefetch
 from django.http import JsonResponse
-from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
@@ -18,6 +17,7 @@ from office.conditional import with_last_modified
 from office.feeds import Atom1Feed, Rss201rev2Feed
 from office.links import absolute_url
 from office.models import Profile
+from releases.archive import by_slug
 from releases.models import Category, Release, Topic, text_prefetches
 
 FEED_ITEM_COUNT = 20
@@ -222,7 +222,7 @@ class ReleaseAtomFeed(ReleaseFeed):
 
 class CategoryFeed(ReleaseFeed):
     def get_object(self, request, slug):
-        return get_object_or_404(Category, slug=slug)
+        return by_slug(Category, slug)
 
     def title(self, obj):
         return f"{super().title()}: {obj.name}"
@@ -239,7 +239,7 @@ class CategoryFeed(ReleaseFeed):
 
 class TopicFeed(CategoryFeed):
     def get_object(self, request, slug):
-        return get_object_or_404(Topic, slug=slug)
+        return by_slug(Topic, slug)
 
     def feed_url(self, obj):
         return absolute_url(reverse("releases:topic_feed", kwargs={"slug": obj.slug}))

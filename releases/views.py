@@ -14,6 +14,7 @@ from office.conditional import LastModifiedDetailMixin, LastModifiedListMixin
 from office.models import Image, Profile
 from office.paging import DeferredJoinPaginator
 from office.preview import PreviewMixin
+from releases.archive import by_slug
 from releases.models import Category, Release, ReleaseAttachment, Topic
 
 RELEASES_PER_PAGE = 10
@@ -39,7 +40,7 @@ class CategoryView(ReleaseListMixin, ListView):
     template_name = "releases/release_category.html"
 
     def get_queryset(self):
-        self.category = get_object_or_404(Category, slug=self.kwargs["slug"])
+        self.category = by_slug(Category, self.kwargs["slug"])
         return super().get_queryset().filter(category=self.category)
 
     def get_context_data(self, **kwargs):
@@ -53,7 +54,7 @@ class TopicView(ReleaseListMixin, ListView):
     template_name = "releases/release_topic.html"
 
     def get_queryset(self):
-        self.topic = get_object_or_404(Topic, slug=self.kwargs["slug"])
+        self.topic = by_slug(Topic, self.kwargs["slug"])
         return super().get_queryset().filter(topics=self.topic)
 
     def get_context_data(self, **kwargs):

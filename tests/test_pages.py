@@ -475,6 +475,22 @@ def test_category_page_lists_only_its_published_releases(client, profile, now):
     assert '<p class="intro">Alles zur Wirtschaft.</p>' in main_html(response)
 
 
+@pytest.mark.parametrize("kind", ["category", "topic"])
+def test_a_renamed_archive_answers_at_its_new_address_at_once(client, profile, kind):
+    # Categories and topics are kept per content generation (releases/archive.py).
+    archive = make_category(slug="alt") if kind == "category" else make_topic(slug="alt")
+    make_release(**({"category": archive} if kind == "category" else {"topics": [archive]}))
+    base = archive.get_absolute_url().removesuffix("alt/")
+    before = client.get(f"{base}alt/").status_code
+    archive.slug, archive.name = "neu", "Neu benannt"
+    archive.save()
+
+    after = {slug: client.get(f"{base}{slug}/").status_code for slug in ("alt", "neu")}
+
+    assert (before, after) == (200, {"alt": 404, "neu": 200})
+    assert "Neu benannt" in client.get(f"{base}neu/feed/").content.decode()
+
+
 def test_category_sidebar_lists_only_categories_with_published_releases(client, profile):
     make_release(title="Sichtbar", category=make_category(name="Sichtbar", slug="sichtbar"))
     make_release(
