@@ -12,6 +12,20 @@ from office.validators import validate_public_slug
 
 
 class EventQuerySet(PublishableQuerySet):
+    def teasers(self):
+        """Fetch what an event in a list shows: no description, address or organizer."""
+        return self.only(
+            "title",
+            "slug",
+            "starts_at",
+            "ends_at",
+            "all_day",
+            "venue_name",
+            "cancelled",
+            "publish_at",
+            "updated_at",
+        )
+
     def upcoming(self):
         """Return events that have not ended yet, soonest first; a running event counts."""
         return self.filter(ends_at__gte=timezone.now()).order_by("starts_at", "pk")

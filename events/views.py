@@ -28,7 +28,7 @@ class UpcomingView(CountPerGeneration, LastModifiedListMixin, ListView):
     page_kwarg = "seite"
 
     def get_queryset(self):
-        return Event.objects.published().upcoming()
+        return Event.objects.published().upcoming().teasers()
 
 
 class ArchiveView(CountPerGeneration, LastModifiedListMixin, ListView):
@@ -37,7 +37,7 @@ class ArchiveView(CountPerGeneration, LastModifiedListMixin, ListView):
     page_kwarg = "seite"
 
     def get_queryset(self):
-        return Event.objects.published().past()
+        return Event.objects.published().past().teasers()
 
 
 class EventDetailView(LastModifiedDetailMixin, PreviewMixin, DetailView):

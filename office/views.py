@@ -32,7 +32,7 @@ LIST_PAGE_SIZE = 20
 def home(request):
     ctx = {
         "releases": Release.objects.published().teasers()[:HOME_RELEASE_COUNT],
-        "events": Event.objects.published().upcoming()[:HOME_EVENT_COUNT],
+        "events": Event.objects.published().upcoming().teasers()[:HOME_EVENT_COUNT],
         # Finding the quotes and figures no unpublished release hides takes 5 ms
         # each with 10,000 of them; they change only with an edit or an embargo.
         "quote": per_generation("home:quote", newest_quote),
