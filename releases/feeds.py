@@ -6,8 +6,6 @@ from django.contrib.syndication.views import Feed
 from django.db.models import Prefetch
 from django.http import JsonResponse
 from django.template.loader import render_to_string
-from django.templatetags.static import static
-from django.urls import reverse
 from django.utils.feedgenerator import Enclosure
 from django.utils.html import escape
 from django.utils.translation import gettext as _
@@ -15,8 +13,9 @@ from django.utils.translation import gettext as _
 from office.cache import per_generation
 from office.conditional import with_last_modified
 from office.feeds import Atom1Feed, Rss201rev2Feed
-from office.links import absolute_url
+from office.links import absolute_url, cached_reverse
 from office.models import Profile
+from office.seo import logo_url
 from releases.archive import by_slug
 from releases.models import Category, Release, Topic, text_prefetches
 
@@ -75,7 +74,7 @@ class ReleaseFeed(Feed):
         return super().__call__(request, *args, **kwargs)
 
     def feed_extra_kwargs(self, obj):
-        return {"publisher": self.profile.full_name, "logo": absolute_url(static("img/logo.png"))}
+        return {"publisher": self.profile.full_name, "logo": logo_url()}
 
     def title(self, obj=None):
         return _("Pressemitteilungen – %(name)s") % {"name": self.profile.full_name}
@@ -87,13 +86,13 @@ class ReleaseFeed(Feed):
         return self.profile.full_name
 
     def author_link(self, obj=None):
-        return absolute_url(reverse("office:profile"))
+        return absolute_url(cached_reverse("office:profile"))
 
     def link(self, obj=None):
-        return absolute_url(reverse("releases:list"))
+        return absolute_url(cached_reverse("releases:list"))
 
     def feed_url(self, obj=None):
-        return absolute_url(reverse("releases:feed"))
+        return absolute_url(cached_reverse("releases:feed"))
 
     def filter(self, releases, obj):
         return releases
@@ -172,7 +171,7 @@ class ReleaseJsonFeed(ReleaseFeed):
     """JSON Feed 1.1 (jsonfeed.org) with the same items as RSS and Atom."""
 
     def feed_url(self, obj=None):
-        return absolute_url(reverse("releases:json"))
+        return absolute_url(cached_reverse("releases:json"))
 
     def respond(self, request, *args, **kwargs):
         obj = self.get_object(request, *args, **kwargs)
@@ -184,7 +183,7 @@ class ReleaseJsonFeed(ReleaseFeed):
             "home_page_url": self.link(obj),
             "feed_url": self.feed_url(obj),
             "description": self.description(obj),
-            "icon": absolute_url(static("img/logo.png")),
+            "icon": logo_url(),
             "language": settings.LANGUAGE_CODE,
             "authors": [author],
             "items": [self.json_item(item, author) for item in items],
@@ -217,7 +216,7 @@ class ReleaseAtomFeed(ReleaseFeed):
     subtitle = ReleaseFeed.description
 
     def feed_url(self, obj=None):
-        return absolute_url(reverse("releases:atom"))
+        return absolute_url(cached_reverse("releases:atom"))
 
 
 class CategoryFeed(ReleaseFeed):
@@ -231,7 +230,7 @@ class CategoryFeed(ReleaseFeed):
         return absolute_url(obj.get_absolute_url())
 
     def feed_url(self, obj):
-        return absolute_url(reverse("releases:category_feed", kwargs={"slug": obj.slug}))
+        return absolute_url(cached_reverse("releases:category_feed", slug=obj.slug))
 
     def filter(self, releases, obj):
         return releases.filter(category=obj)
@@ -242,7 +241,7 @@ class TopicFeed(CategoryFeed):
         return by_slug(Topic, slug)
 
     def feed_url(self, obj):
-        return absolute_url(reverse("releases:topic_feed", kwargs={"slug": obj.slug}))
+        return absolute_url(cached_reverse("releases:topic_feed", slug=obj.slug))
 
     def filter(self, releases, obj):
         return releases.filter(topics=obj)
