@@ -1,9 +1,16 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from releases.archive import all_by_slug
 from releases.models import Category
 
 SEARCH_MAX_LENGTH = 200
+
+
+def category_choices():
+    return [("", _("Alle Kategorien"))] + [
+        (slug, category.name) for slug, category in all_by_slug(Category).items()
+    ]
 
 
 class SearchForm(forms.Form):
@@ -29,12 +36,12 @@ class SearchForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": _("Diese Art von Inhalt gibt es nicht.")},
     )
-    kategorie = forms.ModelChoiceField(
+    # The choices come from the categories kept per content generation: a
+    # ModelChoiceField would read them from the database for every search.
+    kategorie = forms.ChoiceField(
         label=_("Kategorie"),
-        queryset=Category.objects.all(),
-        to_field_name="slug",
+        choices=category_choices,
         required=False,
-        empty_label=_("Alle Kategorien"),
         error_messages={"invalid_choice": _("Diese Kategorie gibt es nicht.")},
     )
     jahr = forms.IntegerField(
@@ -48,3 +55,7 @@ class SearchForm(forms.Form):
             "max_value": _("Bitte geben Sie ein Jahr wie 2025 ein."),
         },
     )
+
+    def clean_kategorie(self):
+        slug = self.cleaned_data["kategorie"]
+        return all_by_slug(Category)[slug] if slug else None

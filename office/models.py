@@ -8,7 +8,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.core import signing
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.urls import reverse
@@ -19,6 +19,7 @@ from PIL import Image as PILImage
 
 from office import images
 from office.cache import per_generation, renew_generation
+from office.lookups import Among
 from office.publishing import published_at
 from office.revisions import Versioned, history
 from office.richtext import RichTextField
@@ -102,6 +103,13 @@ class ReleaseAttachmentQuerySet(models.QuerySet):
     release_field = ""
 
     def published(self):
+        # The hidden ids change only with an edit or an embargo's end, the moments
+        # per_generation() keys on. Kept, they cost the query a hashed array test
+        # instead of the subquery below (quotes in search: 6.9 -> 1.1 ms, PostgreSQL).
+        hidden = per_generation(f"hidden:{self.model._meta.label_lower}", self.hidden_ids)
+        return self.exclude(Among(F("pk"), hidden)).fetch_mode(settings.PUBLIC_FETCH_MODE)
+
+    def hidden_ids(self) -> list[int]:
         from releases.models import Release
 
         # Hidden are the few items attached to unpublished releases only, found
@@ -116,9 +124,9 @@ class ReleaseAttachmentQuerySet(models.QuerySet):
             .values(column)
             .annotate(public_releases=Count("pk", filter=~Q(release__in=unpublished)))
             .filter(public_releases=0)
-            .values(column)
+            .values_list(column, flat=True)
         )
-        return self.exclude(pk__in=hidden).fetch_mode(settings.PUBLIC_FETCH_MODE)
+        return list(hidden)
 
 
 class QuoteQuerySet(ReleaseAttachmentQuerySet):

@@ -146,8 +146,9 @@ def search_site(q: str, kind: str = "", category=None, year: int | None = None) 
     from office.models import Quote, Statistic
     from releases.models import Release
 
-    releases = Release.objects.published().select_related("category")
-    events = Event.objects.published().order_by("-starts_at", "-pk")
+    # Hits show as teasers: the body is read only into the excerpt, in PostgreSQL.
+    releases = Release.objects.published().teasers()
+    events = Event.objects.published().teasers().order_by("-starts_at", "-pk")
     quotes = Quote.objects.published().select_related("person")
     figures = Statistic.objects.published()
     if year:

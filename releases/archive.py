@@ -26,15 +26,20 @@ def archive_links():
     }
 
 
-def by_slug(model, slug: str):
-    """Return the category or topic with this slug, or raise Http404.
+def all_by_slug(model) -> dict:
+    """Return every category or topic by slug, kept per content generation.
 
-    All of them are kept per content generation: there are a few dozen, and
-    reading one from the database cost its archive page and feed 0.4 ms.
+    There are a few dozen; reading one from the database cost its archive page
+    and feed 0.4 ms, and the search form's category list a query of its own.
     """
-    every = per_generation(
+    return per_generation(
         f"by-slug:{model._meta.label}", lambda: {item.slug: item for item in model.objects.all()}
     )
+
+
+def by_slug(model, slug: str):
+    """Return the category or topic with this slug, or raise Http404."""
+    every = all_by_slug(model)
     if slug not in every:
         raise Http404(f"No {model._meta.object_name} matches the given query.")
     return every[slug]

@@ -92,6 +92,33 @@ def test_quote_of_embargoed_release_stays_hidden_until_release_is_public(now):
     assert after == ["Frei", "Gesperrt"]
 
 
+def test_quote_of_draft_release_is_public_as_soon_as_the_release_is():
+    """The hidden ids are kept per content generation: publishing renews them at once."""
+    release = make_release(status=Release.Status.DRAFT)
+    release.quotes.add(make_quote(text="Gesperrt"))
+    before = [quote.text for quote in Quote.objects.published()]
+
+    release.status = Release.Status.PUBLISHED
+    release.save()
+
+    assert before == []
+    assert [quote.text for quote in Quote.objects.published()] == ["Gesperrt"]
+
+
+@pytest.mark.parametrize("hidden", [10, 50])
+def test_hidden_quotes_travel_to_the_database_as_one_parameter(hidden):
+    """One array, not a parameter per id: planning and matching stay flat as drafts pile up."""
+    for _ in range(hidden):
+        make_release(status=Release.Status.DRAFT).quotes.add(make_quote())
+    public = make_quote(text="Frei")
+
+    queryset = Quote.objects.published()
+    sql, params = queryset.query.sql_with_params()
+
+    assert list(queryset) == [public]
+    assert len(params) == 1
+
+
 def test_statistic_of_draft_release_is_hidden_unless_another_release_is_public():
     draft = make_release(status=Release.Status.DRAFT)
     public = make_release()

@@ -189,6 +189,22 @@ def test_odd_filters_get_a_german_message_not_an_error(client, params, message):
     assert "<script>" not in body
 
 
+def test_a_wrong_filter_points_to_its_message_and_keeps_every_choice(client):
+    make_category(name="Inland", slug="inland")
+
+    body = search(
+        client, "Schule", typ="pressemitteilungen", kategorie="inland", jahr="abc"
+    ).content.decode()
+
+    year = re.search(r'<input[^>]*name="jahr"[^>]*>', body)[0]
+    assert 'value="abc"' in year
+    assert 'aria-invalid="true"' in year
+    message_id = re.search(r'aria-describedby="([^"]+)"', year)[1]
+    assert re.search(rf'id="{message_id}">Bitte geben Sie ein Jahr wie 2025 ein\.<', body)
+    assert '<option value="pressemitteilungen" selected>' in body
+    assert '<option value="inland" selected>Inland</option>' in body
+
+
 def test_snippet_marks_the_match_and_escapes_the_text(client):
     make_release(
         title="Sicherheit",
@@ -213,10 +229,14 @@ def test_search_costs_the_same_queries_for_10_and_50_hits(client, django_assert_
         if n < 10:
             make_event(title=f"Bildungstag {n}")
 
-    # The first request after the edits reads the next scheduled change (2 queries).
-    with django_assert_max_num_queries(8):
+    # The first request after the edits reads what is kept per content generation:
+    # the next scheduled change (2 queries), the categories and the ids of quotes and
+    # figures hidden with their releases; after that, a query per section.
+    with django_assert_max_num_queries(10):
         search(client, "Bildung")
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):
+        search(client, "Bildung")
+    with django_assert_max_num_queries(2):
         search(client, "Bildung", typ="pressemitteilungen")
 
 
