@@ -2,6 +2,7 @@
 
 import contextlib
 import datetime
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import icalendar
@@ -13,6 +14,7 @@ from django.utils.html import strip_tags
 from events.models import Event
 from office.cache import CACHE_ERRORS
 from office.links import absolute_url
+from office.publishing import last_change
 
 PRODID = "-//Plenum//Termine//DE"
 # Fragments of an event that is not edited for a day are rendered again: cheap, and
@@ -87,9 +89,28 @@ VEVENT_FORMAT = 1
 END = b"END:VCALENDAR\r\n"
 
 
-# What a subscription reads of every event: enough to name its fragment and to
-# date the calendar. The rest is read only for events whose fragment is missing.
-SUBSCRIPTION_FIELDS = ("publish_at", "updated_at", "starts_at", "ends_at")
+class Listed(NamedTuple):
+    """What a subscription reads of every event: enough to name its fragment and
+    to date the calendar. The rest is read only for events whose fragment is missing."""
+
+    pk: int
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    modified_at: datetime.datetime
+
+
+def subscribed_events() -> list[Listed]:
+    """Return every published event as a Listed, in the calendar's order."""
+    # Tuples, not model instances: building 460 instances cost the calendar 3 ms.
+    rows = (
+        Event.objects.published()
+        .order_by("starts_at", "pk")
+        .values_list("pk", "starts_at", "ends_at", "publish_at", "updated_at")
+    )
+    return [
+        Listed(pk, starts_at, ends_at, last_change(publish_at, updated_at))
+        for pk, starts_at, ends_at, publish_at, updated_at in rows
+    ]
 
 
 def subscription_ical(events, name: str) -> bytes:
@@ -97,13 +118,10 @@ def subscription_ical(events, name: str) -> bytes:
 
     icalendar needs about a third of a millisecond per event, so a calendar of
     hundreds of events cost 150 ms after every edit anywhere on the site; now
-    only an edited event is rendered again. `events` need SUBSCRIPTION_FIELDS only.
+    only an edited event is rendered again. `events` are subscribed_events().
     """
-    keys = [
-        f"plenum:vevent:{VEVENT_FORMAT}:{settings.SITE_URL}:{event.pk}:"
-        f"{event.modified_at.timestamp()}"
-        for event in events
-    ]
+    prefix = f"plenum:vevent:{VEVENT_FORMAT}:{settings.SITE_URL}"
+    keys = [f"{prefix}:{event.pk}:{event.modified_at.timestamp()}" for event in events]
     try:
         rendered = cache.get_many(keys)
     except CACHE_ERRORS:

@@ -6,7 +6,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView
 
-from events.calendar import SUBSCRIPTION_FIELDS, calendar_for, subscription_ical
+from events.calendar import calendar_for, subscribed_events, subscription_ical
 from events.models import Event
 from office.cache import CountPerGeneration
 from office.cards import card_response
@@ -67,7 +67,7 @@ def ics_response(ical: bytes, filename):
 
 
 def calendar_ics(request):
-    events = list(Event.objects.published().order_by("starts_at", "pk").only(*SUBSCRIPTION_FIELDS))
+    events = subscribed_events()
     name = _("Termine – %(name)s") % {"name": Profile.load().full_name}
     return with_last_modified(ics_response(subscription_ical(events, name), "kalender.ics"), events)
 

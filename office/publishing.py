@@ -14,6 +14,11 @@ class Status(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Zurückgezogen")
 
 
+def last_change(publish_at, updated_at):
+    """Return when readers last saw a change: never before the publish time."""
+    return max(publish_at, updated_at)
+
+
 def published_at(now):
     """Return the rule as a condition: published status, publish time reached by `now`."""
     return Q(status=Status.PUBLISHED, publish_at__lte=now)
@@ -61,5 +66,4 @@ class Publishable(models.Model):
 
     @property
     def modified_at(self):
-        """Return when readers last saw a change: never before the publish time."""
-        return max(self.publish_at, self.updated_at)
+        return last_change(self.publish_at, self.updated_at)
