@@ -2,6 +2,7 @@
 
 import contextlib
 import datetime
+import functools
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
@@ -20,6 +21,7 @@ PRODID = "-//Plenum//Termine//DE"
 # Fragments of an event that is not edited for a day are rendered again: cheap, and
 # entries of deleted events go away.
 VEVENT_TIMEOUT = 24 * 60 * 60
+END = b"END:VCALENDAR\r\n"
 
 
 def event_uid(event) -> str:
@@ -52,7 +54,16 @@ def vevent_for(event) -> icalendar.Event:
     return vevent
 
 
-def calendar_frame(events, name: str) -> icalendar.Calendar:
+def calendar_years(events) -> tuple[int, int]:
+    """Return the first and last year the events touch, in local time (this year if none)."""
+    # Localized once, not per event: the earliest instant has the earliest local date.
+    now = timezone.now()
+    first = timezone.localdate(min((event.starts_at for event in events), default=now))
+    last = timezone.localdate(max((event.ends_at for event in events), default=now))
+    return first.year, last.year
+
+
+def calendar_frame(name: str, zone: str, first_year: int, last_year: int) -> icalendar.Calendar:
     """Return the calendar's properties and VTIMEZONE, without the events."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
@@ -60,33 +71,35 @@ def calendar_frame(events, name: str) -> icalendar.Calendar:
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", name)
-    calendar.add("x-wr-timezone", settings.TIME_ZONE)
+    calendar.add("x-wr-timezone", zone)
     # The VTIMEZONE comes first and covers only the years the events need.
     # An empty calendar gets it too: RFC 5545 wants one component at least.
-    # Localized once, not per event: the earliest instant has the earliest local date.
-    now = timezone.now()
-    first = timezone.localdate(min((event.starts_at for event in events), default=now))
-    last = timezone.localdate(max((event.ends_at for event in events), default=now))
     calendar.add_component(
         icalendar.Timezone.from_tzid(
-            settings.TIME_ZONE,
-            first_date=first.replace(month=1, day=1),
-            last_date=last.replace(month=12, day=31),
+            zone,
+            first_date=datetime.date(first_year, 1, 1),
+            last_date=datetime.date(last_year, 12, 31),
         )
     )
     return calendar
 
 
 def calendar_for(events, name: str) -> icalendar.Calendar:
-    calendar = calendar_frame(events, name)
+    calendar = calendar_frame(name, settings.TIME_ZONE, *calendar_years(events))
     for event in events:
         calendar.add_component(vevent_for(event))
     return calendar
 
 
+@functools.lru_cache(maxsize=16)
+def subscription_frame(name: str, zone: str, first_year: int, last_year: int) -> bytes:
+    # The same for every poll until a year or the MdL's name changes; building
+    # the VTIMEZONE's transitions cost each poll 0.7 ms.
+    return calendar_frame(name, zone, first_year, last_year).to_ical().removesuffix(END)
+
+
 # Part of every fragment's key: a changed vevent_for() must not meet old fragments in Redis.
 VEVENT_FORMAT = 1
-END = b"END:VCALENDAR\r\n"
 
 
 class Listed(NamedTuple):
@@ -135,5 +148,5 @@ def subscription_ical(events, name: str) -> bytes:
     with contextlib.suppress(CACHE_ERRORS):
         cache.set_many(missing, VEVENT_TIMEOUT)
     rendered |= missing
-    frame = calendar_frame(events, name).to_ical().removesuffix(END)
+    frame = subscription_frame(name, settings.TIME_ZONE, *calendar_years(events))
     return frame + b"".join(rendered[key] for key in keys) + END
