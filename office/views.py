@@ -34,8 +34,8 @@ def home(request):
     ctx = {
         "releases": Release.objects.published().teasers()[:HOME_RELEASE_COUNT],
         "events": Event.objects.published().upcoming().teasers()[:HOME_EVENT_COUNT],
-        # Finding the quotes and figures no unpublished release hides takes 5 ms
-        # each with 10,000 of them; they change only with an edit or an embargo.
+        # The newest public quote and figures change only with an edit or an
+        # embargo's end: kept per generation, the page costs two queries, not four.
         "quote": per_generation("home:quote", newest_quote),
         "figures": per_generation("home:figures", newest_figures),
     }
