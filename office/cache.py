@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 CACHE_ERRORS = (OSError, RedisError)
 CONTENT_APPS = {"office", "releases", "events"}
 GENERATION_KEY = "plenum:generation"
+NEXT_CHANGE_KEY = "plenum:next-change"
 # The views read these parameters; any other query string bypasses the cache.
 KNOWN_PARAMETERS = {"seite", "q", "typ", "kategorie", "jahr", "p"}
 # How long a proxy or CDN may hold a page, at most, and serve it while refreshing.
@@ -105,14 +106,17 @@ def read_state(now: datetime) -> tuple[str, datetime | None]:
     """Return the content generation and its next change, computed once per generation."""
     state = caches["state"]
     generation = state.get(GENERATION_KEY) or new_generation()
-    change_key = f"plenum:next-change:{generation}"
-    stored = state.get(change_key)
-    if stored == NEVER:
-        return generation, None
-    if stored is not None and stored > now:
-        return generation, stored
+    # One record for the current generation, not a key per generation: those
+    # piled up in Redis, and in the file cache their culling took the
+    # generation with them. A record of another generation is computed again.
+    stored_generation, stored = state.get(NEXT_CHANGE_KEY) or (None, None)
+    if stored_generation == generation:
+        if stored == NEVER:
+            return generation, None
+        if stored > now:
+            return generation, stored
     change = next_change(now)
-    state.set(change_key, change or NEVER, timeout=None)
+    state.set(NEXT_CHANGE_KEY, (generation, change or NEVER), timeout=None)
     return generation, change
 
 

@@ -481,6 +481,24 @@ def test_a_request_reads_the_shared_state_once_for_all_it_keeps(client, settings
     assert caches["state"].reads == 2
 
 
+def test_the_shared_state_holds_two_entries_however_many_edits(client, settings, tmp_path):
+    """Generation and next change only: a record per generation filled Redis, and the
+    file cache's culling (300 entries) then took the current generation with it."""
+    settings.CACHES = {
+        "default": CACHES["locmem"],
+        "state": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": tmp_path,
+        },
+    }
+    for number in range(5):
+        make_release(title=f"Meldung {number}")
+        page = client.get("/pressemitteilungen/").content.decode()
+
+    assert "Meldung 4" in page
+    assert len(list(tmp_path.glob("*.djcache"))) == 2
+
+
 def test_pieces_kept_after_an_edit_in_a_request_hang_on_the_new_generation():
     per_request.start()
     try:
