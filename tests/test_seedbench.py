@@ -142,6 +142,18 @@ def test_append_adds_releases_with_new_slugs(seeded):
     assert len(set(slugs)) == 60
 
 
+def test_appended_drafts_keep_their_quotes_hidden(client, seeded):
+    """Bulk inserts send no signals; the command itself renews what is kept."""
+    client.get("/zitate/")  # keeps the ids of the hidden quotes
+    seedbench("--append")
+    hidden = Quote.objects.exclude(releases__in=Release.objects.published()).exclude(releases=None)
+
+    shown = {quote.pk for quote in Quote.objects.published()}
+
+    assert hidden.exists()
+    assert not shown & set(hidden.values_list("pk", flat=True))
+
+
 def test_release_list_pages_link_every_public_release_and_nothing_else(client, seeded):
     pages = [client.get(f"/pressemitteilungen/?seite={n}") for n in (1, 2, 3)]
 

@@ -16,6 +16,7 @@ from django.utils.text import slugify
 from PIL import Image as PILImage
 
 from events.models import Event
+from office.cache import renew_generation
 from office.management.commands.loaddemo import Command as LoadDemo
 from office.models import Image, Person, Profile, Quote, Statistic
 from releases.models import Category, Release, ReleaseQuote, ReleaseStatistic, Topic
@@ -260,6 +261,10 @@ class Command(BaseCommand):
         with transaction.atomic():
             seeder = Seeder(rng, timezone.now())
             summary = seeder.run(releases, events)
+        # Bulk inserts send no save signals: without this, pages and pieces kept
+        # under the old generation would miss the new rows (with --append, the
+        # quotes of the new drafts would show as public).
+        renew_generation()
         seconds = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(f"{summary} in {seconds:.1f} s"))
 
