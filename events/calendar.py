@@ -102,7 +102,7 @@ def subscription_frame(name: str, zone: str, first_year: int, last_year: int) ->
 VEVENT_FORMAT = 1
 
 
-class Listed(NamedTuple):
+class SubscribedEvent(NamedTuple):
     """What a subscription reads of every event: enough to name its fragment and
     to date the calendar. The rest is read only for events whose fragment is missing."""
 
@@ -112,8 +112,8 @@ class Listed(NamedTuple):
     modified_at: datetime.datetime
 
 
-def subscribed_events() -> list[Listed]:
-    """Return every published event as a Listed, in the calendar's order."""
+def subscribed_events() -> list[SubscribedEvent]:
+    """Return every published event as a SubscribedEvent, in the calendar's order."""
     # Tuples, not model instances: building 460 instances cost the calendar 3 ms.
     rows = (
         Event.objects.published()
@@ -121,7 +121,7 @@ def subscribed_events() -> list[Listed]:
         .values_list("pk", "starts_at", "ends_at", "publish_at", "updated_at")
     )
     return [
-        Listed(pk, starts_at, ends_at, last_change(publish_at, updated_at))
+        SubscribedEvent(pk, starts_at, ends_at, last_change(publish_at, updated_at))
         for pk, starts_at, ends_at, publish_at, updated_at in rows
     ]
 

@@ -58,4 +58,10 @@ class SearchForm(forms.Form):
 
     def clean_kategorie(self):
         slug = self.cleaned_data["kategorie"]
-        return all_by_slug(Category)[slug] if slug else None
+        if not slug:
+            return None
+        # Read again, and perhaps renewed, since the choices were checked: a
+        # category deleted in between is gone from here too.
+        if (category := all_by_slug(Category).get(slug)) is None:
+            raise forms.ValidationError(self.fields["kategorie"].error_messages["invalid_choice"])
+        return category

@@ -2,7 +2,8 @@
 
 Django's `pk__in=[...]` sends one parameter per id; with hundreds of ids
 PostgreSQL plans longer and compares every row with every id. As one bigint
-array it hashes the ids; SQLite reads them from one JSON text.
+array it hashes the ids; SQLite reads them from one JSON text. The site runs
+on these two only (DESIGN.md); elsewhere Lookup.as_sql() says so.
 """
 
 import json
@@ -11,16 +12,18 @@ from django.db import models
 
 
 class Among(models.Lookup):
-    lookup_name = "among"
     prepare_rhs = False
 
-    def as_sql(self, compiler, connection):
+    def ids(self) -> list[int]:
+        return [int(pk) for pk in self.rhs]
+
+    def as_sqlite(self, compiler, connection):
         lhs, params = self.process_lhs(compiler, connection)
-        return f"{lhs} IN (SELECT value FROM json_each(%s))", (*params, json.dumps(self.rhs))
+        return f"{lhs} IN (SELECT value FROM json_each(%s))", (*params, json.dumps(self.ids()))
 
     def as_postgresql(self, compiler, connection):
         lhs, params = self.process_lhs(compiler, connection)
         # One array literal: psycopg would adapt a list id by id (1 ms for 750).
         # bigint[], the column's type: an int[] would compare across types, unhashed.
-        ids = "{" + ",".join(str(int(pk)) for pk in self.rhs) + "}"
+        ids = "{" + ",".join(map(str, self.ids())) + "}"
         return f"{lhs} = ANY(%s::bigint[])", (*params, ids)

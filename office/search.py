@@ -146,7 +146,7 @@ def search_site(q: str, kind: str = "", category=None, year: int | None = None) 
     from office.models import Quote, Statistic
     from releases.models import Release
 
-    # Hits show as teasers: the body is read only into the excerpt, in PostgreSQL.
+    # Hits show as teasers; the body goes into the excerpt only.
     releases = Release.objects.published().teasers()
     events = Event.objects.published().teasers().order_by("-starts_at", "-pk")
     quotes = Quote.objects.published().select_related("person")

@@ -105,6 +105,24 @@ def test_quote_of_draft_release_is_public_as_soon_as_the_release_is():
     assert [quote.text for quote in Quote.objects.published()] == ["Gesperrt"]
 
 
+def test_quote_is_hidden_again_when_its_public_release_lets_go_of_it_or_goes():
+    """Removing the link or the release renews the kept hidden ids as publishing does."""
+    draft = make_release(status=Release.Status.DRAFT)
+    public = make_release()
+    removed, orphaned = make_quote(text="Entfernt"), make_quote(text="Verwaist")
+    draft.quotes.add(removed, orphaned)
+    public.quotes.add(removed)
+    other = make_release()
+    other.quotes.add(orphaned)
+    before = sorted(quote.text for quote in Quote.objects.published())
+
+    public.quotes.remove(removed)
+    other.delete()
+
+    assert before == ["Entfernt", "Verwaist"]
+    assert list(Quote.objects.published()) == []
+
+
 @pytest.mark.parametrize("hidden", [10, 50])
 def test_hidden_quotes_travel_to_the_database_as_one_parameter(hidden):
     """One array, not a parameter per id: planning and matching stay flat as drafts pile up."""
