@@ -19,7 +19,8 @@ from office.forms import SearchForm
 from office.links import absolute_url
 from office.models import LegalPage, PreviewLink, Quote, Statistic
 from office.search import highlight, search_site
-from releases.models import Category, Release, Topic
+from releases.archive import release_archive, topics_in_use
+from releases.models import Release
 from releases.views import ReleaseDetailView
 
 HOME_RELEASE_COUNT = 5
@@ -113,8 +114,8 @@ def page_query(params):
 
 def feeds(request):
     ctx = {
-        "categories": Category.objects.filter(releases__in=Release.objects.published()).distinct(),
-        "topics": Topic.objects.filter(releases__in=Release.objects.published()).distinct(),
+        "categories": release_archive()["categories"],
+        "topics": topics_in_use(),
         "webcal_url": "webcal://" + absolute_url(reverse("events:calendar")).split("://", 1)[1],
     }
     return render(request, "office/feeds.html", ctx)

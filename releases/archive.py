@@ -4,7 +4,7 @@ from django.db.models import Exists, OuterRef
 from django.http import Http404
 
 from office.cache import per_generation
-from releases.models import Category, Release
+from releases.models import Category, Release, Topic
 
 
 def release_archive():
@@ -24,6 +24,19 @@ def archive_links():
         ),
         "years": list(published.dates("publish_at", "year", order="DESC")),
     }
+
+
+def topics_in_use():
+    """Return the topics of published releases, kept like the archive (the feeds page lists them).
+
+    Not part of the archive: the pages beside it do not show topics, and each
+    renewal would read every release's topics for nothing.
+    """
+    published = Release.objects.published()
+    return per_generation(
+        "topics-in-use",
+        lambda: list(Topic.objects.filter(Exists(published.filter(topics=OuterRef("pk"))))),
+    )
 
 
 def all_by_slug(model) -> dict:

@@ -1128,6 +1128,8 @@ def len_queries(client, path):
         ("/termine/archiv/", TEASER, (10, 20), 5),
         ("/zitate/", QUOTE, (10, 20), 6),
         ("/zahlen/", 'class="figure__value"', (10, 20), 6),
+        # Categories and topics with public releases, kept like the archive links.
+        ("/feeds/", "/thema/", (21, 101), 6),
         # The overview shows five hits per kind and links to the rest.
         ("/suche/?q=Energie", QUOTE, (5, 5), 12),
     ],
