@@ -2,11 +2,11 @@ import hashlib
 from pathlib import PurePath
 
 from django.db.models import Q
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
-from django.views.generic import DetailView, ListView, YearArchiveView
+from django.views.generic import DetailView, ListView
 
 from office.cache import CountPerGeneration, per_generation
 from office.cards import card_response
@@ -14,7 +14,7 @@ from office.conditional import LastModifiedDetailMixin, LastModifiedListMixin
 from office.models import Image, Profile
 from office.paging import DeferredJoinPaginator
 from office.preview import PreviewMixin
-from releases.archive import by_slug
+from releases.archive import by_slug, release_archive
 from releases.models import Category, Release, ReleaseAttachment, Topic
 
 RELEASES_PER_PAGE = 10
@@ -64,14 +64,30 @@ class TopicView(ReleaseListMixin, ListView):
         return f"topic:{self.topic.pk}"
 
 
-class ReleaseYearView(ReleaseListMixin, YearArchiveView):
-    date_field = "publish_at"
-    make_object_list = True
-    allow_empty = False
+class ReleaseYearView(ReleaseListMixin, ListView):
+    """A year's releases, in the site's time zone; a year without any is a 404.
+
+    Not Django's YearArchiveView: it asks the database whether the year is empty,
+    for its months and for the years before and after, four queries the page
+    does not show; the years with releases are kept for the archive links.
+    """
+
     template_name = "releases/release_archive_year.html"
 
+    def get_queryset(self):
+        self.year = next(
+            (year for year in release_archive()["years"] if year.year == self.kwargs["year"]),
+            None,
+        )
+        if self.year is None:
+            raise Http404(f"No releases in {self.kwargs['year']}.")
+        return super().get_queryset().filter(publish_at__year=self.year.year)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(year=self.year, **kwargs)
+
     def count_key(self):
-        return f"year:{self.get_year()}"
+        return f"year:{self.year.year}"
 
 
 class ReleaseDetailView(LastModifiedDetailMixin, PreviewMixin, DetailView):

@@ -1120,7 +1120,7 @@ def len_queries(client, path):
         ("/pressemitteilungen/", TEASER, (10, 10), 7),
         ("/pressemitteilungen/kategorie/wirtschaft/", TEASER, (10, 10), 8),
         ("/pressemitteilungen/thema/energie/", TEASER, (10, 10), 8),
-        ("/pressemitteilungen/2024/", TEASER, (10, 10), 11),
+        ("/pressemitteilungen/2024/", TEASER, (10, 10), 7),
         # Related releases: ranked ids by topic, the category's newest to fill, the rows;
         # +2 for the gallery and the press-kit attachments.
         ("/pressemitteilungen/hauptmeldung/", QUOTE, (10, 50), 15),
