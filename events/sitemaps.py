@@ -3,7 +3,8 @@ from office.sitemaps import PublishedSitemap
 
 
 class EventSitemap(PublishedSitemap):
+    detail_view = "events:detail"
     limit = 5000
 
     def items(self):
-        return Event.objects.published().only("slug", "publish_at", "updated_at")
+        return Event.objects.published().values_list("slug", "publish_at", "updated_at", named=True)

@@ -12,6 +12,7 @@ escaping of `linebreaksbr`, Django's file sizes ("1,2 MB").
 
 import functools
 import json
+import zoneinfo
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.template import defaultfilters
@@ -50,6 +51,16 @@ def date_setup():
 @functools.lru_cache(maxsize=8192)
 def _date(value, format_string, zone, language):
     return defaultfilters.date(template_localtime(value), format_string)
+
+
+def isodate(value):
+    """Return the day of a moment in the site's time zone, as sitemaps give it (2025-02-14).
+
+    Not `date`: a sitemap names thousands of moments once each, more than its memo
+    keeps, and formatting each the Django way cost a section 200 ms.
+    """
+    zone, _ = per_request("date-setup", date_setup)
+    return value.astimezone(zoneinfo.ZoneInfo(zone)).date().isoformat()
 
 
 def linebreaksbr(value):
@@ -92,6 +103,7 @@ def environment(**options):
     )
     env.filters.update(
         date=date,
+        isodate=isodate,
         linebreaksbr=linebreaksbr,
         truncatechars=defaultfilters.truncatechars,
         striptags=defaultfilters.striptags,

@@ -7,10 +7,13 @@ from releases.models import Release
 
 
 class ReleaseSitemap(PublishedSitemap):
+    detail_view = "releases:detail"
     limit = 5000
 
     def items(self):
-        return Release.objects.published().only("slug", "publish_at", "updated_at")
+        return Release.objects.published().values_list(
+            "slug", "publish_at", "updated_at", named=True
+        )
 
 
 NEWS_WINDOW = datetime.timedelta(days=2)
@@ -19,6 +22,7 @@ NEWS_WINDOW = datetime.timedelta(days=2)
 class NewsSitemap(PublishedSitemap):
     """Google News: releases of the last two days, with title and publication."""
 
+    detail_view = "releases:detail"
     limit = 1000
 
     def items(self):
@@ -26,5 +30,5 @@ class NewsSitemap(PublishedSitemap):
         return (
             Release.objects.published()
             .filter(publish_at__gte=since)
-            .only("slug", "title", "publish_at", "updated_at")
+            .values_list("slug", "title", "publish_at", "updated_at", named=True)
         )

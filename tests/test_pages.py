@@ -935,7 +935,8 @@ def sitemap_urls(client, path):
 
 def test_sitemap_lists_public_pages_releases_and_events_with_absolute_urls(client, profile):
     release = make_release(slug="von-der-kohle-zur-ki", publish_at=berlin(2025, 2, 13, 9))
-    Release.objects.filter(pk=release.pk).update(updated_at=berlin(2025, 2, 14, 12))
+    # Still the 13th in UTC: the day is the site's.
+    Release.objects.filter(pk=release.pk).update(updated_at=berlin(2025, 2, 14, 0, 30))
     make_release(slug="entwurf", status=Release.Status.DRAFT)
     make_release(slug="sperrfrist", publish_at=embargoed())
     make_event(slug="zukunftskonferenz")
@@ -1130,6 +1131,8 @@ def len_queries(client, path):
         ("/zahlen/", 'class="figure__value"', (10, 20), 6),
         # Categories and topics with public releases, kept like the archive links.
         ("/feeds/", "/thema/", (21, 101), 6),
+        ("/sitemap-releases.xml", "<url>", (11, 51), 5),
+        ("/sitemap-events.xml", "<url>", (20, 100), 5),
         # The overview shows five hits per kind and links to the rest.
         ("/suche/?q=Energie", QUOTE, (5, 5), 12),
     ],
