@@ -1,4 +1,3 @@
-import hashlib
 from pathlib import PurePath
 
 from django.db.models import Q
@@ -8,7 +7,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView
 
-from office.cache import CountPerGeneration, per_generation
+from office.cache import CountPerGeneration
 from office.cards import card_response
 from office.conditional import LastModifiedDetailMixin, LastModifiedListMixin
 from office.models import Image, Profile
@@ -96,16 +95,6 @@ class ReleaseDetailView(LastModifiedDetailMixin, PreviewMixin, DetailView):
 
     def get_queryset(self):
         return super().get_queryset().with_details().with_press_kit()
-
-    def get_object(self, queryset=None):
-        fetch = super().get_object
-        if self.can_preview():
-            return fetch(queryset)
-        # For readers, the release with all it shows (eight queries, 8 ms of CPU at
-        # 10,000 releases, mostly building the SQL) is kept per content generation:
-        # the most read page on a busy day. A release not public raises 404, kept never.
-        slug = hashlib.sha256(self.kwargs[self.slug_url_kwarg].encode()).hexdigest()
-        return per_generation(f"release-page:{slug}", lambda: fetch(queryset))
 
     def get_context_data(self, **kwargs):
         release = self.object

@@ -1105,6 +1105,24 @@ def test_release_sidebar_is_read_once_per_content_change(client, profile):
     assert "Neue Kategorie" in after_edit
 
 
+@pytest.mark.parametrize(
+    ("make", "path"),
+    [(make_release, "/pressemitteilungen/meldung/"), (make_event, "/termine/termin/")],
+)
+def test_detail_page_is_read_once_per_content_change(client, profile, make, path):
+    """A release or event with all it shows is kept until content changes; edits show at once."""
+    item = make(title="Vorher", slug=path.split("/")[2])
+    first = len_queries(client, path)
+    second = len_queries(client, path)
+    item.title = "Nachher"
+    item.save()
+    after_edit = client.get(path).content.decode()
+
+    assert first > 0
+    assert second == 0
+    assert "Nachher" in after_edit
+
+
 def len_queries(client, path):
     with CaptureQueriesContext(connection) as queries:
         client.get(path)
