@@ -19,10 +19,9 @@ class ReleaseSitemap(PublishedSitemap):
 NEWS_WINDOW = datetime.timedelta(days=2)
 
 
-class NewsSitemap(PublishedSitemap):
+class NewsSitemap(ReleaseSitemap):
     """Google News: releases of the last two days, with title and publication."""
 
-    detail_view = "releases:detail"
     limit = 1000
 
     def items(self):

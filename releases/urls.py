@@ -11,7 +11,8 @@ from releases.feeds import (
 
 
 class YearConverter:
-    # 1000 to 2999: the archive computes the following year, so 9999 would overflow.
+    # Four digits from 1000 to 2999: a year a release can carry; anything else is no
+    # address of this site, and never reaches the view.
     regex = "[12][0-9]{3}"
 
     def to_python(self, value):

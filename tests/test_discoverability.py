@@ -302,7 +302,11 @@ def test_feeds_page_explains_and_links_every_feed(client, profile):
         category=make_category(name="Inland", slug="inland"),
         topics=[make_topic(name="Energie", slug="energie")],
     )
-    make_release(category=make_category(name="Geheim", slug="geheim"), status=Release.Status.DRAFT)
+    make_release(
+        category=make_category(name="Geheim", slug="geheim"),
+        topics=[make_topic(name="Vertraulich", slug="vertraulich")],
+        status=Release.Status.DRAFT,
+    )
     make_event(status=Event.Status.PUBLISHED)
 
     html = client.get("/feeds/").content.decode()
@@ -319,4 +323,5 @@ def test_feeds_page_explains_and_links_every_feed(client, profile):
     ):
         assert f'href="{href}"' in html
     assert "/kategorie/geheim/" not in html
+    assert "/thema/vertraulich/" not in html
     assert "Feedreader" in html

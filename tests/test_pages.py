@@ -1117,10 +1117,13 @@ def test_detail_page_is_read_once_per_content_change(client, profile, make, path
     item.title = "Nachher"
     item.save()
     after_edit = client.get(path).content.decode()
+    item.status = item.Status.DRAFT
+    item.save()
 
     assert first > 0
     assert second == 0
     assert "Nachher" in after_edit
+    assert client.get(path).status_code == 404
 
 
 def len_queries(client, path):
