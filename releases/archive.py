@@ -32,11 +32,12 @@ def topics_in_use():
     Not part of the archive: the pages beside it do not show topics, and each
     renewal would read every release's topics for nothing.
     """
+    return per_generation("topics-in-use", published_topics)
+
+
+def published_topics():
     published = Release.objects.published()
-    return per_generation(
-        "topics-in-use",
-        lambda: list(Topic.objects.filter(Exists(published.filter(topics=OuterRef("pk"))))),
-    )
+    return list(Topic.objects.filter(Exists(published.filter(topics=OuterRef("pk")))))
 
 
 def all_by_slug(model) -> dict:
