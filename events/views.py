@@ -10,11 +10,6 @@ from events.calendar import calendar_for, subscribed_events, subscription_ical
 from events.models import Event
 from office.cache import CountPerGeneration
 from office.cards import card_response
-from office.conditional import (
-    LastModifiedDetailMixin,
-    LastModifiedListMixin,
-    with_last_modified,
-)
 from office.models import Profile
 from office.preview import PreviewMixin
 from releases.models import Release
@@ -22,7 +17,7 @@ from releases.models import Release
 EVENTS_PER_PAGE = 20
 
 
-class UpcomingView(CountPerGeneration, LastModifiedListMixin, ListView):
+class UpcomingView(CountPerGeneration, ListView):
     template_name = "events/event_upcoming.html"
     paginate_by = EVENTS_PER_PAGE
     page_kwarg = "seite"
@@ -31,7 +26,7 @@ class UpcomingView(CountPerGeneration, LastModifiedListMixin, ListView):
         return Event.objects.published().upcoming().teasers()
 
 
-class ArchiveView(CountPerGeneration, LastModifiedListMixin, ListView):
+class ArchiveView(CountPerGeneration, ListView):
     template_name = "events/event_archive.html"
     paginate_by = EVENTS_PER_PAGE
     page_kwarg = "seite"
@@ -40,7 +35,7 @@ class ArchiveView(CountPerGeneration, LastModifiedListMixin, ListView):
         return Event.objects.published().past().teasers()
 
 
-class EventDetailView(LastModifiedDetailMixin, PreviewMixin, DetailView):
+class EventDetailView(PreviewMixin, DetailView):
     model = Event
     preview_permission = "events.change_event"
 
@@ -69,13 +64,12 @@ def ics_response(ical: bytes, filename):
 def calendar_ics(request):
     events = subscribed_events()
     name = _("Termine – %(name)s") % {"name": Profile.load().full_name}
-    return with_last_modified(ics_response(subscription_ical(events, name), "kalender.ics"), events)
+    return ics_response(subscription_ical(events, name), "kalender.ics")
 
 
 def event_ics(request, slug):
     event = get_object_or_404(Event.objects.published(), slug=slug)
-    response = ics_response(calendar_for([event], event.title).to_ical(), f"{event.slug}.ics")
-    return with_last_modified(response, [event])
+    return ics_response(calendar_for([event], event.title).to_ical(), f"{event.slug}.ics")
 
 
 def social_card(request, slug):

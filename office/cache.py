@@ -13,10 +13,11 @@ import hashlib
 import logging
 import math
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
 from django.db.models import Min, Q
 from django.middleware.gzip import re_accepts_gzip
@@ -40,6 +41,8 @@ SHARED_MAX_AGE = 60
 STALE_WHILE_REVALIDATE = 30
 # How long a piece kept per generation lives at most when nothing changes.
 PER_GENERATION_LIMIT = 60 * 60
+# How long the moment a page's body was first served is remembered (first_served).
+FIRST_SERVED_LIMIT = 24 * 60 * 60
 
 
 def new_generation() -> str:
@@ -166,14 +169,18 @@ def seconds_until(change: datetime | None, now: datetime, limit: int) -> int:
     return max(0, min(limit, math.floor((change - now).total_seconds())))
 
 
-def is_cacheable_request(request) -> bool:
+def is_public_request(request) -> bool:
+    """An anonymous GET of a public page the views know how to read: one answer for all."""
     return (
-        settings.PAGE_CACHE_TIMEOUT > 0
-        and request.method == "GET"
+        request.method == "GET"
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and not request.path.startswith(settings.UNCACHED_PATH_PREFIXES)
         and set(request.GET) <= KNOWN_PARAMETERS
     )
+
+
+def is_cacheable_request(request) -> bool:
+    return settings.PAGE_CACHE_TIMEOUT > 0 and is_public_request(request)
 
 
 def is_storable(response) -> bool:
@@ -185,14 +192,48 @@ def is_storable(response) -> bool:
     )
 
 
+def address(request) -> tuple[str, list[tuple[str, str]]]:
+    """Return the path and the query in one order, whatever order the client sent."""
+    return request.path, sorted((k, v) for k in request.GET for v in request.GET.getlist(k))
+
+
 def page_key(request, generation: str, change: datetime | None) -> str:
     # The next change is part of the key, so a page is stale the moment it
     # passes even where the cache's own clock or expiry is late (Redis).
-    query = sorted((key, value) for key in request.GET for value in request.GET.getlist(key))
     # Stored as sent: compressed for clients that accept gzip, plain for the rest.
     gzip = bool(re_accepts_gzip.search(request.headers.get("Accept-Encoding", "")))
-    digest = hashlib.sha256(repr((request.path, query, change, gzip)).encode()).hexdigest()
+    digest = hashlib.sha256(repr((*address(request), change, gzip)).encode()).hexdigest()
     return f"plenum:page:{generation}:{digest}"
+
+
+def first_served(request, etag: str) -> datetime:
+    """Return since when this address answers with the body of this ETag: its Last-Modified.
+
+    A date taken from the shown items misses what leaves a page (a withdrawn
+    release, an ended event, a list that a new release shifts) and what an
+    embargo's end brings in with an older date: a client that revalidates with
+    If-Modified-Since alone would keep the old page. The moment a body was first
+    served misses none of them. Shared by all workers (Redis), the record holds
+    across edits elsewhere. A worker's own memory may have missed a body the
+    others served meanwhile (an edit and its revert), so there a record counts
+    only in the content state it was made in. Forgotten or new: now, and at
+    least a second after the body it replaces, as HTTP dates are whole seconds.
+    """
+    now = timezone.now()
+    try:
+        state = repr(current_state(now))
+        key = "plenum:served:" + hashlib.sha256(repr(address(request)).encode()).hexdigest()
+        record = cache.get(key)
+        if record is not None:
+            served_etag, since, served_state = record
+            shared = not isinstance(caches["default"], LocMemCache)
+            if served_etag == etag and (shared or served_state == state):
+                return since
+            now = max(now, since + timedelta(seconds=1))
+        cache.set(key, (etag, now, state), FIRST_SERVED_LIMIT)
+    except CACHE_ERRORS:
+        logger.exception("Cache unreachable; Last-Modified is now")
+    return now
 
 
 class PageCacheMiddleware:

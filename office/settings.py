@@ -91,8 +91,9 @@ MIDDLEWARE = [
     # ETag, so it is neither compressed nor hashed again (office/cache.py).
     "office.cache.PageCacheMiddleware",
     "django.middleware.gzip.GZipMiddleware",
-    # The ETag of the plain page, before GZip pads it at random (office/conditional.py).
-    "office.conditional.PlainETagMiddleware",
+    # ETag and Last-Modified of the plain page, before GZip pads it at random
+    # (office/conditional.py).
+    "office.conditional.PlainValidatorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

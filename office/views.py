@@ -14,7 +14,6 @@ from django.views.generic import ListView
 from events.models import Event
 from events.views import EventDetailView
 from office.cache import CountPerGeneration, per_generation
-from office.conditional import with_last_modified
 from office.forms import SearchForm
 from office.links import absolute_url
 from office.models import LegalPage, PreviewLink, Quote, Statistic
@@ -40,9 +39,7 @@ def home(request):
         "quote": per_generation("home:quote", newest_quote),
         "figures": per_generation("home:figures", newest_figures),
     }
-    return with_last_modified(
-        render(request, "office/home.html", ctx), ctx["releases"], ctx["events"]
-    )
+    return render(request, "office/home.html", ctx)
 
 
 def newest_quote():

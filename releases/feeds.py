@@ -11,7 +11,6 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from office.cache import per_generation
-from office.conditional import with_last_modified
 from office.feeds import Atom1Feed, Rss201rev2Feed
 from office.links import absolute_url, cached_reverse
 from office.models import Profile
@@ -188,10 +187,9 @@ class ReleaseJsonFeed(ReleaseFeed):
             "authors": [author],
             "items": [self.json_item(item, author) for item in items],
         }
-        response = JsonResponse(
+        return JsonResponse(
             feed, content_type="application/feed+json", json_dumps_params={"ensure_ascii": False}
         )
-        return with_last_modified(response, items)
 
     def json_item(self, item, author):
         entry = {

@@ -9,7 +9,6 @@ from django.views.generic import DetailView, ListView
 
 from office.cache import CountPerGeneration
 from office.cards import card_response
-from office.conditional import LastModifiedDetailMixin, LastModifiedListMixin
 from office.models import Image, Profile
 from office.paging import DeferredJoinPaginator
 from office.preview import PreviewMixin
@@ -19,7 +18,7 @@ from releases.models import Category, Release, ReleaseAttachment, Topic
 RELEASES_PER_PAGE = 10
 
 
-class ReleaseListMixin(CountPerGeneration, LastModifiedListMixin):
+class ReleaseListMixin(CountPerGeneration):
     """Published releases, ten a page, with what a list entry shows."""
 
     paginate_by = RELEASES_PER_PAGE
@@ -89,7 +88,7 @@ class ReleaseYearView(ReleaseListMixin, ListView):
         return f"year:{self.year.year}"
 
 
-class ReleaseDetailView(LastModifiedDetailMixin, PreviewMixin, DetailView):
+class ReleaseDetailView(PreviewMixin, DetailView):
     model = Release
     preview_permission = "releases.change_release"
 

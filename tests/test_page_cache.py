@@ -362,16 +362,110 @@ def test_feed_readers_revalidating_after_an_edit_fill_the_page_cache(
         assert client.get(path, headers={"if-none-match": etag}).status_code == 304
 
 
-def test_last_modified_is_the_latest_change_among_the_shown_items(client, now):
-    shown = make_release(publish_at=now - datetime.timedelta(days=3))
-    make_release(title="Sperrfrist", publish_at=now + datetime.timedelta(days=2))
-    with time_machine.travel(now + datetime.timedelta(days=1)):
-        make_release(title="Später geändert", status=Release.Status.DRAFT)
-    shown.refresh_from_db()
+def embargo_ends(now):
+    make_release(title="Sperrfrist", publish_at=now + datetime.timedelta(minutes=30))
+    make_release(title="Älter")
+    return "/pressemitteilungen/feed/", now + datetime.timedelta(hours=1)
 
-    response = client.get("/pressemitteilungen/")
 
-    assert response["Last-Modified"] == http_date(shown.modified_at.timestamp())
+def release_withdrawn(now):
+    make_release(title="Bleibt")
+    withdrawn = make_release(title="Zurückgezogen", publish_at=now - datetime.timedelta(minutes=1))
+
+    def withdraw():
+        withdrawn.status = Release.Status.WITHDRAWN
+        withdrawn.save()
+
+    return "/pressemitteilungen/", withdraw
+
+
+def pushed_to_the_next_page(now):
+    for _ in range(11):
+        make_release()
+    return "/pressemitteilungen/?seite=2", lambda: make_release(publish_at=timezone.now())
+
+
+def event_ended(now):
+    make_event(title="Läuft", starts_at=now, ends_at=now + datetime.timedelta(minutes=30))
+    make_event(title="Später")
+    return "/termine/", now + datetime.timedelta(hours=1)
+
+
+@pytest.mark.parametrize(
+    "scenario", [embargo_ends, release_withdrawn, pushed_to_the_next_page, event_ended]
+)
+def test_a_page_that_changed_is_not_modified_since_no_longer(client, page_cache, now, scenario):
+    """A client revalidating by date alone gets what an edit or a passed moment changed.
+
+    None of these changes dates a shown item later than the page had: the item
+    that came in is older, or the one that changed left the page.
+    """
+    with time_machine.travel(now, tick=False):
+        path, change = scenario(now)
+        first = client.get(path)
+    later = now + datetime.timedelta(minutes=1)
+    if isinstance(change, datetime.datetime):
+        later = change
+    else:
+        with time_machine.travel(later, tick=False):
+            change()
+
+    with time_machine.travel(later, tick=False):
+        again = client.get(path, headers={"if-modified-since": first["Last-Modified"]})
+
+    assert again.status_code == 200
+    assert again.content != first.content
+    assert again["Last-Modified"] == http_date(later.timestamp())
+
+
+def test_a_change_within_the_second_of_the_last_fetch_is_not_lost(client, page_cache, now):
+    """HTTP dates are whole seconds: a body replacing one of the same second dates a second on."""
+    path, withdraw = release_withdrawn(now)
+    with time_machine.travel(now, tick=False):
+        first = client.get(path)
+        withdraw()
+        again = client.get(path, headers={"if-modified-since": first["Last-Modified"]})
+
+    assert again.status_code == 200
+    assert again["Last-Modified"] == http_date(now.timestamp() + 1)
+
+
+@pytest.mark.parametrize(
+    ("backend", "answer"), [("redis", 304), ("locmem", 200)], ids=["shared", "per-process"]
+)
+def test_an_edit_elsewhere_keeps_a_page_last_modified_where_workers_share_it(
+    client, settings, now, backend, answer
+):
+    """Where a worker remembers alone, it cannot vouch for what others served after an edit.
+
+    It may have missed a body in between (an edit and its revert): after any
+    edit it gives the time it serves the page again, never an older one.
+    """
+    settings.CACHES = shared_caches(CACHES[backend])
+    inland, ausland = make_category(slug="inland"), make_category(slug="ausland")
+    elsewhere = make_release(category=inland)
+    make_release(category=ausland)
+    path = "/pressemitteilungen/kategorie/ausland/"
+    with time_machine.travel(now, tick=False):
+        first = client.get(path)
+    with time_machine.travel(now + datetime.timedelta(minutes=1), tick=False):
+        elsewhere.title = "Korrigiert"
+        elsewhere.save()
+        again = client.get(path, headers={"if-modified-since": first["Last-Modified"]})
+
+    assert first["Last-Modified"] == http_date(now.timestamp())
+    assert again.status_code == answer
+
+
+def test_an_editor_page_revalidates_by_etag_only(officer_client):
+    """Django's feed view dates a feed by its newest item; for an editor nothing does."""
+    make_release()
+
+    response = officer_client.get("/pressemitteilungen/feed/")
+
+    assert response.status_code == 200
+    assert response.has_header("ETag")
+    assert not response.has_header("Last-Modified")
 
 
 def test_pages_and_feeds_are_compressed_for_clients_that_accept_it(client, locmem_page_cache):
