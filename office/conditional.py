@@ -1,10 +1,13 @@
 """ETag and Last-Modified of the plain body; ConditionalGetMiddleware answers 304."""
 
+from contextlib import suppress
+
 from django.middleware.http import ConditionalGetMiddleware
+from django.utils import timezone
 from django.utils.cache import set_response_etag
 from django.utils.http import http_date
 
-from office.cache import first_served, is_public_request
+from office.cache import CACHE_ERRORS, current_state, is_public_request, last_modified
 
 
 class PlainValidatorsMiddleware(ConditionalGetMiddleware):
@@ -12,25 +15,32 @@ class PlainValidatorsMiddleware(ConditionalGetMiddleware):
 
     GZip pads a body with random bytes (against BREACH), so a hash taken after it
     changes with every rendering and a feed reader's 304 would not survive an edit
-    elsewhere; GZip marks this ETag weak. Last-Modified is when the public
-    address first served this body (office/cache.py), replacing the date Django's
-    feed and sitemap views take from their newest item. The 304 itself is left
-    to the ConditionalGetMiddleware outside the page cache, so that a page
-    revalidated on a cache miss is stored, and its 304 carries the Vary and
-    Cache-Control of its 200.
+    elsewhere; GZip marks this ETag weak. Last-Modified comes from the content
+    state (office/cache.py) and replaces the date Django's feed and sitemap
+    views take from their newest item. The 304 itself is left to the
+    ConditionalGetMiddleware outside the page cache, so that a page revalidated
+    on a cache miss is stored, and its 304 carries the Vary and Cache-Control of
+    its 200.
     """
 
+    def process_request(self, request):
+        if is_public_request(request):
+            # Read before the view reads any content, so the page is not newer than its date.
+            # Unreachable, last_modified() says so in the log and dates nothing.
+            with suppress(*CACHE_ERRORS):
+                current_state(timezone.now())
+
     def process_response(self, request, response):
-        if request.method != "GET" or not self.needs_etag(response):
-            return response
-        if not response.has_header("ETag"):
+        etag_wanted = request.method == "GET" and self.needs_etag(response)
+        if etag_wanted and not response.has_header("ETag"):
             set_response_etag(response)
-        served = response.status_code == 200 and response.has_header("ETag")
+        served = etag_wanted and response.status_code == 200 and response.has_header("ETag")
+        since = None
         if served and is_public_request(request):
-            since = first_served(request, response["ETag"])
-            response.headers["Last-Modified"] = http_date(since.timestamp())
-        else:
-            # An editor's page or a preview differs from the public one; its
-            # ETag alone revalidates it.
+            since = last_modified(request, response["ETag"])
+        if since is None:
+            # An editor's page, a preview or a HEAD request: the ETag alone revalidates.
             response.headers.pop("Last-Modified", None)
+        else:
+            response.headers["Last-Modified"] = http_date(since.timestamp())
         return response

@@ -2,6 +2,7 @@
 
 import datetime
 import gzip
+import math
 import re
 import uuid
 
@@ -21,6 +22,7 @@ from django.utils.http import http_date
 from office import per_request
 from office.cache import GENERATION_KEY, per_generation, renew_generation
 from releases.models import Release
+from releases.views import ReleaseListView
 from tests.conftest import make_category, make_event, make_release, make_topic
 
 pytestmark = pytest.mark.django_db
@@ -271,13 +273,17 @@ def test_unchanged_page_or_feed_answers_304_to_its_etag(
     assert (again.status_code, again.content) == (304, b"")
 
 
+def whole_second_after(moment):
+    return http_date(math.ceil(moment.timestamp()))
+
+
 @pytest.mark.parametrize("path", CONDITIONAL_PATHS)
 def test_unchanged_page_or_feed_answers_304_to_its_date(
     client, locmem_page_cache, conditional_content, path
 ):
-    first = client.get(path)
-
-    again = client.get(path, headers={"if-modified-since": first["Last-Modified"]})
+    with time_machine.travel(timezone.now() + datetime.timedelta(seconds=2)):
+        first = client.get(path)
+        again = client.get(path, headers={"if-modified-since": first["Last-Modified"]})
 
     assert (again.status_code, again.content) == (304, b"")
 
@@ -365,7 +371,7 @@ def test_feed_readers_revalidating_after_an_edit_fill_the_page_cache(
 def embargo_ends(now):
     make_release(title="Sperrfrist", publish_at=now + datetime.timedelta(minutes=30))
     make_release(title="Älter")
-    return "/pressemitteilungen/feed/", now + datetime.timedelta(hours=1)
+    return "/pressemitteilungen/", now + datetime.timedelta(minutes=30)
 
 
 def release_withdrawn(now):
@@ -388,72 +394,115 @@ def pushed_to_the_next_page(now):
 def event_ended(now):
     make_event(title="Läuft", starts_at=now, ends_at=now + datetime.timedelta(minutes=30))
     make_event(title="Später")
-    return "/termine/", now + datetime.timedelta(hours=1)
+    return "/termine/", now + datetime.timedelta(minutes=30)
 
 
 @pytest.mark.parametrize(
     "scenario", [embargo_ends, release_withdrawn, pushed_to_the_next_page, event_ended]
 )
-def test_a_page_that_changed_is_not_modified_since_no_longer(client, page_cache, now, scenario):
-    """A client revalidating by date alone gets what an edit or a passed moment changed.
+def test_a_changed_page_is_sent_again_to_a_client_asking_by_date(client, page_cache, now, scenario):
+    """An edit or a scheduled moment dates the page anew, whatever the dates of its items.
 
-    None of these changes dates a shown item later than the page had: the item
-    that came in is older, or the one that changed left the page.
+    In none of these does a shown item carry a later date than the page had:
+    the item that came in is older, or the one that changed left the page.
     """
     with time_machine.travel(now, tick=False):
         path, change = scenario(now)
+    with time_machine.travel(now + datetime.timedelta(seconds=2), tick=False):
         first = client.get(path)
-    later = now + datetime.timedelta(minutes=1)
+    changed_at = now + datetime.timedelta(minutes=1)
     if isinstance(change, datetime.datetime):
-        later = change
+        changed_at = change
     else:
-        with time_machine.travel(later, tick=False):
+        with time_machine.travel(changed_at, tick=False):
             change()
 
-    with time_machine.travel(later, tick=False):
+    with time_machine.travel(changed_at + datetime.timedelta(minutes=1), tick=False):
         again = client.get(path, headers={"if-modified-since": first["Last-Modified"]})
 
+    assert first["Last-Modified"] == whole_second_after(now)
     assert again.status_code == 200
     assert again.content != first.content
-    assert again["Last-Modified"] == http_date(later.timestamp())
+    assert again["Last-Modified"] == whole_second_after(changed_at)
 
 
-def test_a_change_within_the_second_of_the_last_fetch_is_not_lost(client, page_cache, now):
-    """HTTP dates are whole seconds: a body replacing one of the same second dates a second on."""
-    path, withdraw = release_withdrawn(now)
+def test_a_page_of_the_second_its_content_changed_is_not_dated(client, page_cache, now):
+    """HTTP dates are whole seconds: a page of that second could share a date with an older one."""
     with time_machine.travel(now, tick=False):
+        path, withdraw = release_withdrawn(now)
+    later = now + datetime.timedelta(minutes=1)
+    with time_machine.travel(later, tick=False):
         first = client.get(path)
         withdraw()
         again = client.get(path, headers={"if-modified-since": first["Last-Modified"]})
+    with time_machine.travel(later + datetime.timedelta(seconds=1), tick=False):
+        next_second = client.get(path)
 
     assert again.status_code == 200
-    assert again["Last-Modified"] == http_date(now.timestamp() + 1)
+    assert "Last-Modified" not in again
+    assert next_second["Last-Modified"] == whole_second_after(later)
+
+
+def test_a_page_kept_undated_is_dated_once_its_first_second_passed(
+    client, page_cache, now, django_assert_num_queries
+):
+    with time_machine.travel(now, tick=False):
+        make_release()
+        undated = client.get("/pressemitteilungen/")
+    with (
+        time_machine.travel(now + datetime.timedelta(seconds=1), tick=False),
+        django_assert_num_queries(0),
+    ):
+        dated = client.get("/pressemitteilungen/")
+
+    assert "Last-Modified" not in undated
+    assert dated["Last-Modified"] == whole_second_after(now)
+    assert dated.content == undated.content
+
+
+def test_a_page_whose_content_changed_while_it_rendered_is_not_dated(
+    client, page_cache, monkeypatch, now
+):
+    """Its body may be of the old state: dated in the new one, a client would keep it."""
+    with time_machine.travel(now, tick=False):
+        withdrawn = make_release(title="Zurückgezogen")
+    original = ReleaseListView.get_queryset
+
+    def withdrawn_while_rendering(view):
+        withdrawn.status = Release.Status.WITHDRAWN
+        withdrawn.save()
+        return original(view)
+
+    monkeypatch.setattr(ReleaseListView, "get_queryset", withdrawn_while_rendering)
+    with time_machine.travel(now + datetime.timedelta(minutes=1), tick=False):
+        response = client.get("/pressemitteilungen/")
+
+    assert response.status_code == 200
+    assert "Last-Modified" not in response
 
 
 @pytest.mark.parametrize(
     ("backend", "answer"), [("redis", 304), ("locmem", 200)], ids=["shared", "per-process"]
 )
-def test_an_edit_elsewhere_keeps_a_page_last_modified_where_workers_share_it(
+def test_an_edit_elsewhere_keeps_a_page_date_where_workers_share_it(
     client, settings, now, backend, answer
 ):
-    """Where a worker remembers alone, it cannot vouch for what others served after an edit.
-
-    It may have missed a body in between (an edit and its revert): after any
-    edit it gives the time it serves the page again, never an older one.
-    """
+    """A worker remembering alone cannot know what the others served: it dates by the state."""
     settings.CACHES = shared_caches(CACHES[backend])
-    inland, ausland = make_category(slug="inland"), make_category(slug="ausland")
-    elsewhere = make_release(category=inland)
-    make_release(category=ausland)
-    path = "/pressemitteilungen/kategorie/ausland/"
     with time_machine.travel(now, tick=False):
+        inland, ausland = make_category(slug="inland"), make_category(slug="ausland")
+        elsewhere = make_release(category=inland)
+        make_release(category=ausland)
+    path = "/pressemitteilungen/kategorie/ausland/"
+    with time_machine.travel(now + datetime.timedelta(seconds=2), tick=False):
         first = client.get(path)
     with time_machine.travel(now + datetime.timedelta(minutes=1), tick=False):
         elsewhere.title = "Korrigiert"
         elsewhere.save()
+    with time_machine.travel(now + datetime.timedelta(minutes=2), tick=False):
         again = client.get(path, headers={"if-modified-since": first["Last-Modified"]})
 
-    assert first["Last-Modified"] == http_date(now.timestamp())
+    assert first["Last-Modified"] == whole_second_after(now)
     assert again.status_code == answer
 
 
@@ -465,6 +514,18 @@ def test_an_editor_page_revalidates_by_etag_only(officer_client):
 
     assert response.status_code == 200
     assert response.has_header("ETag")
+    assert not response.has_header("Last-Modified")
+
+
+@pytest.mark.parametrize("path", ["/pressemitteilungen/feed/", "/sitemap-releases.xml"])
+def test_a_head_request_gets_no_date_of_the_newest_item(client, now, path):
+    """Django's feed and sitemap views date by it; a HEAD gets no ETag to revalidate with either."""
+    with time_machine.travel(now - datetime.timedelta(days=1), tick=False):
+        make_release()
+
+    response = client.head(path)
+
+    assert response.status_code == 200
     assert not response.has_header("Last-Modified")
 
 
@@ -559,7 +620,11 @@ class CountedReads(LocMemCache):
 
 
 def test_a_request_reads_the_shared_state_once_for_all_it_keeps(client, settings):
-    """Generation and next change: two reads of Redis (or a file) a request, not two a piece."""
+    """Generation and scheduled changes before, the generation again after rendering.
+
+    Three reads of Redis (or a file) a request, not two a piece: the last one
+    dates the page only if no edit came while it was rendered.
+    """
     settings.CACHES = {
         alias: {"BACKEND": "tests.test_page_cache.CountedReads", "LOCATION": uuid.uuid4().hex}
         for alias in ("default", "state")
@@ -568,11 +633,13 @@ def test_a_request_reads_the_shared_state_once_for_all_it_keeps(client, settings
     client.get(release.get_absolute_url())
     caches["default"].reads = caches["state"].reads = 0
 
-    assert client.get(release.get_absolute_url()).status_code == 200
+    # Past the first second of the content state, in which no page is dated.
+    with time_machine.travel(timezone.now() + datetime.timedelta(seconds=2)):
+        assert client.get(release.get_absolute_url()).status_code == 200
 
     # The profile, the release, its related releases, the archive links.
     assert caches["default"].reads >= 4
-    assert caches["state"].reads == 2
+    assert caches["state"].reads == 3
 
 
 def test_the_shared_state_holds_two_entries_however_many_edits(client, settings, tmp_path):
@@ -630,6 +697,7 @@ def test_pages_are_served_uncached_while_the_cache_is_unreachable(client, settin
     assert all("Trotzdem da" in response.content.decode() for response in responses)
     # Nothing promised to proxies that the site could not check.
     assert [response.get("Cache-Control") for response in responses] == [None, None, None]
+    assert [response.get("Last-Modified") for response in responses] == [None, None, None]
     assert "Page cache unreachable; serving uncached" in caplog.text
     assert "cached pages may lag behind this edit" in caplog.text
 
