@@ -2,7 +2,9 @@
 
 import io
 
-from django.utils import feedgenerator
+from django.utils import feedgenerator, timezone
+
+from office.cache import CACHE_ERRORS, current_state
 
 
 class WrittenAtOnce:
@@ -19,9 +21,26 @@ class WrittenAtOnce:
         outfile.write(buffer.getvalue())
 
 
-class Rss201rev2Feed(WrittenAtOnce, feedgenerator.Rss201rev2Feed):
+class DatedByContent:
+    """Date a feed by its newest item, or an empty one by the last change of content.
+
+    Django dates a feed without items "now", so its ETag changed every second and
+    a reader polling an empty topic never got a 304.
+    """
+
+    def latest_post_date(self):
+        dated = any(item["updateddate"] or item["pubdate"] for item in self.items)
+        if not dated:
+            try:
+                return current_state(timezone.now()).began
+            except CACHE_ERRORS:
+                pass  # the page cache logs it; "now" costs only the 304
+        return super().latest_post_date()
+
+
+class Rss201rev2Feed(DatedByContent, WrittenAtOnce, feedgenerator.Rss201rev2Feed):
     pass
 
 
-class Atom1Feed(WrittenAtOnce, feedgenerator.Atom1Feed):
+class Atom1Feed(DatedByContent, WrittenAtOnce, feedgenerator.Atom1Feed):
     pass

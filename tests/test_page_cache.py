@@ -329,6 +329,22 @@ def test_an_unchanged_feed_keeps_its_etag_across_edits_elsewhere(
     assert (again.status_code, again.content) == (304, b"")
 
 
+@pytest.mark.parametrize(
+    "path",
+    ["/pressemitteilungen/thema/leer/feed/", "/pressemitteilungen/atom/", "/termine/feed/"],
+)
+def test_an_empty_feed_answers_304_a_poll_later(client, now, path):
+    """Django dates a feed without items "now": its ETag changed every second."""
+    make_topic(slug="leer")
+    with time_machine.travel(now + datetime.timedelta(seconds=5), tick=False):
+        first = client.get(path)
+    with time_machine.travel(now + datetime.timedelta(minutes=15), tick=False):
+        again = client.get(path, headers={"if-none-match": first["ETag"]})
+
+    assert feedparser.parse(first.content).entries == []
+    assert again.status_code == 304
+
+
 def test_a_304_on_a_page_cache_miss_carries_the_validator_and_vary_of_the_200(
     client, locmem_page_cache
 ):
