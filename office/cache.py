@@ -5,8 +5,9 @@ of content replaces, so an edit makes every cached page unreachable at once.
 The generation lives in the "state" cache, which all worker processes share
 (Redis, or files on one host), while pages may sit in per-process memory.
 No entry, and no Cache-Control promise to a proxy, outlives the next moment at
-which published() or upcoming() would answer differently: the earliest future
-publish_at of a published release or event, or the end of a running event.
+which a public surface would answer differently: the earliest future
+publish_at of a published release or event, the end of a running event, or
+a release leaving the news sitemap's window.
 """
 
 import hashlib
@@ -87,16 +88,24 @@ def generation_began(generation: str | None) -> datetime | None:
 def scheduled_changes(now: datetime) -> tuple[datetime | None, datetime | None]:
     """Return the last and the next moment a public surface changes without an edit (queries).
 
-    A release changes them at its publish_at, an event at its publish_at and its end.
+    A release changes them at its publish_at and when it leaves the news sitemap's
+    window, an event at its publish_at and its end.
     """
     from events.models import Event
     from releases.models import Release
+    from releases.sitemaps import NEWS_WINDOW
 
     # Two queries, as every page that rebuilds the state pays them: one pass over
     # the published releases' index (2.8 ms at 10,000), once per content state.
+    news_since = now - NEWS_WINDOW
     releases = Release.objects.filter(status=Release.Status.PUBLISHED).aggregate(
         last=Max("publish_at", filter=Q(publish_at__lte=now)),
         next=Min("publish_at", filter=Q(publish_at__gt=now)),
+        last_news=Max("publish_at", filter=Q(publish_at__lt=news_since)),
+        next_news=Min("publish_at", filter=Q(publish_at__gte=news_since, publish_at__lte=now)),
+    )
+    left_news, leaves_news = (
+        at + NEWS_WINDOW if at else None for at in (releases["last_news"], releases["next_news"])
     )
     events = Event.objects.filter(status=Event.Status.PUBLISHED).aggregate(
         last_publish=Max("publish_at", filter=Q(publish_at__lte=now)),
@@ -104,8 +113,8 @@ def scheduled_changes(now: datetime) -> tuple[datetime | None, datetime | None]:
         next_publish=Min("publish_at", filter=Q(publish_at__gt=now)),
         next_end=Min("ends_at", filter=Q(ends_at__gt=now)),
     )
-    last = [releases["last"], events["last_publish"], events["last_end"]]
-    upcoming = [releases["next"], events["next_publish"], events["next_end"]]
+    last = [releases["last"], left_news, events["last_publish"], events["last_end"]]
+    upcoming = [releases["next"], leaves_news, events["next_publish"], events["next_end"]]
     return (
         max((at for at in last if at is not None), default=None),
         min((at for at in upcoming if at is not None), default=None),

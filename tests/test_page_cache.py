@@ -22,6 +22,7 @@ from django.utils.http import http_date
 from office import per_request
 from office.cache import GENERATION_KEY, per_generation, renew_generation
 from releases.models import Release
+from releases.sitemaps import NEWS_WINDOW
 from releases.views import ReleaseListView
 from tests.conftest import make_category, make_event, make_release, make_topic
 
@@ -413,14 +414,22 @@ def event_ended(now):
     return "/termine/", now + datetime.timedelta(minutes=30)
 
 
+def left_the_news_window(now):
+    make_release(slug="gestern", publish_at=now - NEWS_WINDOW + datetime.timedelta(minutes=1))
+    make_release(slug="heute", publish_at=now - datetime.timedelta(hours=1))
+    return "/sitemap-news.xml", now + datetime.timedelta(minutes=1)
+
+
 @pytest.mark.parametrize(
-    "scenario", [embargo_ends, release_withdrawn, pushed_to_the_next_page, event_ended]
+    "scenario",
+    [embargo_ends, release_withdrawn, pushed_to_the_next_page, event_ended, left_the_news_window],
 )
 def test_a_changed_page_is_sent_again_to_a_client_asking_by_date(client, page_cache, now, scenario):
     """An edit or a scheduled moment dates the page anew, whatever the dates of its items.
 
     In none of these does a shown item carry a later date than the page had:
-    the item that came in is older, or the one that changed left the page.
+    the item that came in is older, or the one that changed left the page. The
+    first page was kept by the page cache: a new body shows it was not served.
     """
     with time_machine.travel(now, tick=False):
         path, change = scenario(now)
