@@ -54,12 +54,18 @@ def vevent_for(event) -> icalendar.Event:
     return vevent
 
 
+# An empty calendar's VTIMEZONE may cover any year; this year's would change the
+# body at New Year, with no change of content for its Last-Modified.
+EMPTY_CALENDAR_YEAR = 2026
+
+
 def calendar_years(events) -> tuple[int, int]:
-    """Return the first and last year the events touch, in local time (this year if none)."""
+    """Return the first and last year the events touch, in local time."""
+    if not events:
+        return EMPTY_CALENDAR_YEAR, EMPTY_CALENDAR_YEAR
     # Localized once, not per event: the earliest instant has the earliest local date.
-    now = timezone.now()
-    first = timezone.localdate(min((event.starts_at for event in events), default=now))
-    last = timezone.localdate(max((event.ends_at for event in events), default=now))
+    first = timezone.localdate(min(event.starts_at for event in events))
+    last = timezone.localdate(max(event.ends_at for event in events))
     return first.year, last.year
 
 

@@ -13,8 +13,9 @@ a release leaving the news sitemap's window.
 import hashlib
 import logging
 import math
+import re
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from django.conf import settings
@@ -22,6 +23,7 @@ from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
 from django.db.models import Max, Min, Q
+from django.db.models.signals import pre_delete, pre_save
 from django.middleware.gzip import re_accepts_gzip
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
@@ -36,7 +38,7 @@ logger = logging.getLogger(__name__)
 CACHE_ERRORS = (OSError, RedisError)
 CONTENT_APPS = {"office", "releases", "events"}
 GENERATION_KEY = "plenum:generation"
-# Named anew when its record gained the last change: an old record is not read.
+# Not the "plenum:next-change" of before: its records have another shape.
 SCHEDULED_CHANGES_KEY = "plenum:scheduled-changes"
 # The views read these parameters; any other query string bypasses the cache.
 KNOWN_PARAMETERS = {"seite", "q", "typ", "kategorie", "jahr", "p"}
@@ -47,20 +49,28 @@ STALE_WHILE_REVALIDATE = 30
 PER_GENERATION_LIMIT = 60 * 60
 # How long Redis remembers since when an address serves its body (last_modified).
 SERVED_SINCE_LIMIT = 24 * 60 * 60
+# Until an edit is committed, a page may show either side of it: the generation
+# renewed before the commit names a start this far ahead, so no page of it is
+# dated, even if the renewal after the commit is lost. Longer than any commit takes.
+UNSETTLED = timedelta(minutes=10)
+# A new deploy may render the same content differently: no page is dated before
+# the process that renders it started (last_modified).
+PROCESS_STARTED = datetime.now(UTC)
 
 
-def new_generation() -> str:
+def new_generation(settled: bool = True) -> str:
     # Named by its start, so that no page of it is dated earlier (last_modified).
-    generation = f"{int(timezone.now().timestamp() * 1_000_000)}-{uuid.uuid4().hex}"
+    began = timezone.now() + (timedelta(0) if settled else UNSETTLED)
+    generation = f"{int(began.timestamp() * 1_000_000)}-{uuid.uuid4().hex}"
     caches["state"].set(GENERATION_KEY, generation, timeout=None)
     # A request that edits reads its own edit's generation from here on.
     forget("state")
     return generation
 
 
-def renew_generation():
+def renew_generation(settled: bool = True):
     try:
-        new_generation()
+        new_generation(settled)
     except CACHE_ERRORS:
         # The edit matters more than the cache: it is saved, and pages cached
         # before the outage expire within PAGE_CACHE_TIMEOUT (a restarted Redis
@@ -68,21 +78,28 @@ def renew_generation():
         logger.exception("Cache unreachable; cached pages may lag behind this edit")
 
 
-def content_changed(sender, **kwargs):
-    """Receive save, delete and m2m signals; replace the generation now and after commit."""
+def content_changed(sender, action="post_", **kwargs):
+    """Receive save, delete and m2m signals, before and after the write.
+
+    Before it and until its commit the generation is unsettled. Saved outside a
+    transaction, a row is committed before post_save: a page rendered then must
+    not carry the date of the generation before.
+    """
     if sender._meta.app_label not in CONTENT_APPS:
         return
-    renew_generation()
+    renew_generation(settled=False)
+    if kwargs["signal"] in (pre_save, pre_delete) or action.startswith("pre_"):
+        return
     # A request that rendered the old state between the save and the commit
     # must not stay cached under the new generation.
     transaction.on_commit(renew_generation)
 
 
 def generation_began(generation: str | None) -> datetime | None:
-    microseconds, _, _ = (generation or "").partition("-")
-    if not microseconds.isdigit():
+    """Return the start a generation is named by, or None for one named otherwise."""
+    if not re.fullmatch(r"\d{16,17}-[0-9a-f]{32}", generation or ""):
         return None
-    return datetime.fromtimestamp(int(microseconds) / 1_000_000, tz=UTC)
+    return datetime.fromtimestamp(int(generation.partition("-")[0]) / 1_000_000, tz=UTC)
 
 
 def scheduled_changes(now: datetime) -> tuple[datetime | None, datetime | None]:
@@ -248,7 +265,8 @@ def page_key(request, generation: str, change: datetime | None) -> str:
     # Stored as sent: compressed for clients that accept gzip, plain for the rest.
     gzip = bool(re_accepts_gzip.search(request.headers.get("Accept-Encoding", "")))
     digest = hashlib.sha256(repr((*address(request), change, gzip)).encode()).hexdigest()
-    return f"plenum:page:{generation}:{digest}"
+    # "v2": pages of workers before dating by content state must not be served by these.
+    return f"plenum:page:v2:{generation}:{digest}"
 
 
 def last_modified(request, etag: str) -> datetime | None:
@@ -270,10 +288,12 @@ def last_modified(request, etag: str) -> datetime | None:
     now = timezone.now()
     try:
         state = current_state(now)
-        since = datetime.fromtimestamp(math.ceil(state.began.timestamp()), tz=UTC)
+        began = max(state.began, PROCESS_STARTED)
+        since = datetime.fromtimestamp(math.ceil(began.timestamp()), tz=UTC)
         if since > now or not state.is_current(now):
             return None
-        if isinstance(caches["default"], LocMemCache):
+        # Nobody revalidates a search by date: no record per query in Redis.
+        if isinstance(caches["default"], LocMemCache) or "q" in request.GET:
             return since
         key = "plenum:served-since:" + hashlib.sha256(repr(address(request)).encode()).hexdigest()
         record = cache.get(key)
@@ -281,6 +301,10 @@ def last_modified(request, etag: str) -> datetime | None:
             return record[1]
         if record is None or record[1] <= since:
             cache.set(key, (etag, since), SERVED_SINCE_LIMIT)
+            # Written after the state changed, the record may stand over a newer
+            # body's (get and set are not one step): no record is safe, a wrong one not.
+            if not state.is_current(timezone.now()):
+                cache.delete(key)
         return since
     except CACHE_ERRORS:
         logger.exception("Cache unreachable; no Last-Modified")

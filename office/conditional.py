@@ -39,7 +39,8 @@ class PlainValidatorsMiddleware(ConditionalGetMiddleware):
         if served and is_public_request(request):
             since = last_modified(request, response["ETag"])
         if since is None:
-            # An editor's page, a preview or a HEAD request: the ETag alone revalidates.
+            # An editor's page or a preview: the ETag alone revalidates it. A HEAD
+            # gets neither, rather than Django's feed and sitemap date.
             response.headers.pop("Last-Modified", None)
         else:
             response.headers["Last-Modified"] = http_date(since.timestamp())

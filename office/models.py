@@ -308,9 +308,10 @@ class Image(models.Model):
         """Write this image's renditions and drop those of its previous file or focal point."""
         old = images.rendition_names(self.file.name, self.renditions)
         self.renditions = images.make_renditions(self)
-        Image.objects.filter(pk=self.pk).update(renditions=self.renditions)
         # update() sends no signal: cached pages still name the files deleted below.
-        renew_generation()
+        renew_generation(settled=False)
+        Image.objects.filter(pk=self.pk).update(renditions=self.renditions)
+        transaction.on_commit(renew_generation)
         current = set(images.rendition_names(self.file.name, self.renditions))
         images.delete_files(self.file.storage, [name for name in old if name not in current])
 

@@ -1,6 +1,7 @@
 """The page cache and conditional GET: fast, and never stale past an edit or an embargo."""
 
 import datetime
+import functools
 import gzip
 import math
 import re
@@ -19,6 +20,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.http import http_date
 
+import office.cache
 from office import per_request
 from office.cache import GENERATION_KEY, per_generation, renew_generation
 from releases.models import Release
@@ -257,9 +259,17 @@ CONDITIONAL_PATHS = [
 
 
 @pytest.fixture
-def conditional_content():
-    make_release(category=make_category(slug="inland"), topics=[make_topic(slug="energie")])
-    make_event()
+def committed(django_capture_on_commit_callbacks):
+    """Edits as the admin commits them: the test's transaction never does, and
+    until an edit is committed no page is dated (office/cache.py)."""
+    return functools.partial(django_capture_on_commit_callbacks, execute=True)
+
+
+@pytest.fixture
+def conditional_content(committed):
+    with committed():
+        make_release(category=make_category(slug="inland"), topics=[make_topic(slug="energie")])
+        make_event()
 
 
 @pytest.mark.parametrize("path", [*CONDITIONAL_PATHS, "/zitate/", "/sitemap.xml"])
@@ -424,14 +434,16 @@ def left_the_news_window(now):
     "scenario",
     [embargo_ends, release_withdrawn, pushed_to_the_next_page, event_ended, left_the_news_window],
 )
-def test_a_changed_page_is_sent_again_to_a_client_asking_by_date(client, page_cache, now, scenario):
+def test_a_changed_page_is_sent_again_to_a_client_asking_by_date(
+    client, page_cache, now, scenario, committed
+):
     """An edit or a scheduled moment dates the page anew, whatever the dates of its items.
 
     In none of these does a shown item carry a later date than the page had:
     the item that came in is older, or the one that changed left the page. The
     first page was kept by the page cache: a new body shows it was not served.
     """
-    with time_machine.travel(now, tick=False):
+    with time_machine.travel(now, tick=False), committed():
         path, change = scenario(now)
     with time_machine.travel(now + datetime.timedelta(seconds=2), tick=False):
         first = client.get(path)
@@ -439,7 +451,7 @@ def test_a_changed_page_is_sent_again_to_a_client_asking_by_date(client, page_ca
     if isinstance(change, datetime.datetime):
         changed_at = change
     else:
-        with time_machine.travel(changed_at, tick=False):
+        with time_machine.travel(changed_at, tick=False), committed():
             change()
 
     with time_machine.travel(changed_at + datetime.timedelta(minutes=1), tick=False):
@@ -451,14 +463,15 @@ def test_a_changed_page_is_sent_again_to_a_client_asking_by_date(client, page_ca
     assert again["Last-Modified"] == whole_second_after(changed_at)
 
 
-def test_a_page_of_the_second_its_content_changed_is_not_dated(client, page_cache, now):
+def test_a_page_of_the_second_its_content_changed_is_not_dated(client, page_cache, now, committed):
     """HTTP dates are whole seconds: a page of that second could share a date with an older one."""
-    with time_machine.travel(now, tick=False):
+    with time_machine.travel(now, tick=False), committed():
         path, withdraw = release_withdrawn(now)
     later = now + datetime.timedelta(minutes=1)
     with time_machine.travel(later, tick=False):
         first = client.get(path)
-        withdraw()
+        with committed():
+            withdraw()
         again = client.get(path, headers={"if-modified-since": first["Last-Modified"]})
     with time_machine.travel(later + datetime.timedelta(seconds=1), tick=False):
         next_second = client.get(path)
@@ -469,10 +482,11 @@ def test_a_page_of_the_second_its_content_changed_is_not_dated(client, page_cach
 
 
 def test_a_page_kept_undated_is_dated_once_its_first_second_passed(
-    client, page_cache, now, django_assert_num_queries
+    client, page_cache, now, django_assert_num_queries, committed
 ):
     with time_machine.travel(now, tick=False):
-        make_release()
+        with committed():
+            make_release()
         undated = client.get("/pressemitteilungen/")
     with (
         time_machine.travel(now + datetime.timedelta(seconds=1), tick=False),
@@ -485,21 +499,27 @@ def test_a_page_kept_undated_is_dated_once_its_first_second_passed(
     assert dated.content == undated.content
 
 
-def test_a_page_whose_content_changed_while_it_rendered_is_not_dated(
-    client, page_cache, monkeypatch, now
+@pytest.mark.parametrize("cached", [True, False], ids=["page cache", "no page cache"])
+def test_a_page_rendered_across_an_edit_elsewhere_is_not_dated(
+    client, settings, monkeypatch, now, committed, cached
 ):
-    """Its body may be of the old state: dated in the new one, a client would keep it."""
-    with time_machine.travel(now, tick=False):
+    """Its body may be of either state: dated in the new one, a client could keep the old.
+
+    The edit commits in another worker after this one read the list; the state
+    read before the view, and again after it, tells.
+    """
+    settings.PAGE_CACHE_TIMEOUT = 300 if cached else 0
+    with time_machine.travel(now, tick=False), committed():
         make_release(title="Bleibt")
-        withdrawn = make_release(title="Zurückgezogen")
     original = ReleaseListView.get_queryset
 
-    def withdrawn_while_rendering(view):
-        withdrawn.status = Release.Status.WITHDRAWN
-        withdrawn.save()
-        return original(view)
+    def edited_elsewhere_after_reading(view):
+        queryset = original(view)
+        list(queryset)
+        caches["state"].set(GENERATION_KEY, f"{int(now.timestamp() * 1e6)}-{uuid.uuid4().hex}")
+        return queryset
 
-    monkeypatch.setattr(ReleaseListView, "get_queryset", withdrawn_while_rendering)
+    monkeypatch.setattr(ReleaseListView, "get_queryset", edited_elsewhere_after_reading)
     with time_machine.travel(now + datetime.timedelta(minutes=1), tick=False):
         response = client.get("/pressemitteilungen/")
 
@@ -507,22 +527,55 @@ def test_a_page_whose_content_changed_while_it_rendered_is_not_dated(
     assert "Last-Modified" not in response
 
 
+def test_a_page_rendered_before_an_edit_is_committed_is_not_dated(
+    client, page_cache, now, committed
+):
+    """It shows the edit to its own transaction's reader only; the commit dates the next."""
+    with time_machine.travel(now, tick=False), committed():
+        release = make_release(title="Alt")
+    saved_at = now + datetime.timedelta(minutes=1)
+    with time_machine.travel(saved_at, tick=False) as clock:
+        with committed():
+            release.title = "Neu"
+            release.save()
+            clock.shift(datetime.timedelta(seconds=5))
+            uncommitted = client.get("/pressemitteilungen/")
+        clock.shift(datetime.timedelta(seconds=5))
+        after = client.get("/pressemitteilungen/")
+
+    assert "Last-Modified" not in uncommitted
+    assert after["Last-Modified"] == whole_second_after(saved_at + datetime.timedelta(seconds=5))
+
+
+def test_no_page_is_dated_before_its_worker_started(client, monkeypatch, now, committed):
+    """A deploy may render the same content anew: a date of before would keep the old page."""
+    with time_machine.travel(now, tick=False), committed():
+        make_release()
+    deployed = now + datetime.timedelta(minutes=1)
+    monkeypatch.setattr(office.cache, "PROCESS_STARTED", deployed)
+
+    with time_machine.travel(deployed + datetime.timedelta(minutes=1), tick=False):
+        response = client.get("/pressemitteilungen/")
+
+    assert response["Last-Modified"] == whole_second_after(deployed)
+
+
 @pytest.mark.parametrize(
     ("backend", "answer"), [("redis", 304), ("locmem", 200)], ids=["shared", "per-process"]
 )
 def test_an_edit_elsewhere_keeps_a_page_date_where_workers_share_it(
-    client, settings, now, backend, answer
+    client, settings, now, backend, answer, committed
 ):
     """A worker remembering alone cannot know what the others served: it dates by the state."""
     settings.CACHES = shared_caches(CACHES[backend])
-    with time_machine.travel(now, tick=False):
+    with time_machine.travel(now, tick=False), committed():
         inland, ausland = make_category(slug="inland"), make_category(slug="ausland")
         elsewhere = make_release(category=inland)
         make_release(category=ausland)
     path = "/pressemitteilungen/kategorie/ausland/"
     with time_machine.travel(now + datetime.timedelta(seconds=2), tick=False):
         first = client.get(path)
-    with time_machine.travel(now + datetime.timedelta(minutes=1), tick=False):
+    with time_machine.travel(now + datetime.timedelta(minutes=1), tick=False), committed():
         elsewhere.title = "Korrigiert"
         elsewhere.save()
     with time_machine.travel(now + datetime.timedelta(minutes=2), tick=False):
@@ -645,7 +698,7 @@ class CountedReads(LocMemCache):
         return super().get(*args, **kwargs)
 
 
-def test_a_request_reads_the_shared_state_once_for_all_it_keeps(client, settings):
+def test_a_request_reads_the_shared_state_once_for_all_it_keeps(client, settings, committed):
     """Generation and scheduled changes before, the generation again after rendering.
 
     Three reads of Redis (or a file) a request, not two a piece: the last one
@@ -655,7 +708,8 @@ def test_a_request_reads_the_shared_state_once_for_all_it_keeps(client, settings
         alias: {"BACKEND": "tests.test_page_cache.CountedReads", "LOCATION": uuid.uuid4().hex}
         for alias in ("default", "state")
     }
-    release = make_release(topics=[make_topic()])
+    with committed():
+        release = make_release(topics=[make_topic()])
     client.get(release.get_absolute_url())
     caches["default"].reads = caches["state"].reads = 0
 
