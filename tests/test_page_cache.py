@@ -6,6 +6,7 @@ import gzip
 import math
 import re
 import uuid
+import zoneinfo
 
 import feedparser
 import pytest
@@ -353,6 +354,17 @@ def test_an_empty_feed_answers_304_a_poll_later(client, now, path):
         again = client.get(path, headers={"if-none-match": first["ETag"]})
 
     assert feedparser.parse(first.content).entries == []
+    assert again.status_code == 304
+
+
+def test_an_empty_calendar_answers_304_across_new_year(client):
+    """Its body does not follow the clock: no change of content would date it."""
+    new_year = datetime.datetime(2027, 1, 1, tzinfo=zoneinfo.ZoneInfo("Europe/Berlin"))
+    with time_machine.travel(new_year - datetime.timedelta(minutes=1), tick=False):
+        first = client.get("/termine/kalender.ics")
+    with time_machine.travel(new_year + datetime.timedelta(minutes=1), tick=False):
+        again = client.get("/termine/kalender.ics", headers={"if-none-match": first["ETag"]})
+
     assert again.status_code == 304
 
 
