@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
-from django.db.models import Max, Min, Q
+from django.db.models import Max, Min, Q, Subquery
 from django.db.models.signals import pre_delete, pre_save
 from django.middleware.gzip import re_accepts_gzip
 from django.utils import timezone
@@ -112,15 +112,22 @@ def scheduled_changes(now: datetime) -> tuple[datetime | None, datetime | None]:
     from releases.models import Release
     from releases.sitemaps import NEWS_WINDOW
 
-    # Two queries, as every page that rebuilds the state pays them: one pass over
-    # the published releases' index (2.8 ms at 10,000), once per content state.
+    # Each moment is one step along the published index, a subquery each; FILTER
+    # aggregates read all 10,000 entries (9 ms). Two queries, as before.
+    published = Release.objects.filter(status=Release.Status.PUBLISHED)
     news_since = now - NEWS_WINDOW
-    releases = Release.objects.filter(status=Release.Status.PUBLISHED).aggregate(
-        last=Max("publish_at", filter=Q(publish_at__lte=now)),
-        next=Min("publish_at", filter=Q(publish_at__gt=now)),
-        last_news=Max("publish_at", filter=Q(publish_at__lt=news_since)),
-        next_news=Min("publish_at", filter=Q(publish_at__gte=news_since, publish_at__lte=now)),
-    )
+
+    def first(order, **bounds):
+        return Subquery(published.filter(**bounds).order_by(order).values("publish_at")[:1])
+
+    # On any one published row, unordered: the model's order would sort them all.
+    moments = published.order_by().values(
+        last=first("-publish_at", publish_at__lte=now),
+        next=first("publish_at", publish_at__gt=now),
+        last_news=first("-publish_at", publish_at__lt=news_since),
+        next_news=first("publish_at", publish_at__gte=news_since, publish_at__lte=now),
+    )[:1]
+    releases = next(iter(moments), dict.fromkeys(("last", "next", "last_news", "next_news")))
     left_news, leaves_news = (
         at + NEWS_WINDOW if at else None for at in (releases["last_news"], releases["next_news"])
     )

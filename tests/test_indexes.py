@@ -13,9 +13,11 @@ import re
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from events.models import Event
+from office.cache import scheduled_changes
 from office.models import Quote, Statistic
 from office.paging import DeferredJoinPaginator
 from releases.models import Release, Topic
@@ -191,3 +193,25 @@ def test_newest_quotes_and_figures_walk_their_order_index(content, model, index)
         # A subquery run per item: without statistics SQLite drove it from all
         # public releases, two seconds per home page at 10,000 releases.
         assert "CORRELATED" not in plan
+
+
+def test_the_content_state_finds_each_scheduled_moment_in_the_published_index(content):
+    """Rebuilt after every edit by the first request of each worker, it must not read all."""
+    with CaptureQueriesContext(connection) as queries:
+        scheduled_changes(timezone.now())
+    releases_query = queries.captured_queries[0]["sql"]
+    explain = "EXPLAIN " if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN "
+    with connection.cursor() as cursor:
+        cursor.execute(explain + releases_query)
+        plan = "\n".join(" ".join(str(column) for column in row) for row in cursor.fetchall())
+
+    # SQLite names a subquery's table by its alias.
+    plan = re.sub(r"\b(SEARCH|SCAN) U0\b", r"\1 releases_release", plan)
+
+    assert "releases_release" in releases_query
+    assert full_scans(plan, "releases_release") == []
+    assert sorts(plan) == []
+    # Any one published release, then last and next publication, last and next
+    # exit from the news sitemap.
+    lookups = index_lookups(plan, "releases_release")
+    assert sorted(lookups, key=len) == [{"status"}] + [{"status", "publish_at"}] * 4
