@@ -1,5 +1,6 @@
-"""scripts/audit_dependencies.py: it fails on a known vulnerability, on a release it
-cannot check and on an unreachable PyPI, and passes nothing it did not check.
+"""scripts/audit_dependencies.py: it fails on a known vulnerability, on a bug-fix
+release left waiting past the grace period and on an unreachable PyPI, warns about
+what it cannot check, and passes nothing it did not check.
 
 PyPI itself is asked in CI (`make audit`); here a local HTTP server answers in its
 place with records shaped like PyPI's project JSON.
@@ -8,6 +9,7 @@ place with records shaped like PyPI's project JSON.
 import importlib.util
 import json
 import threading
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
@@ -30,8 +32,22 @@ ECDSA_RECORD = {
 }
 
 
-def project(newest, vulnerabilities=()):
-    return {"info": {"version": newest}, "vulnerabilities": list(vulnerabilities)}
+def project(newest, vulnerabilities=(), **releases):
+    """Return PyPI's JSON of a project; `releases` maps versions to (days ago, yanked)."""
+    now = datetime.now(UTC)
+    return {
+        "info": {"version": newest},
+        "vulnerabilities": list(vulnerabilities),
+        "releases": {
+            version.replace("_", "."): [
+                {
+                    "upload_time_iso_8601": (now - timedelta(days=days)).isoformat(),
+                    "yanked": yanked,
+                }
+            ]
+            for version, (days, yanked) in releases.items()
+        },
+    }
 
 
 @pytest.fixture
@@ -66,55 +82,117 @@ def pypi(monkeypatch):
 
 
 def by_name(results):
-    return {name: (ok, message) for name, _version, ok, message in results}
+    return {name: (level, message) for name, _version, level, message in results}
+
+
+OK, WARNING, FAILURE = audit_dependencies.OK, audit_dependencies.WARNING, audit_dependencies.FAILURE
 
 
 def test_the_newest_release_without_records_passes(pypi):
     pypi["django"] = project("6.1.3")
 
     assert by_name(audit_dependencies.audit({"django": "6.1.3"})) == {
-        "django": (True, "keine bekannte Schwachstelle")
+        "django": (OK, "keine bekannte Schwachstelle")
     }
 
 
 def test_a_known_vulnerability_fails_and_names_the_record(pypi):
     pypi["ecdsa"] = project("0.19.2", [ECDSA_RECORD])
 
-    ok, message = by_name(audit_dependencies.audit({"ecdsa": "0.19.2"}))["ecdsa"]
+    level, message = by_name(audit_dependencies.audit({"ecdsa": "0.19.2"}))["ecdsa"]
 
-    assert not ok
+    assert level == FAILURE
     assert "PYSEC-2026-1325" in message and "CVE-2024-23342" in message
 
 
 def test_a_withdrawn_record_does_not_count(pypi):
     pypi["ecdsa"] = project("0.19.2", [ECDSA_RECORD | {"withdrawn": "2026-11-01T00:00:00Z"}])
 
-    assert by_name(audit_dependencies.audit({"ecdsa": "0.19.2"}))["ecdsa"][0]
+    assert by_name(audit_dependencies.audit({"ecdsa": "0.19.2"}))["ecdsa"][0] == OK
 
 
-def test_an_older_release_fails_as_unchecked_even_when_the_newest_is_clean(pypi):
+def test_a_bug_fix_release_out_longer_than_the_grace_period_fails(pypi):
     # The records of the newest release say nothing about the fixes that came before it.
-    pypi["pypdf"] = project("7.1.1")
+    pypi["pypdf"] = project("7.1.1", **{"7.1.0": (60, False), "7.1.1": (15, False)})
 
-    ok, message = by_name(audit_dependencies.audit({"pypdf": "7.1.0"}))["pypdf"]
+    level, message = by_name(audit_dependencies.audit({"pypdf": "7.1.0"}))["pypdf"]
 
-    assert not ok
-    assert "nicht prüfbar" in message and "7.1.1" in message
+    assert level == FAILURE
+    assert "nicht prüfbar" in message and "Auf 7.1.1 anheben" in message
+
+
+def test_a_bug_fix_release_of_this_morning_is_a_warning_with_its_due_date(pypi):
+    pypi["pypdf"] = project("7.1.1", **{"7.1.0": (60, False), "7.1.1": (0, False)})
+
+    level, message = by_name(audit_dependencies.audit({"pypdf": "7.1.0"}))["pypdf"]
+
+    due = (datetime.now(UTC) + timedelta(audit_dependencies.GRACE_DAYS)).date().isoformat()
+    assert (level, message) == (
+        WARNING,
+        f"nicht prüfbar: installiert 7.1.0, neueste Version 7.1.1; "
+        f"Fehlerkorrektur 7.1.1 spätestens am {due} einspielen.",
+    )
+
+
+def test_a_new_feature_series_is_a_planned_upgrade_not_a_red_build(pypi):
+    pypi["django"] = project("6.2.0", **{"6.1.3": (90, False), "6.2.0": (40, False)})
+
+    level, message = by_name(audit_dependencies.audit({"django": "6.1.3"}))["django"]
+
+    assert level == WARNING
+    assert "nicht prüfbar" in message and "geplantes Upgrade" in message
+
+
+def test_an_overdue_fix_of_the_installed_series_fails_beside_a_new_series(pypi):
+    releases = {"6.1.3": (90, False), "6.1.4": (20, False), "6.2.0": (1, False)}
+    pypi["django"] = project("6.2.0", **releases)
+
+    level, message = by_name(audit_dependencies.audit({"django": "6.1.3"}))["django"]
+
+    assert level == FAILURE
+    assert "Auf 6.1.4 anheben" in message
+
+
+def test_yanked_and_pre_releases_are_no_fix_to_wait_for(pypi):
+    releases = {"6.1.3": (90, False), "6.1.4": (30, True), "6.1.5rc1": (30, False)}
+    pypi["django"] = project("6.2.0", **releases, **{"6.2.0": (3, False)})
+
+    assert by_name(audit_dependencies.audit({"django": "6.1.3"}))["django"][0] == WARNING
+
+
+def test_a_yanked_installed_release_fails(pypi):
+    pypi["django"] = project("6.2.0", **{"6.1.3": (90, True), "6.2.0": (3, False)})
+
+    level, message = by_name(audit_dependencies.audit({"django": "6.1.3"}))["django"]
+
+    assert level == FAILURE
+    assert "yanked" in message
+
+
+def test_warnings_alone_pass_the_run_and_are_named(pypi, monkeypatch, capsys):
+    pypi["django"] = project("6.2.0", **{"6.1.3": (90, False), "6.2.0": (3, False)})
+    monkeypatch.setattr(audit_dependencies, "installed_closure", lambda _: {"django": "6.1.3"})
+
+    assert audit_dependencies.main([]) == 0
+
+    output = capsys.readouterr().out
+    assert output.splitlines()[0].startswith("WARN django 6.1.3: nicht prüfbar")
+    assert "1 nicht prüfbar (Warnung), 0 mit Befund" in output
 
 
 def test_a_record_without_vulnerability_data_is_not_passed(pypi):
     pypi["django"] = {"info": {"version": "6.1.3"}}
 
-    ok, message = by_name(audit_dependencies.audit({"django": "6.1.3"}))["django"]
+    level, message = by_name(audit_dependencies.audit({"django": "6.1.3"}))["django"]
 
-    assert not ok
+    assert level == FAILURE
     assert "nicht prüfbar" in message
 
 
 def test_a_project_pypi_does_not_know_fails(pypi):
-    ok, message = by_name(audit_dependencies.audit({"plenum-intern": "1.0"}))["plenum-intern"]
+    level, message = by_name(audit_dependencies.audit({"plenum-intern": "1.0"}))["plenum-intern"]
 
-    assert not ok
+    assert level == FAILURE
     assert "PyPI nicht erreichbar" in message
 
 
@@ -125,7 +203,7 @@ def test_an_unreachable_pypi_fails_every_package_and_the_run(monkeypatch, capsys
 
     output = capsys.readouterr().out
     assert "ok  " not in output
-    assert "0 ohne bekannte Schwachstelle" in output
+    assert "0 ohne bekannte Schwachstelle, 0 nicht prüfbar (Warnung)" in output
 
 
 def test_the_runtime_group_is_checked_with_everything_it_pulls_in():
