@@ -287,10 +287,10 @@ class VersionedAdminMixin:
 
 
 class SharedContentMixin:
-    """Quotes, figures, images and people shown by published content are the Freigabe's.
+    """Make what published content shows (quotes, figures, photos, names) the Freigabe's.
 
     Otherwise a writer could change a published release through them: its photo,
-    its quotes, its figures, without approval.
+    its quotes, its figures, the name of its category, without approval.
     """
 
     def has_change_permission(self, request, obj=None):

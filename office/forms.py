@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from releases.archive import all_by_slug
+from releases.archive import public_by_slug
 from releases.models import Category
 
 SEARCH_MAX_LENGTH = 200
@@ -9,7 +9,7 @@ SEARCH_MAX_LENGTH = 200
 
 def category_choices():
     return [("", _("Alle Kategorien"))] + [
-        (slug, category.name) for slug, category in all_by_slug(Category).items()
+        (slug, category.name) for slug, category in public_by_slug(Category).items()
     ]
 
 
@@ -36,8 +36,7 @@ class SearchForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": _("Diese Art von Inhalt gibt es nicht.")},
     )
-    # The choices come from the categories kept per content generation: a
-    # ModelChoiceField would read them from the database for every search.
+    # Only categories of published releases: the others would name unpublished work.
     kategorie = forms.ChoiceField(
         label=_("Kategorie"),
         choices=category_choices,
@@ -61,7 +60,7 @@ class SearchForm(forms.Form):
         if not slug:
             return None
         # Read again, and perhaps renewed, since the choices were checked: a
-        # category deleted in between is gone from here too.
-        if (category := all_by_slug(Category).get(slug)) is None:
+        # category deleted or no longer public in between is gone from here too.
+        if (category := public_by_slug(Category).get(slug)) is None:
             raise forms.ValidationError(self.fields["kategorie"].error_messages["invalid_choice"])
         return category

@@ -43,7 +43,8 @@ def can_edit(user, item) -> bool:
 def shown_by_published(item) -> bool:
     """Return True if a published release or event, embargoed or not, shows this item (queries).
 
-    For the quotes, figures, images and people that releases and events share.
+    For the quotes, figures, images, people, categories and topics that
+    releases and events share.
     """
     from events.models import Event
     from releases.models import Release
@@ -54,6 +55,8 @@ def shown_by_published(item) -> bool:
         "statistic": Q(statistics=item),
         "image": Q(hero_image=item) | Q(releaseimage__image=item),
         "person": Q(quotes__person=item),
+        "category": Q(category=item),
+        "topic": Q(topics=item),
     }[name]
     event_uses = {"image": Q(image=item), "person": Q(speakers=item)}.get(name)
     if Release.objects.filter(release_uses, status=Status.PUBLISHED).exists():

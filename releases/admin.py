@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from office.admin import (
     GermanSlugMixin,
     PublishableAdmin,
+    SharedContentMixin,
     SharePreviewMixin,
     VersionedAdminMixin,
 )
@@ -19,14 +20,14 @@ from releases.models import (
 
 
 @admin.register(Category)
-class CategoryAdmin(GermanSlugMixin, admin.ModelAdmin):
+class CategoryAdmin(SharedContentMixin, GermanSlugMixin, admin.ModelAdmin):
     list_display = ("name", "slug")
     search_fields = ("name",)
     prepopulated_fields = {"slug": ("name",)}
 
 
 @admin.register(Topic)
-class TopicAdmin(GermanSlugMixin, admin.ModelAdmin):
+class TopicAdmin(SharedContentMixin, GermanSlugMixin, admin.ModelAdmin):
     list_display = ("name", "slug")
     search_fields = ("name",)
     prepopulated_fields = {"slug": ("name",)}

@@ -40,20 +40,19 @@ def published_topics():
     return list(Topic.objects.filter(Exists(published.filter(topics=OuterRef("pk")))))
 
 
-def all_by_slug(model) -> dict:
-    """Return every category or topic by slug, kept per content generation.
+def public_by_slug(model) -> dict:
+    """Return the categories or topics that published releases use, by slug.
 
-    There are a few dozen; reading one from the database cost its archive page
-    and feed 0.4 ms, and the search form's category list a query of its own.
+    The others are unknown to readers: one used only by a draft or an embargoed
+    release would otherwise name unpublished work in an address or a form.
     """
-    return per_generation(
-        f"by-slug:{model._meta.label}", lambda: {item.slug: item for item in model.objects.all()}
-    )
+    public = release_archive()["categories"] if model is Category else topics_in_use()
+    return {item.slug: item for item in public}
 
 
 def by_slug(model, slug: str):
-    """Return the category or topic with this slug, or raise Http404."""
-    every = all_by_slug(model)
-    if slug not in every:
+    """Return the public category or topic with this slug, or raise Http404."""
+    public = public_by_slug(model)
+    if slug not in public:
         raise Http404(f"No {model._meta.object_name} matches the given query.")
-    return every[slug]
+    return public[slug]

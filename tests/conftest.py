@@ -162,20 +162,28 @@ def make_event(**kwargs):
     return Event.objects.create(**kwargs)
 
 
-def make_quote(**kwargs):
+def make_quote(release=None, **kwargs):
+    """Create a quote; it is public only once a public release shows it, e.g. `release`."""
     n = next(_sequence)
     kwargs.setdefault("text", f"Zitat {n}")
     kwargs.setdefault("said_on", datetime.date(2025, 2, 13))
-    return Quote.objects.create(**kwargs)
+    quote = Quote.objects.create(**kwargs)
+    if release is not None:
+        release.quotes.add(quote)
+    return quote
 
 
-def make_statistic(**kwargs):
+def make_statistic(release=None, **kwargs):
+    """Create a figure; it is public only once a public release shows it, e.g. `release`."""
     n = next(_sequence)
     kwargs.setdefault("value", n)
     kwargs.setdefault("unit", "Prozent")
     kwargs.setdefault("label", f"Kennzahl {n}")
     kwargs.setdefault("source_name", "Institut der deutschen Wirtschaft")
-    return Statistic.objects.create(**kwargs)
+    statistic = Statistic.objects.create(**kwargs)
+    if release is not None:
+        release.statistics.add(statistic)
+    return statistic
 
 
 def make_person(**kwargs):

@@ -50,7 +50,7 @@ def site(profile):
     """Create one public item on every list, so a 404 is never just an empty database."""
     category = make_category(name="Wirtschaft", slug="wirtschaft")
     topic = make_topic(name="Energie", slug="energie")
-    make_release(
+    public = make_release(
         title="Landtag beschließt Haushalt",
         slug="haushalt",
         category=category,
@@ -64,8 +64,8 @@ def site(profile):
         slug="rueckblick",
         starts_at=datetime.datetime(2024, 5, 3, 10, tzinfo=BERLIN),
     )
-    make_quote(text="Wir stehen zu unserem Wort.")
-    make_statistic(value=57, label="der Unternehmen nutzen KI", source_year=2024)
+    make_quote(text="Wir stehen zu unserem Wort.", release=public)
+    make_statistic(value=57, label="der Unternehmen nutzen KI", source_year=2024, release=public)
 
 
 # Unknown addresses

@@ -213,7 +213,7 @@ def test_category_and_topic_pages_announce_their_own_feed(client, seeded):
 
 def test_home_shows_latest_releases_next_events_a_quote_and_figures(client, profile, now):
     for hours in range(6, 0, -1):
-        make_release(
+        public = make_release(
             title=f"Meldung vor {hours} Stunden", publish_at=now - datetime.timedelta(hours=hours)
         )
     make_release(title="Entwurf", status=Release.Status.DRAFT, publish_at=now)
@@ -227,14 +227,18 @@ def test_home_shows_latest_releases_next_events_a_quote_and_figures(client, prof
     )
     make_event(title="Gesperrter Termin", publish_at=now + datetime.timedelta(hours=1))
     make_event(title="Vorbei", starts_at=now - datetime.timedelta(days=1))
-    make_quote(text="Älteres Zitat", said_on=datetime.date(2025, 1, 1))
-    make_quote(text="Neuestes öffentliches Zitat", said_on=datetime.date(2025, 2, 1))
+    make_quote(text="Älteres Zitat", said_on=datetime.date(2025, 1, 1), release=public)
+    make_quote(
+        text="Neuestes öffentliches Zitat", said_on=datetime.date(2025, 2, 1), release=public
+    )
+    make_quote(text="Zitat ohne Meldung", said_on=datetime.date(2025, 4, 1))
     hidden = make_quote(text="Zitat unter Sperrfrist", said_on=datetime.date(2025, 3, 1))
     make_release(
         title="Mit Sperrfrist-Zitat", publish_at=now + datetime.timedelta(days=1)
     ).quotes.add(hidden)
     for year in (2020, 2021, 2022, 2023, 2024):
-        make_statistic(label=f"Kennzahl {year}", source_year=year)
+        make_statistic(label=f"Kennzahl {year}", source_year=year, release=public)
+    make_statistic(label="Kennzahl ohne Meldung", source_year=2031)
     hidden_figure = make_statistic(label="Gesperrte Kennzahl", source_year=2030)
     make_release(title="Mit Sperrfrist-Zahl", status=Release.Status.DRAFT).statistics.add(
         hidden_figure
@@ -722,15 +726,18 @@ def test_staff_without_permission_cannot_preview_draft_event(staff_without_permi
 
 def test_quotes_page_hides_quotes_only_on_unpublished_releases(client, profile):
     expert = make_person(name="Michael Hüther", role="Direktor des IW Köln")
-    make_quote(text="Ohne Meldung", said_on=datetime.date(2025, 1, 1), context="Neujahrsempfang")
+    make_quote(text="Ohne Meldung", said_on=datetime.date(2025, 1, 3))
     on_public = make_quote(
         text="In öffentlicher Meldung", said_on=datetime.date(2025, 2, 1), person=expert
     )
     on_embargoed = make_quote(text="Nur unter Sperrfrist", said_on=datetime.date(2025, 3, 1))
     on_draft = make_quote(text="Nur im Entwurf", said_on=datetime.date(2025, 3, 2))
     on_both = make_quote(text="Öffentlich und gesperrt", said_on=datetime.date(2024, 12, 1))
+    own = make_quote(
+        text="Eigenes Wort", said_on=datetime.date(2025, 1, 1), context="Neujahrsempfang"
+    )
     public = make_release(title="Öffentlich")
-    public.quotes.add(on_public, on_both)
+    public.quotes.add(on_public, on_both, own)
     make_release(title="Sperrfrist", publish_at=embargoed()).quotes.add(on_embargoed, on_both)
     make_release(title="Entwurf", status=Release.Status.DRAFT).quotes.add(on_draft)
 
@@ -739,7 +746,7 @@ def test_quotes_page_hides_quotes_only_on_unpublished_releases(client, profile):
     assert response.status_code == 200
     assert quote_texts(response) == [
         "In öffentlicher Meldung",
-        "Ohne Meldung",
+        "Eigenes Wort",
         "Öffentlich und gesperrt",
     ]
     assert cites(response) == [
@@ -751,7 +758,10 @@ def test_quotes_page_hides_quotes_only_on_unpublished_releases(client, profile):
 
 
 def test_figures_page_renders_values_the_german_way_with_sources(client, profile):
+    public = make_release(title="Öffentlich")
+    make_statistic(label="Ohne Meldung", source_year=2032)
     make_statistic(
+        release=public,
         qualifier="bis zu",
         value=Decimal("67.8"),
         unit="Mrd. Euro",
@@ -761,13 +771,16 @@ def test_figures_page_renders_values_the_german_way_with_sources(client, profile
         source_year=2024,
     )
     make_statistic(
+        release=public,
         value=Decimal("1234567.5"),
         qualifier="rund",
         unit="Euro",
         label="Fördermittel",
         source_year=2023,
     )
-    make_statistic(value=None, unit="", label="jedes fünfte Unternehmen", source_year=2022)
+    make_statistic(
+        value=None, unit="", label="jedes fünfte Unternehmen", source_year=2022, release=public
+    )
     hidden = make_statistic(value=99, label="Gesperrte Kennzahl", source_year=2030)
     make_release(title="Sperrfrist", publish_at=embargoed()).statistics.add(hidden)
     draft_only = make_statistic(value=98, label="Kennzahl im Entwurf", source_year=2031)
@@ -792,16 +805,18 @@ def test_figures_page_renders_values_the_german_way_with_sources(client, profile
 
 
 def test_search_finds_only_public_content_in_every_section(client, profile):
-    make_release(title="Abschied von der Kohle", publish_at=berlin(2025, 1, 5, 9))
+    public = make_release(title="Abschied von der Kohle", publish_at=berlin(2025, 1, 5, 9))
     make_release(title="Unwichtig", lead="Kohle im Vorspann", publish_at=berlin(2025, 1, 6, 9))
     make_release(title="Kohle Entwurf", status=Release.Status.DRAFT)
     gesperrt = make_release(title="Kohle Sperrfrist", publish_at=embargoed())
     make_event(title="Gipfel zur Kohle")
     make_event(title="Kohle Entwurfstermin", status=Event.Status.DRAFT)
     make_event(title="Kohle gesperrt", publish_at=embargoed())
-    make_quote(text="Die Kohle hat uns groß gemacht.")
+    make_quote(text="Die Kohle hat uns groß gemacht.", release=public)
+    make_quote(text="Kohle ohne Meldung")
     gesperrt.quotes.add(make_quote(text="Kohle unter Sperrfrist"))
-    make_statistic(label="Beschäftigte in der Kohle", value=12, source_year=2024)
+    make_statistic(label="Beschäftigte in der Kohle", value=12, source_year=2024, release=public)
+    make_statistic(label="Kohle ohne Meldung", source_year=2024)
     gesperrt.statistics.add(make_statistic(label="Kohle gesperrt", source_year=2024))
 
     response = client.get("/suche/?q=kohle")

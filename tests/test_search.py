@@ -85,7 +85,7 @@ def test_seed_release_comes_first_for_a_journalists_query(client, now):
 
 
 def test_search_never_shows_drafts_or_embargoed_items(client, now):
-    make_release(title="Energie öffentlich", body="<p>Energie</p>")
+    public = make_release(title="Energie öffentlich", body="<p>Energie</p>")
     make_release(title="Energie Entwurf", body="<p>Energie</p>", status=Release.Status.DRAFT)
     make_release(
         title="Energie Sperrfrist",
@@ -96,7 +96,8 @@ def test_search_never_shows_drafts_or_embargoed_items(client, now):
     make_event(title="Energie-Entwurf", status=Event.Status.DRAFT)
     held = make_quote(text="Energie ist Zukunft, gesperrt")
     make_release(status=Release.Status.DRAFT).quotes.add(held)
-    make_quote(text="Energie ist Zukunft")
+    make_quote(text="Energie ist Zukunft", release=public)
+    make_quote(text="Energie ohne Meldung, gesperrt")
 
     response = search(client, "Energie")
     body = response.content.decode()
@@ -109,9 +110,9 @@ def test_search_never_shows_drafts_or_embargoed_items(client, now):
 
 def test_counts_per_type_and_a_link_to_all_of_one_type(client):
     for n in range(7):
-        make_release(title=f"Klima {n}", body="<p>Klima</p>")
+        public = make_release(title=f"Klima {n}", body="<p>Klima</p>")
     make_event(title="Forum zum Klima")
-    make_statistic(label="Ziel für das Klima im Jahr 2045")
+    make_statistic(label="Ziel für das Klima im Jahr 2045", release=public)
 
     body = search(client, "Klima").content.decode()
 
@@ -190,7 +191,7 @@ def test_odd_filters_get_a_german_message_not_an_error(client, params, message):
 
 
 def test_a_wrong_filter_points_to_its_message_and_keeps_every_choice(client):
-    make_category(name="Inland", slug="inland")
+    make_release(category=make_category(name="Inland", slug="inland"))
 
     body = search(
         client, "Schule", typ="pressemitteilungen", kategorie="inland", jahr="abc"
