@@ -1,10 +1,11 @@
 """Photos: uploads judged by their content, metadata stripped, renditions for readers.
 
 Every upload is opened and fully decoded by Pillow before anything is stored;
-the stored original is a clean copy (orientation applied, EXIF, XMP, IPTC,
-comments and appended pictures removed), so the press download carries no
-location either. Renditions are made once when an image is saved and live
-beside the original under names derived from it, so pages only build URLs.
+the stored original is a clean copy (orientation applied; EXIF, XMP, IPTC,
+PNG text, comments, thumbnails and appended pictures removed; only the colour
+profile kept), so the press download carries no location either. Renditions
+are made once when an image is saved and live beside the original under names
+derived from it, so pages only build URLs.
 """
 
 import hashlib
@@ -172,18 +173,36 @@ def strip_jpeg(data: bytes) -> bytes:
         metadata = marker == 0xFE or (
             0xE0 <= marker <= 0xEF and not segment[4:].startswith(JPEG_KEEP.get(marker, b"-"))
         )
+        if marker == 0xE0 and not metadata:
+            # A JFIF thumbnail is another, perhaps uncropped, picture: only the header stays.
+            segment = b"\xff\xe0\x00\x10" + segment[4:16] + b"\x00\x00"
         if not metadata:
             out += segment
         position += 2 + length
 
 
+# What a picture needs to look as it did; the rest of what Pillow reads is metadata.
+PICTURE_INFO = ("icc_profile", "transparency")
+
+
+def picture_only(image: PILImage.Image) -> PILImage.Image:
+    """Drop what Pillow read besides colour, as its writers carry some of it (comments) along."""
+    image.load()
+    image.info = {key: image.info[key] for key in PICTURE_INFO if key in image.info}
+    return image
+
+
 def reencode(image: PILImage.Image, extension: str) -> bytes:
     """Save image again without any metadata but its colour profile."""
     buffer = io.BytesIO()
-    icc_profile = image.info.get("icc_profile")
     if extension == "gif":
-        image.save(buffer, "GIF", save_all=getattr(image, "n_frames", 1) > 1)
-    elif extension == "png":
+        # The writer reads each frame's timing and comment from the file again:
+        # only an explicit empty comment keeps the comments out.
+        image.save(buffer, "GIF", save_all=getattr(image, "n_frames", 1) > 1, comment=b"")
+        return buffer.getvalue()
+    image = picture_only(image)
+    icc_profile = image.info.get("icc_profile")
+    if extension == "png":
         image.save(buffer, "PNG", icc_profile=icc_profile)
     elif extension == "webp":
         image.save(buffer, "WEBP", quality=90, icc_profile=icc_profile)
@@ -297,7 +316,7 @@ def open_for_renditions(storage, name: str) -> PILImage.Image:
         # Originals stored before uploads were cleaned may still carry an orientation.
         upright = ImageOps.exif_transpose(image)
     has_alpha = upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info
-    return upright.convert("RGBA" if has_alpha else "RGB")
+    return picture_only(upright.convert("RGBA" if has_alpha else "RGB"))
 
 
 def make_renditions(image) -> dict:

@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from PIL import ExifTags, Image as PILImage
+from PIL import ExifTags, Image as PILImage, ImageCms, PngImagePlugin
 
 from office import cards, images
 from office.models import Image
@@ -169,6 +169,181 @@ def test_photo_with_gps_is_stored_and_rendered_without_any_metadata(
         assert b"Wohnort-Geheimnis" not in raw
     # A phone's second picture (MPO) is cut off: the original is one plain JPEG.
     assert read_back(image.file.name)[:2] == (stored_format, (640, 480))
+
+
+# Every kind of metadata each accepted format can carry, each with its own marker.
+SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+def marked_exif():
+    exif = phone_exif()
+    exif[ExifTags.Base.ImageDescription] = "Geheim-EXIF"
+    return exif
+
+
+def marked_xmp(kind="XMP"):
+    return XMP.replace(b"Wohnort-Geheimnis", f"Geheim-{kind}".encode())
+
+
+def jpeg_segment(marker, payload):
+    return bytes([0xFF, marker]) + (len(payload) + 2).to_bytes(2, "big") + payload
+
+
+def iptc():
+    """Return a Photoshop APP13 payload with an IPTC caption, as picture desks write it."""
+    record = b"\x1c\x02\x78" + len(b"Geheim-IPTC").to_bytes(2, "big") + b"Geheim-IPTC"
+    block = b"8BIM\x04\x04\x00\x00" + len(record).to_bytes(4, "big") + record
+    return b"Photoshop 3.0\x00" + block
+
+
+def marked_jpeg(orientation):
+    exif = marked_exif()
+    exif[ExifTags.Base.Orientation] = orientation
+    buffer = io.BytesIO()
+    two_halves().save(
+        buffer,
+        "JPEG",
+        exif=exif,
+        xmp=marked_xmp(),
+        comment=b"Geheim-Kommentar",
+        icc_profile=SRGB,
+    )
+    data = buffer.getvalue()
+    assert data[2:6] == b"\xff\xe0\x00\x10"
+    # A JFIF header with a 5 × 1 pixel thumbnail whose RGB bytes spell the marker.
+    jfif = jpeg_segment(0xE0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x05\x01Geheim-Vorschau")
+    return data[:2] + jfif + jpeg_segment(0xED, iptc()) + data[20:]
+
+
+def marked_png():
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Author", "Geheim-tEXt")
+    info.add_text("Comment", "Geheim-zTXt", zip=True)
+    info.add_itxt("Description", "Geheim-iTXt", lang="de")
+    info.add_itxt("XML:com.adobe.xmp", marked_xmp().decode())
+    info.add_text("Raw profile type iptc", "Geheim-IPTC", zip=True)
+    buffer = io.BytesIO()
+    two_halves().save(buffer, "PNG", pnginfo=info, exif=marked_exif(), icc_profile=SRGB)
+    return buffer.getvalue()
+
+
+def marked_webp():
+    buffer = io.BytesIO()
+    two_halves().save(buffer, "WEBP", exif=marked_exif(), xmp=marked_xmp(), icc_profile=SRGB)
+    return buffer.getvalue()
+
+
+def marked_heic():
+    buffer = io.BytesIO()
+    two_halves().save(buffer, "HEIF", exif=marked_exif(), xmp=marked_xmp(), icc_profile=SRGB)
+    return buffer.getvalue()
+
+
+def marked_gif(frames=1):
+    """Return a GIF with a comment in each frame and XMP in an application extension."""
+    pictures = [two_halves(second=(30, 30, 200 - 40 * n)).quantize(16) for n in range(frames)]
+    for number, picture in enumerate(pictures):
+        picture.info["comment"] = f"Geheim-Kommentar {number}".encode()
+    buffer = io.BytesIO()
+    pictures[0].save(
+        buffer, "GIF", save_all=frames > 1, append_images=pictures[1:], duration=100, loop=0
+    )
+    data = buffer.getvalue()
+    # XMP as Adobe writes it into a GIF: an application extension before the first frame.
+    xmp = marked_xmp()
+    magic = b"\x01" + bytes(range(255, -1, -1)) + b"\x00"
+    extension = b"!\xff\x0bXMP DataXMP" + xmp + magic
+    first_frame = data.index(b"\x2c\x00\x00\x00\x00")
+    return data[:first_frame] + extension + data[first_frame:]
+
+
+MARKERS = [
+    b"Geheim-EXIF",
+    b"Geheim-XMP",
+    b"Geheim-Kommentar",
+    b"Geheim-IPTC",
+    b"Geheim-tEXt",
+    b"Geheim-zTXt",
+    b"Geheim-iTXt",
+    b"Geheim-Vorschau",
+    CAMERA.encode(),
+]
+# What Pillow reports about a picture's encoding, colour and animation: no metadata.
+PICTURE_INFO = {
+    "jfif",
+    "jfif_version",
+    "jfif_unit",
+    "jfif_density",
+    "dpi",
+    "progressive",
+    "progression",
+    "adobe",
+    "adobe_transform",
+    "icc_profile",
+    "transparency",
+    "background",
+    "version",
+    "duration",
+    "loop",
+    "extension",
+    "srgb",
+    "gamma",
+    "timestamp",
+}
+EXIF_XMP = [b"Geheim-EXIF", b"Geheim-XMP"]
+JPEG_KINDS = [*EXIF_XMP, b"Geheim-Kommentar", b"Geheim-IPTC", b"Geheim-Vorschau"]
+PNG_KINDS = [*EXIF_XMP, b"Geheim-IPTC", b"Geheim-tEXt", b"Geheim-zTXt", b"Geheim-iTXt"]
+
+
+def carried(content):
+    """Return the markers a sample holds, in its bytes or in what Pillow decodes from it."""
+    with PILImage.open(io.BytesIO(content)) as sample:
+        decoded = repr(sample.info).encode() + repr(dict(sample.getexif())).encode()
+    return [marker for marker in MARKERS if marker in content or marker in decoded]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "kinds", "stored_format", "frames"),
+    [
+        ("handy.jpg", marked_jpeg(orientation=1), JPEG_KINDS, "JPEG", 1),
+        ("hochkant.jpg", marked_jpeg(orientation=6), JPEG_KINDS, "JPEG", 1),
+        ("grafik.png", marked_png(), PNG_KINDS, "PNG", 1),
+        ("web.webp", marked_webp(), EXIF_XMP, "WEBP", 1),
+        ("iphone.heic", marked_heic(), EXIF_XMP, "JPEG", 1),
+        ("grafik.gif", marked_gif(), [b"Geheim-XMP", b"Geheim-Kommentar"], "GIF", 1),
+        ("bewegt.gif", marked_gif(frames=3), [b"Geheim-XMP", b"Geheim-Kommentar"], "GIF", 3),
+    ],
+    ids=["jpeg", "jpeg-turned", "png", "webp", "heic", "gif", "animated-gif"],
+)
+def test_every_kind_of_metadata_is_removed_from_original_and_renditions(
+    name, content, kinds, stored_format, frames, officer_client
+):
+    assert carried(content) == kinds + ([CAMERA.encode()] if b"Geheim-EXIF" in kinds else [])
+
+    response = upload_image(officer_client, name, content)
+
+    assert response.status_code == 302
+    image = Image.objects.get()
+    stored = media_files()
+    assert len(stored) == 1 + len(images.rendition_names(image.file.name, image.renditions))
+    found = {}
+    for stored_name in stored:
+        _format, _size, exif, info = read_back(stored_name)
+        raw = (Path(settings.MEDIA_ROOT) / stored_name).read_bytes()
+        leaks = [marker for marker in MARKERS if marker in raw]
+        if exif or leaks or set(info) - PICTURE_INFO:
+            found[stored_name] = (exif, leaks, sorted(set(info) - PICTURE_INFO))
+    assert found == {}
+    with PILImage.open(Path(settings.MEDIA_ROOT) / image.file.name) as original:
+        # The colour profile is kept on purpose: it is how the colours look, not who took them.
+        assert (original.format, original.size, getattr(original, "n_frames", 1)) == (
+            stored_format,
+            (480, 640) if name == "hochkant.jpg" else (640, 480),
+            frames,
+        )
+        assert original.info.get("icc_profile") == (None if stored_format == "GIF" else SRGB)
+        if frames > 1:  # an animation keeps its pace and keeps looping
+            assert (original.info["duration"], original.info["loop"]) == (100, 0)
 
 
 def test_jpeg_without_rotation_keeps_its_compressed_pixels(officer_client):

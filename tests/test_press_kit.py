@@ -6,12 +6,23 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import ExifTags, Image as PILImage
 from pypdf import PdfReader, PdfWriter
-from pypdf.actions import JavaScript
+from pypdf.actions import JavaScript, PageTrigger
+from pypdf.annotations import Link
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    NameObject,
+    NumberObject,
+    TextStringObject,
+)
 
+from office import documents
 from releases import pdf
 from releases.models import Release, ReleaseAttachment, ReleaseImage, ReleaseQuote
 from tests.conftest import make_image, make_quote, make_release
@@ -111,6 +122,12 @@ def test_pdf_and_docx_are_attached_under_a_random_folder(name, content, stored_a
     assert attachment.file_size == len(content)
 
 
+ACTIVE_PDF = (
+    "PDF-Dateien mit aktiven Inhalten (JavaScript, Programmaufrufe, Formularaktionen, "
+    "eingebettete Dateien oder Medien) werden nicht angenommen. Bitte das Dokument ohne "
+    "sie neu als PDF speichern, etwa über „Drucken“ → „Als PDF speichern“."
+)
+BROKEN_PDF = "Die PDF-Datei ist beschädigt oder verschlüsselt und lässt sich nicht lesen."
 NOT_A_DOCUMENT = (
     "Die Datei ist weder ein PDF noch ein Word-Dokument (DOCX). Andere Dateien, auch ältere "
     "DOC-Dateien, bitte vorher als PDF speichern."
@@ -126,13 +143,9 @@ NOT_A_DOCUMENT = (
         (
             "kaputt.pdf",
             b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n",
-            "Die PDF-Datei ist beschädigt oder verschlüsselt und lässt sich nicht lesen.",
+            BROKEN_PDF,
         ),
-        (
-            "aktiv.pdf",
-            pdf_bytes(javascript="app.alert('hallo');"),
-            "PDF-Dateien mit JavaScript oder eingebetteten Dateien werden nicht angenommen.",
-        ),
+        ("aktiv.pdf", pdf_bytes(javascript="app.alert('hallo');"), ACTIVE_PDF),
         (
             "makros.docx",
             docx_bytes(main="application/vnd.ms-word.document.macroEnabled.main+xml"),
@@ -189,6 +202,274 @@ def test_attachment_above_the_limit_is_refused(officer_client, settings):
     assert attachment_errors(response) == [
         {"file": ["Die Datei ist 1,1 MB groß; erlaubt sind höchstens 1 MB."]}
     ]
+    assert media_files() == []
+
+
+# Active content in PDFs: each place a PDF can hold an action, script or file
+
+
+def pdf_dict(**entries):
+    """Return a PDF dictionary; a str value starting with "/" is a name, other str a string."""
+
+    def pdf_value(value):
+        if isinstance(value, str):
+            return NameObject(value) if value.startswith("/") else TextStringObject(value)
+        if isinstance(value, int):
+            return NumberObject(value)
+        if isinstance(value, list):
+            return ArrayObject(pdf_value(item) for item in value)
+        return value
+
+    return DictionaryObject({NameObject(f"/{k}"): pdf_value(v) for k, v in entries.items()})
+
+
+def javascript():
+    return pdf_dict(Type="/Action", S="/JavaScript", JS="app.alert('hallo');")
+
+
+def link(writer, action, subtype="/Link"):
+    annotation = pdf_dict(Type="/Annot", Subtype=subtype, Rect=[50, 700, 250, 730], A=action)
+    writer.add_annotation(0, annotation)
+
+
+def go_to(writer, **entries):
+    page = writer.pages[0].indirect_reference
+    return pdf_dict(Type="/Action", S="/GoTo", D=[page, "/Fit"], **entries)
+
+
+def build_pdf(build):
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    build(writer)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def open_action(action):
+    def build(writer):
+        writer.root_object[NameObject("/OpenAction")] = writer._add_object(action)
+
+    return build
+
+
+def catalog_aa(writer):
+    writer.root_object[NameObject("/AA")] = pdf_dict(WC=javascript())
+
+
+def page_aa(writer):
+    writer.pages[0].add_action(PageTrigger.OPEN, JavaScript("app.alert('hallo');"))
+
+
+def link_launch(writer):
+    link(writer, pdf_dict(S="/Launch", F="C:\\Windows\\System32\\calc.exe"))
+
+
+def link_aa(writer):
+    annotation = pdf_dict(
+        Type="/Annot", Subtype="/Link", Rect=[50, 700, 250, 730], AA=pdf_dict(E=javascript())
+    )
+    writer.add_annotation(0, annotation)
+
+
+def next_single(writer):
+    first = go_to(writer, Next=go_to(writer, Next=javascript()))
+    open_action(first)(writer)
+
+
+def next_array(writer):
+    uri = pdf_dict(S="/URI", URI="https://www.landtag.nrw.de/")
+    link(writer, go_to(writer, Next=ArrayObject([uri, javascript()])))
+
+
+def names_javascript(writer):
+    tree = pdf_dict(Names=ArrayObject([TextStringObject("start"), javascript()]))
+    writer.root_object[NameObject("/Names")] = pdf_dict(JavaScript=tree)
+
+
+def embedded_file(writer):
+    writer.add_attachment("rechnung.exe", b"MZ\x90\x00")
+
+
+def form_field(action_key, action):
+    def build(writer):
+        field = pdf_dict(
+            Type="/Annot",
+            Subtype="/Widget",
+            FT="/Tx",
+            T="Name",
+            Rect=[50, 600, 250, 630],
+            **{action_key: action},
+        )
+        reference = writer._add_object(field)
+        writer.pages[0][NameObject("/Annots")] = ArrayObject([reference])
+        writer.root_object[NameObject("/AcroForm")] = pdf_dict(Fields=ArrayObject([reference]))
+
+    return build
+
+
+def xfa(writer):
+    stream = DecodedStreamObject()
+    stream.set_data(b'<xdp:xdp xmlns:xdp="http://ns.adobe.com/xdp/"><script>x</script></xdp:xdp>')
+    writer.root_object[NameObject("/AcroForm")] = pdf_dict(
+        Fields=ArrayObject(), XFA=writer._add_object(stream)
+    )
+
+
+def orphan_javascript(writer):
+    # Not reachable from the catalog: a viewer repairing the file may still find it.
+    writer._add_object(javascript())
+
+
+ACTIVE_PDFS = {
+    "open-action-javascript": build_pdf(open_action(javascript())),
+    "open-action-launch": build_pdf(open_action(pdf_dict(S="/Launch", F="cmd.exe"))),
+    "catalog-additional-actions": build_pdf(catalog_aa),
+    "page-additional-actions": build_pdf(page_aa),
+    "link-launch": build_pdf(link_launch),
+    "link-additional-actions": build_pdf(link_aa),
+    "next-chain-single": build_pdf(next_single),
+    "next-chain-array": build_pdf(next_array),
+    "names-tree-javascript": build_pdf(names_javascript),
+    "names-tree-via-pypdf": pdf_bytes(javascript="app.alert('hallo');"),
+    "embedded-file": build_pdf(embedded_file),
+    "form-field-additional-actions": build_pdf(form_field("AA", pdf_dict(K=javascript()))),
+    "form-field-submit": build_pdf(
+        form_field("A", pdf_dict(S="/SubmitForm", F="https://example.net/sammeln"))
+    ),
+    "form-field-import-data": build_pdf(form_field("A", pdf_dict(S="/ImportData", F="d.fdf"))),
+    "xfa-form": build_pdf(xfa),
+    **{
+        f"link-{kind.lower()}": build_pdf(
+            lambda writer, kind=kind: link(writer, pdf_dict(S=f"/{kind}"))
+        )
+        for kind in ("GoToE", "GoToR", "RichMediaExecute", "Rendition", "Sound", "Movie")
+    },
+    "link-javascript-uri": build_pdf(
+        lambda writer: link(writer, pdf_dict(S="/URI", URI="JavaScript:app.alert(1)"))
+    ),
+    "link-file-uri": build_pdf(
+        lambda writer: link(writer, pdf_dict(S="/URI", URI="file:///C:/Windows/calc.exe"))
+    ),
+    "link-network-share": build_pdf(
+        lambda writer: link(writer, pdf_dict(S="/URI", URI="\\\\server\\freigabe\\x"))
+    ),
+    "file-attachment-annotation": build_pdf(
+        lambda writer: link(writer, go_to(writer), subtype="/FileAttachment")
+    ),
+    "rich-media-annotation": build_pdf(
+        lambda writer: link(writer, go_to(writer), subtype="/RichMedia")
+    ),
+    "unreachable-object": build_pdf(orphan_javascript),
+    # The name written as /L#61unch, which a reader decodes as /Launch.
+    "hex-escaped-name": build_pdf(open_action(pdf_dict(S="/Launch", F="cmd.exe"))).replace(
+        b"/S /Launch", b"/S /L#61unch"
+    ),
+}
+
+
+@pytest.mark.parametrize("content", ACTIVE_PDFS.values(), ids=ACTIVE_PDFS.keys())
+def test_pdf_with_active_content_is_refused_by_the_validator(content):
+    with pytest.raises(ValidationError) as refused:
+        documents.validate_document(SimpleUploadedFile("aktiv.pdf", content))
+
+    assert (refused.value.code, refused.value.messages) == ("active", [ACTIVE_PDF])
+
+
+@pytest.mark.parametrize("content", ACTIVE_PDFS.values(), ids=ACTIVE_PDFS.keys())
+def test_pdf_with_active_content_is_refused_on_upload(content, officer_client):
+    release = make_release()
+
+    response = attach(officer_client, release, "studie.pdf", content)
+
+    assert response.status_code == 200
+    assert attachment_errors(response) == [{"file": [ACTIVE_PDF]}]
+    assert (ReleaseAttachment.objects.count(), media_files()) == (0, [])
+
+
+def clean_pdf_with_links(writer):
+    writer.add_annotation(0, Link(rect=(50, 700, 250, 730), url="https://www.landtag.nrw.de/"))
+    writer.add_annotation(0, Link(rect=(50, 650, 250, 680), target_page_index=0))
+    link(writer, pdf_dict(S="/URI", URI="mailto:presse@example.org"))
+    link(writer, pdf_dict(S="/Named", N="/NextPage"))
+    # A chain that returns to itself is followed once, not forever.
+    loop = go_to(writer)
+    reference = writer._add_object(loop)
+    loop[NameObject("/Next")] = reference
+    writer.root_object[NameObject("/OpenAction")] = reference
+
+
+def test_pdf_with_web_links_and_page_jumps_is_attached(officer_client):
+    release = make_release()
+    content = build_pdf(clean_pdf_with_links)
+
+    response = attach(officer_client, release, "mit-links.pdf", content)
+
+    assert response.status_code == 302
+    attachment = ReleaseAttachment.objects.get()
+    stored = (Path(settings.MEDIA_ROOT) / attachment.file.name).read_bytes()
+    assert stored == content
+    uris = [
+        annotation.get_object().get("/A", {}).get("/URI")
+        for annotation in PdfReader(io.BytesIO(stored)).pages[0]["/Annots"]
+    ]
+    assert uris == ["https://www.landtag.nrw.de/", None, "mailto:presse@example.org", None]
+
+
+def raw_pdf(*objects):
+    """Return a one-page PDF written by hand; objects[0] is the page's /X entry."""
+    bodies = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /X " + objects[0] + b" >>",
+        *objects[1:],
+    ]
+    out, offsets = b"%PDF-1.7\n", []
+    for number, body in enumerate(bodies, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(bodies) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    return out + b"trailer << /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(bodies) + 1,
+        xref,
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (raw_pdf(b"[" * 100_000 + b"]" * 100_000), BROKEN_PDF),
+        (
+            # pypdf caps one array; three large ones pass it and still exceed the walk's bound.
+            raw_pdf(b"[%s]" % ((b"[" + b"[] " * (documents.PDF_MAX_OBJECTS // 3 + 1) + b"]") * 3)),
+            "Die PDF-Datei ist zu verschachtelt, um sie auf aktive Inhalte zu prüfen. Bitte das "
+            "Dokument neu als PDF speichern, etwa über „Drucken“ → „Als PDF speichern“.",
+        ),
+    ],
+    ids=["nested-deeper-than-the-parser", "more-objects-than-are-checked"],
+)
+def test_pdf_too_deep_or_too_large_to_inspect_is_refused_with_a_message(
+    content, message, officer_client
+):
+    release = make_release()
+
+    response = attach(officer_client, release, "gross.pdf", content)
+
+    assert attachment_errors(response) == [{"file": [message]}]
+    assert media_files() == []
+
+
+def test_encrypted_pdf_is_refused_as_unreadable(officer_client):
+    def encrypt(writer):
+        writer.encrypt(user_password="", owner_password="geheim", algorithm="RC4-128")
+
+    release = make_release()
+
+    response = attach(officer_client, release, "gesperrt.pdf", build_pdf(encrypt))
+
+    assert attachment_errors(response) == [{"file": [BROKEN_PDF]}]
     assert media_files() == []
 
 
