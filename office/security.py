@@ -1,12 +1,36 @@
-"""Response headers every page gets, and the client address behind the proxy."""
+"""Requests refused before any view, response headers every page gets, the client's address."""
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.core.exceptions import SuspiciousOperation
+from django.http import HttpResponse, QueryDict
 from django.template import loader
 
 
 def is_admin_path(path: str) -> bool:
     return path.startswith(f"/{settings.ADMIN_PATH}")
+
+
+class BadRequestMiddleware:
+    """Refuse a Host or a query string Django will not read with the 400 page, on every path.
+
+    Checked before anything answers, so the page cache does not serve a page
+    that Django would refuse uncached, and no view needs to read the query for
+    the refusal. A query that failed to parse (too many parameters) raises again
+    on every read, which would turn the 400 page's own context into a 500: as
+    Django does for a POST it could not parse, its error page gets an empty one.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            request.get_host()
+            request.GET  # noqa: B018 (parsing it is the check)
+        except SuspiciousOperation:
+            request.GET = QueryDict()
+            raise
+        return self.get_response(request)
 
 
 class SecurityHeadersMiddleware:

@@ -84,6 +84,8 @@ MIDDLEWARE = [
     # get the headers too, with a policy computed per response.
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "office.security.SecurityHeadersMiddleware",
+    # Before anything answers: a request Django cannot read is a 400 on every path.
+    "office.security.BadRequestMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Answers 304, from a cached page or a fresh one alike.
     "django.middleware.http.ConditionalGetMiddleware",

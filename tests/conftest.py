@@ -2,11 +2,19 @@ import datetime
 import io
 import itertools
 import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.cache import cache, caches
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connections
 from django.db.models import FETCH_RAISE
 from django.utils import timezone
 from PIL import Image as PILImage
@@ -20,6 +28,8 @@ from releases.models import Category, Release, Topic
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 _sequence = itertools.count(1)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
 
 # Debian's Chromium; Playwright cannot download a browser of its own here.
 CHROMIUM_ARGS = [
@@ -232,3 +242,60 @@ def staff_without_permission(db):
 def officer_client(client, press_officer):
     client.force_login(press_officer)
     return client
+
+
+# A real server: gunicorn with production settings, as tests/server_settings.py says.
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def server_database_url(host=None, port=None):
+    """Return the test database's address for a server process; PostgreSQL's host, port changed."""
+    settings_dict = connections["default"].settings_dict
+    if connections["default"].vendor == "sqlite":
+        return f"sqlite:///{settings_dict['NAME']}"
+    host = host or settings_dict["HOST"] or "127.0.0.1"
+    port = port or settings_dict["PORT"] or 5432
+    return f"postgres://{settings_dict['USER']}@{host}:{port}/{settings_dict['NAME']}"
+
+
+@contextmanager
+def running_gunicorn(tmp_path, database_url):
+    """Run gunicorn with production settings (DEBUG off) against `database_url`; yield its address.
+
+    It reads only committed rows: use it from tests with transactional_db.
+    """
+    port = free_port()
+    environment = {key: value for key, value in os.environ.items() if key != "DEBUG"} | {
+        "DJANGO_SETTINGS_MODULE": "tests.server_settings",
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SITE_URL": f"http://127.0.0.1:{port}",
+        "PAGE_CACHE_TIMEOUT": "300",
+        "MEDIA_ROOT": str(tmp_path),
+        # The page cache's shared state, for this server alone.
+        "CACHE_STATE_DIR": str(tmp_path / "cache-state"),
+    }
+    environment.pop("REDIS_URL", None)
+    environment.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    log = (tmp_path / "gunicorn.log").open("w")
+    command = [sys.executable, "-m", "gunicorn", "office.wsgi:application"]
+    command += ["--bind", f"127.0.0.1:{port}", "--workers", "1", "--timeout", "30"]
+    process = subprocess.Popen(command, cwd=BASE_DIR, env=environment, stdout=log, stderr=log)
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
