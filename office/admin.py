@@ -27,6 +27,7 @@ from office.models import (
     Quote,
     Statistic,
 )
+from office.numbers import GermanDecimalField
 from office.revisions import EditConflict, changed_fields, field_diffs
 
 
@@ -516,8 +517,19 @@ class QuoteAdmin(SharedContentMixin, VersionedAdminMixin, admin.ModelAdmin):
     version_fields = ("text", "said_on", "context", "source_url")
 
 
+class StatisticForm(forms.ModelForm):
+    class Meta:
+        field_classes = {"value": GermanDecimalField}
+        help_texts = {
+            "value": _(
+                "Wie gewohnt mit Komma, z. B. 67,8 oder 1.234,5. Leer für Aussagen ohne Zahl."
+            )
+        }
+
+
 @admin.register(Statistic)
 class StatisticAdmin(SharedContentMixin, VersionedAdminMixin, admin.ModelAdmin):
+    form = StatisticForm
     list_display = ("display_value", "label", "source_name", "source_year")
     list_filter = ("source_name", "source_year")
     search_fields = ("label", "unit", "source_name", "source_title")

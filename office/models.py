@@ -13,12 +13,12 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from PIL import Image as PILImage
 
 from office import images
 from office.cache import per_generation, renew_generation
+from office.numbers import german_number
 from office.publishing import Status
 from office.revisions import Versioned, history
 from office.richtext import RichTextField
@@ -190,10 +190,7 @@ class Statistic(Versioned):
         """Return the figure as Germans write it, e.g. "bis zu 67,8 Mrd. Euro"."""
         if self.value is None:
             return ""
-        value = Decimal(self.value).normalize()
-        if value == value.to_integral():
-            value = value.quantize(Decimal(1))
-        number = number_format(value, use_l10n=True, force_grouping=True)
+        number = german_number(Decimal(self.value))
         return " ".join(part for part in (self.qualifier, number, self.unit) if part)
 
 
