@@ -3,6 +3,7 @@
 import contextlib
 import datetime
 import functools
+import re
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
@@ -10,18 +11,35 @@ import icalendar
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
-from django.utils.html import strip_tags
 
 from events.models import Event
 from office.cache import CACHE_ERRORS
 from office.links import absolute_url
 from office.publishing import last_change
+from office.revisions import html_to_text
 
 PRODID = "-//Plenum//Termine//DE"
 # Fragments of an event that is not edited for a day are rendered again: cheap, and
 # entries of deleted events go away.
 VEVENT_TIMEOUT = 24 * 60 * 60
 END = b"END:VCALENDAR\r\n"
+
+
+# Control characters that str.split() does not take for whitespace: RFC 5545 allows
+# none in TEXT, and the C1 ones mean nothing to a reader.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+
+
+def ical_text(text: str, separator: str = " ") -> str:
+    """Return text fit for a calendar: no control characters, its lines joined by separator.
+
+    Every text of a calendar goes through here. icalendar escapes CR and LF only in
+    the properties it knows as TEXT and writes other characters as they are, so a
+    client that breaks lines at any of them (U+2028, NEL, ...) would read the rest
+    of a value as properties of their own. A "\n" separator is written escaped.
+    """
+    lines = (" ".join(CONTROL_CHARACTERS.sub("", line).split()) for line in text.splitlines())
+    return separator.join(line for line in lines if line)
 
 
 def event_uid(event) -> str:
@@ -37,7 +55,7 @@ def vevent_for(event) -> icalendar.Event:
     # the last change instead keeps the file identical between polls.
     vevent.add("dtstamp", event.modified_at)
     vevent.add("last-modified", event.modified_at)
-    vevent.add("summary", event.title)
+    vevent.add("summary", ical_text(event.title))
     if event.all_day:
         # DTEND of an all-day event is exclusive: the day after the last day.
         vevent.add("dtstart", event.local_start_date)
@@ -45,9 +63,8 @@ def vevent_for(event) -> icalendar.Event:
     else:
         vevent.add("dtstart", timezone.localtime(event.starts_at))
         vevent.add("dtend", timezone.localtime(event.ends_at))
-    location = ", ".join([event.venue_name, *event.venue_address.splitlines()])
-    vevent.add("location", location)
-    if description := " ".join(strip_tags(event.description).split()):
+    vevent.add("location", ical_text(f"{event.venue_name}\n{event.venue_address}", ", "))
+    if description := ical_text(html_to_text(event.description), "\n"):
         vevent.add("description", description)
     vevent.add("url", absolute_url(event.get_absolute_url()))
     vevent.add("status", "CANCELLED" if event.cancelled else "CONFIRMED")
@@ -76,7 +93,8 @@ def calendar_frame(name: str, zone: str, first_year: int, last_year: int) -> ica
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", name)
+    # Not escaped, as icalendar's own calendar_name writes it: clients show it raw.
+    calendar.add("x-wr-calname", ical_text(name))
     calendar.add("x-wr-timezone", zone)
     # The VTIMEZONE comes first and covers only the years the events need.
     # An empty calendar gets it too: RFC 5545 wants one component at least.
@@ -105,7 +123,7 @@ def subscription_frame(name: str, zone: str, first_year: int, last_year: int) ->
 
 
 # Part of every fragment's key: a changed vevent_for() must not meet old fragments in Redis.
-VEVENT_FORMAT = 1
+VEVENT_FORMAT = 2
 
 
 class SubscribedEvent(NamedTuple):

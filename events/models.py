@@ -99,6 +99,10 @@ class Event(Versioned, Publishable):
     def get_absolute_url(self):
         return cached_reverse("events:detail", slug=self.slug)
 
+    def is_past(self):
+        """Return True if the event has ended, as past() counts it."""
+        return self.ends_at < timezone.now()
+
     @property
     def local_start_date(self) -> datetime.date:
         return timezone.localdate(self.starts_at)

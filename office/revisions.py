@@ -54,6 +54,12 @@ class EditConflict(Exception):
 
 # Elements that start a new line when a rich text is read as plain text.
 BLOCK_ELEMENTS = {"p", "h2", "h3", "h4", "li", "blockquote", "tr", "br", "ul", "ol", "table"}
+# Table cells stand apart by a space; inline markup (<strong>, <a>) joins its text.
+CELL_ELEMENTS = {"td", "th"}
+
+
+def _separator(tag):
+    return "\n" if tag in BLOCK_ELEMENTS else " " if tag in CELL_ELEMENTS else ""
 
 
 class _TextExtractor(HTMLParser):
@@ -62,10 +68,10 @@ class _TextExtractor(HTMLParser):
         self.parts = []
 
     def handle_starttag(self, tag, attrs):
-        self.parts.append("\n" if tag in BLOCK_ELEMENTS else " ")
+        self.parts.append(_separator(tag))
 
     def handle_endtag(self, tag):
-        self.parts.append("\n" if tag in BLOCK_ELEMENTS else " ")
+        self.parts.append(_separator(tag))
 
     def handle_data(self, data):
         self.parts.append(data)

@@ -31,9 +31,13 @@ LIST_PAGE_SIZE = 20
 
 
 def home(request):
+    events = Event.objects.published().teasers()
+    upcoming = list(events.upcoming()[:HOME_EVENT_COUNT])
     ctx = {
         "releases": Release.objects.published().teasers()[:HOME_RELEASE_COUNT],
-        "events": Event.objects.published().upcoming().teasers()[:HOME_EVENT_COUNT],
+        "events": upcoming,
+        # Read only when nothing is upcoming, so the box does not look empty.
+        "past_events": [] if upcoming else events.past()[:HOME_EVENT_COUNT],
         # The newest public quote and figures change only with an edit or an
         # embargo's end: kept per generation, the page costs two queries, not four.
         "quote": per_generation("home:quote", newest_quote),

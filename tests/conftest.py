@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -299,3 +300,54 @@ def running_gunicorn(tmp_path, database_url):
         process.terminate()
         process.wait(timeout=10)
         log.close()
+
+
+class _AdminForm(HTMLParser):
+    """Collect what a browser would submit with an admin change form (id "<model>_form")."""
+
+    def __init__(self, html):
+        super().__init__(convert_charrefs=True)
+        self.data = {}
+        self._in_form = self._done = False
+        self._select = self._textarea = None
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and (attrs.get("id") or "").endswith("_form") and not self._done:
+            self._in_form = True
+        name = attrs.get("name")
+        if not self._in_form:
+            return
+        if tag == "option" and self._select and "selected" in attrs:
+            self.data[self._select] = attrs.get("value") or ""
+        if not name or "__prefix__" in name:
+            return
+        if tag == "input" and attrs.get("type") not in ("submit", "button", "file"):
+            if attrs.get("type") not in ("checkbox", "radio") or "checked" in attrs:
+                self.data[name] = attrs.get("value") or ""
+        elif tag == "select":
+            self._select = name
+        elif tag == "textarea":
+            self._textarea = name
+            self.data[name] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "form" and self._in_form:
+            self._in_form, self._done = False, True
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.data[self._textarea] += data
+
+
+def admin_form(client, url):
+    """Return the fields an editor's browser would post back from the admin form at url."""
+    response = client.get(url)
+    assert response.status_code == 200
+    return _AdminForm(response.content.decode()).data
