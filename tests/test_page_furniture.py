@@ -88,13 +88,11 @@ RULES_JS = """() => {
         if (element.closest(".visually-hidden")) continue;
         const drawn = side => parseFloat(style[`border${side}Width`]) > 0
             && !["none", "hidden"].includes(style[`border${side}Style`]);
-        if (element.matches("img, input, button, select, textarea, svg, hr")) {
-            content.push([box.top, box.bottom]);
-        }
+        if (element.matches("img, input, button, select, textarea, svg, hr")) content.push(box);
         // A box with a side drawn is a card or a frame, not a rule across the page.
         if (drawn("Left") || drawn("Right")) continue;
-        if (drawn("Top")) rules.push(box.top);
-        if (drawn("Bottom")) rules.push(box.bottom);
+        if (drawn("Top")) rules.push({y: box.top, left: box.left, right: box.right});
+        if (drawn("Bottom")) rules.push({y: box.bottom, left: box.left, right: box.right});
     }
     const text = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
     while (text.nextNode()) {
@@ -102,19 +100,21 @@ RULES_JS = """() => {
         if (!node.textContent.trim() || node.parentElement.closest(".visually-hidden")) continue;
         const range = document.createRange();
         range.selectNodeContents(node);
-        for (const rect of range.getClientRects()) {
-            if (rect.height > 0) content.push([rect.top, rect.bottom]);
-        }
+        content.push(...[...range.getClientRects()].filter(rect => rect.height > 0));
     }
-    rules.sort((a, b) => a - b);
+    // Columns side by side each have their own rules: compare rules that overlap.
+    const across = (a, b) => Math.min(a.right, b.right) - Math.max(a.left, b.left) > 0;
+    rules.sort((a, b) => a.y - b.y);
     const stacked = [];
-    for (let i = 1; i < rules.length; i++) {
-        const [above, below] = [rules[i - 1], rules[i]];
+    for (const [i, above] of rules.entries()) {
         // Borders that touch draw one line.
-        if (below - above < 2) continue;
-        if (!content.some(([top, bottom]) => top >= above && bottom <= below)) {
-            stacked.push(`${Math.round(above)}–${Math.round(below)}`);
-        }
+        const below = rules.slice(i + 1).find(rule => rule.y - above.y >= 2 && across(rule, above));
+        if (!below) continue;
+        const span = {
+            left: Math.max(above.left, below.left), right: Math.min(above.right, below.right),
+        };
+        const between = box => box.top >= above.y && box.bottom <= below.y && across(box, span);
+        if (!content.some(between)) stacked.push(`${Math.round(above.y)}–${Math.round(below.y)}`);
     }
     return stacked;
 }"""
