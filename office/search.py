@@ -4,6 +4,7 @@ Both backends take the same cleaned query and return querysets of published
 items with `rank` and `snippet` annotations, best match first.
 """
 
+import functools
 import html
 import re
 from dataclasses import dataclass
@@ -107,30 +108,57 @@ def search(queryset, fields, q, snippet_field):
 SNIPPET_CHARACTERS = 240
 
 
+WORD = re.compile(r"\w+")
+
+
+@functools.lru_cache(maxsize=64)
+def stem_pattern(q: str) -> re.Pattern | None:
+    stems = sorted({stem(word) for word in WORD.findall(q)}, key=len, reverse=True)
+    if not stems:
+        return None
+    return re.compile("|".join(re.escape(stem) for stem in stems), re.IGNORECASE)
+
+
+def matched_words(text: str, q: str):
+    """Yield each whole word of the text that search matched with a word of the query."""
+    pattern = stem_pattern(q)
+    if pattern is None:
+        return
+    # Full text search matches a word by its stem, so a word counts where it begins
+    # with one; the word matcher finds a stem anywhere in a word.
+    test = pattern.match if uses_full_text() else pattern.search
+    for word in WORD.finditer(text):
+        if test(word[0]):
+            yield word
+
+
+def mark_words(text: str, q) -> str:
+    """Return the text escaped, as safe HTML, with each word the query matched in <mark>."""
+    parts, position = [], 0
+    for word in matched_words(text, q or ""):
+        parts += [escape(text[position : word.start()]), "<mark>", escape(word[0]), "</mark>"]
+        position = word.end()
+    parts.append(escape(text[position:]))
+    return mark_safe("".join(parts))  # noqa: S308 (every part escaped)
+
+
 def highlight(snippet: str, q: str) -> str:
     """Return a short excerpt around the first match as safe HTML with only <mark> in it.
 
-    PostgreSQL's headline is already the excerpt, unescaped, with <mark> added;
-    the word matcher hands over the whole text, cut and marked here.
+    PostgreSQL's headline is already the excerpt, unescaped, with whole words in
+    <mark>; the word matcher hands over the whole text, cut and marked here.
     """
     if uses_full_text():
         return mark_safe(nh3.clean(snippet, tags={"mark"}, attributes={}))
     text = " ".join(html.unescape(strip_tags(snippet)).split())
-    words = sorted({stem(word) for word in q.split()}, key=len, reverse=True)
-    pattern = re.compile("|".join(re.escape(word) for word in words), re.IGNORECASE)
-    first = pattern.search(text)
+    first = next(matched_words(text, q), None)
     start = max(0, first.start() - SNIPPET_CHARACTERS // 3) if first else 0
     excerpt = text[start : start + SNIPPET_CHARACTERS]
     if start:
         excerpt = "… " + excerpt.partition(" ")[2]
     if start + SNIPPET_CHARACTERS < len(text):
         excerpt = excerpt.rpartition(" ")[0] + " …"
-    parts, position = [], 0
-    for match in pattern.finditer(excerpt):
-        parts += [escape(excerpt[position : match.start()]), "<mark>", escape(match[0]), "</mark>"]
-        position = match.end()
-    parts.append(escape(excerpt[position:]))
-    return mark_safe("".join(parts))
+    return mark_words(excerpt, q)
 
 
 @dataclass

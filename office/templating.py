@@ -25,6 +25,7 @@ from jinja2 import ChainableUndefined, Environment
 from office import seo
 from office.links import absolute_url, cached_reverse, cached_static, share_targets
 from office.per_request import per_request
+from office.search import mark_words
 from releases.archive import release_archive
 
 # The text column: 42rem at most, the phone's width less the page's padding below.
@@ -111,6 +112,7 @@ def environment(**options):
         striptags=defaultfilters.striptags,
         filesizeformat=defaultfilters.filesizeformat,
         json_ld=json_ld,
+        mark_words=mark_words,
         release_metadata=seo.release_metadata,
         event_metadata=seo.event_metadata,
         profile_metadata=seo.profile_metadata,

@@ -98,6 +98,7 @@ def search(request):
     params.pop("seite", None)
     params.pop("typ", None)
     ctx.update(
+        query=data["q"],
         sections=sections,
         total=sum(section.count for section in sections),
         filter_query=params.urlencode(),

@@ -23,7 +23,7 @@ NOT_FOUND = "Seite nicht gefunden"
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 SEARCH_VALUE = re.compile(r'name="q" value="([^"<>]*)"')
 NOTHING_FOUND = re.compile(r"Zu „([^\"<>]*)“ wurde nichts gefunden\.")
-TEASER_TITLE = re.compile(r'class="teaser__title"><a href="[^"]*">([^<]*)</a>')
+TEASER_TITLE = re.compile(r'class="teaser__title"><a href="[^"]*">(.*?)</a>')
 
 
 def body(response):
@@ -35,7 +35,9 @@ def main_html(response):
 
 
 def teaser_titles(response):
-    return [html.unescape(title) for title in TEASER_TITLE.findall(main_html(response))]
+    # Search marks the words it matched: a title reads as its text.
+    titles = TEASER_TITLE.findall(main_html(response))
+    return [html.unescape(re.sub(r"<[^>]+>", "", title)) for title in titles]
 
 
 def form_errors(response):

@@ -38,7 +38,7 @@ FEED_LINKS = [
     ("text/calendar", "/termine/kalender.ics"),
 ]
 
-TEASER_TITLE = re.compile(r'class="teaser__title"><a href="(?P<href>[^"]*)">(?P<title>[^<]*)</a>')
+TEASER_TITLE = re.compile(r'class="teaser__title"><a href="(?P<href>[^"]*)">(?P<title>.*?)</a>')
 EVENT_TEASER = re.compile(r'<article class="teaser teaser--event[^"]*">(.*?)</article>', re.S)
 BLOCK_TAG = re.compile(
     r"</?(?:br|p|h[1-6]|ul|ol|li|dl|dt|dd|div|section|article|address|header|footer|nav|"
@@ -76,7 +76,7 @@ def page_title(response):
 def teaser_titles(response, prefix="/"):
     """Return the titles of the teasers that link below prefix, in page order."""
     return [
-        html.unescape(match["title"])
+        text(match["title"])
         for match in TEASER_TITLE.finditer(main_html(response))
         if match["href"].startswith(prefix)
     ]
@@ -85,14 +85,14 @@ def teaser_titles(response, prefix="/"):
 def event_teasers(response):
     """Return (title, marked cancelled) for each event teaser, in page order."""
     return [
-        (html.unescape(TEASER_TITLE.search(article)["title"]), "Abgesagt" in article)
+        (text(TEASER_TITLE.search(article)["title"]), "Abgesagt" in article)
         for article in EVENT_TEASER.findall(main_html(response))
     ]
 
 
 def quote_texts(response):
     return [
-        html.unescape(quote)
+        text(quote)
         for quote in re.findall(
             r"<blockquote[^>]*><p>„(.*?)“</p></blockquote>", main_html(response)
         )

@@ -1,6 +1,7 @@
 """Search: German full text on PostgreSQL, a word matcher on SQLite, one interface."""
 
 import datetime
+import html
 import re
 
 import pytest
@@ -9,7 +10,7 @@ from django.db import connection
 
 from events.models import Event
 from office.search import stem
-from releases.models import Release
+from releases.models import Release, ReleaseQuote, ReleaseStatistic
 from tests.conftest import (
     make_category,
     make_event,
@@ -22,15 +23,26 @@ pytestmark = pytest.mark.django_db
 
 
 def result_titles(response, section="pressemitteilungen"):
-    html = response.content.decode()
     match = re.search(
         rf'<section class="search-results" aria-labelledby="results-{section}">(.*?)</section>',
-        html,
+        response.content.decode(),
         re.S,
     )
     if not match:
         return []
-    return re.findall(r'class="teaser__title"><a href="[^"]*">([^<]*)</a>', match[1])
+    titles = re.findall(r'class="teaser__title"><a href="[^"]*">(.*?)</a>', match[1])
+    return [html.unescape(re.sub("<[^>]+>", "", title)) for title in titles]
+
+
+def marked_words(markup):
+    """Return each marked stretch with the letters touching it, to show a cut word."""
+    return re.findall(r"\w*<mark>[^<]*</mark>\w*", markup)
+
+
+def section_html(response, section):
+    return re.search(
+        rf'aria-labelledby="results-{section}">(.*?)</section>', response.content.decode(), re.S
+    )[1]
 
 
 def search(client, query, **params):
@@ -104,7 +116,7 @@ def test_search_never_shows_drafts_or_embargoed_items(client, now):
 
     assert result_titles(response) == ["Energie öffentlich"]
     assert result_titles(response, "termine") == ["Energie-Termin"]
-    assert "Energie ist Zukunft“" in body
+    assert "<mark>Energie</mark> ist Zukunft“" in body
     assert "gesperrt" not in body
 
 
@@ -221,6 +233,47 @@ def test_snippet_marks_the_match_and_escapes_the_text(client):
     assert "<mark>Cybersicherheit</mark>" in body
     assert "<script>" not in body
     assert "&lt;script&gt;" in body
+
+
+DEMO_TITLE = "Von der Kohle zur KI: NRW setzt auf Zukunftstechnologien und Innovationen"
+
+
+@pytest.mark.parametrize(
+    ("query", "marked_title"),
+    [
+        ("Kohle", "Von der <mark>Kohle</mark> zur KI: NRW setzt auf Zukunftstechnologien und "),
+        ("Innovation", "Zukunftstechnologien und <mark>Innovationen</mark>"),
+    ],
+)
+def test_search_marks_whole_words_in_the_title_and_the_excerpt(client, query, marked_title):
+    call_command("loaddemo", verbosity=0)
+
+    releases = section_html(search(client, query), "pressemitteilungen")
+    title = re.search(r'class="teaser__title"><a href="[^"]*">(.*?)</a>', releases)[1]
+    excerpt = re.search(r'class="teaser__lead">(.*?)</p>', releases, re.S)[1]
+
+    assert marked_title in title
+    word = re.search("<mark>(.*?)</mark>", marked_title)[1]
+    assert set(marked_words(title)) == {f"<mark>{word}</mark>"}
+    assert set(marked_words(excerpt)) == {f"<mark>{word}</mark>"}
+
+
+def test_search_marks_the_word_in_a_quote_and_a_figure(client):
+    release = make_release(title="Mittelstand", body="<p>Ohne das Wort.</p>")
+    quote = make_quote(text="Wir fördern Innovationen im Mittelstand.")
+    figure = make_statistic(value=None, label="der Betriebe planen Innovationen bis 2030")
+    ReleaseQuote.objects.create(release=release, quote=quote)
+    ReleaseStatistic.objects.create(release=release, statistic=figure)
+
+    response = search(client, "Innovation")
+    quotes, figures = section_html(response, "zitate"), section_html(response, "zahlen")
+
+    assert re.findall(r'<blockquote class="quote__text"><p>(.*?)</p>', quotes) == [
+        "„Wir fördern <mark>Innovationen</mark> im Mittelstand.“"
+    ]
+    assert re.findall(r'<p class="figure__label">(.*?)</p>', figures) == [
+        "der Betriebe planen <mark>Innovationen</mark> bis 2030"
+    ]
 
 
 def test_search_costs_the_same_queries_for_10_and_50_hits(client, django_assert_max_num_queries):

@@ -9,6 +9,7 @@ tests/test_security_browser.py.
 import hashlib
 import io
 import json
+import re
 import zoneinfo
 from html.parser import HTMLParser
 
@@ -439,6 +440,23 @@ def test_template_syntax_in_content_is_shown_not_evaluated(client, category):
     )
     assert "HTTP_COOKIE" not in body
     assert "SERVER_NAME" not in body
+
+
+def test_search_marks_the_query_in_hostile_titles_quotes_and_figures_as_text(client, category):
+    hostile = "<script>alert(1)</script><img src=x onerror=alert(1)>"
+    release = make_release(category=category, title=f"{hostile} Kohle", body="<p>Text</p>")
+    release.quotes.add(Quote.objects.create(text=f"{hostile} Kohle", said_on="2025-02-13"))
+    release.statistics.add(Statistic.objects.create(label=f"{hostile} Kohle", source_name="IW"))
+
+    body = client.get("/suche/", {"q": "Kohle"}).content.decode()
+
+    shown = (
+        "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt; <mark>Kohle</mark>"
+    )
+    assert re.findall(r'class="teaser__title"><a href="[^"]*">(.*?)</a>', body) == [shown]
+    assert re.findall(r'<blockquote class="quote__text"><p>„(.*?)“</p>', body) == [shown]
+    assert re.findall(r'<p class="figure__label">(.*?)</p>', body) == [shown]
+    assert [tag for tag, _ in Markup(body).elements if tag in {"script", "img"}] == []
 
 
 @pytest.mark.parametrize("field", ["source_url"])
