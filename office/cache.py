@@ -19,12 +19,14 @@ from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from django.conf import settings
+from django.contrib.sitemaps.views import sitemap
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
 from django.db.models import Max, Min, Q, Subquery
 from django.db.models.signals import pre_delete, pre_save
 from django.middleware.gzip import re_accepts_gzip
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.http import http_date
@@ -42,6 +44,9 @@ GENERATION_KEY = "plenum:generation"
 SCHEDULED_CHANGES_KEY = "plenum:scheduled-changes"
 # The views read these parameters; any other query string bypasses the cache.
 KNOWN_PARAMETERS = {"seite", "q", "typ", "kategorie", "jahr", "p"}
+# A page number past the first as the pages' own links write it; page 1 is the
+# address without one.
+PAGE_NUMBER = re.compile(r"[2-9]|[1-9][0-9]+")
 # How long a proxy or CDN may hold a page, at most, and serve it while refreshing.
 SHARED_MAX_AGE = 60
 STALE_WHILE_REVALIDATE = 30
@@ -249,7 +254,47 @@ def is_public_request(request) -> bool:
 
 
 def is_cacheable_request(request) -> bool:
-    return settings.PAGE_CACHE_TIMEOUT > 0 and is_public_request(request)
+    return (
+        settings.PAGE_CACHE_TIMEOUT > 0
+        and is_public_request(request)
+        and is_canonical_address(request)
+    )
+
+
+def is_canonical_address(request) -> bool:
+    """Return whether the query is empty, or a page number the page reads, written as its links do.
+
+    Only these addresses are kept (pages, Last-Modified records): with any other
+    query (a parameter the page does not read, a repeated one, page 1 or 007)
+    every one of endless values would be an entry of its own. A page past the
+    last is a 404, never kept. Searches are not kept at all: each is a reader's
+    own words, seen once, and cheap to run.
+    """
+    if not request.GET:
+        return True
+    if len(request.GET) != 1:
+        return False
+    ((name, values),) = request.GET.lists()
+    if len(values) != 1 or not PAGE_NUMBER.fullmatch(values[0]):
+        return False
+    try:
+        view = resolve(request.path_info).func
+    except Resolver404:
+        return False
+    return name == page_parameter(view)
+
+
+def page_parameter(view) -> str | None:
+    """Return the query parameter a view reads its page number from, if it has pages.
+
+    Django's list views name it in page_kwarg; its sitemap view reads "p".
+    """
+    if view is sitemap:
+        return "p"
+    view_class = getattr(view, "view_class", None)
+    if getattr(view_class, "paginate_by", None):
+        return view_class.page_kwarg
+    return None
 
 
 def is_storable(response) -> bool:
@@ -299,10 +344,12 @@ def last_modified(request, etag: str) -> datetime | None:
         since = datetime.fromtimestamp(math.ceil(began.timestamp()), tz=UTC)
         if since > now or not state.is_current(now):
             return None
-        # Nobody revalidates a search by date: no record per query in Redis.
-        if isinstance(caches["default"], LocMemCache) or "q" in request.GET:
+        # A record only for an address the page cache may keep: strangers'
+        # endless variants, searches among them, would each leave one.
+        if isinstance(caches["default"], LocMemCache) or not is_canonical_address(request):
             return since
-        key = "plenum:served-since:" + hashlib.sha256(repr(address(request)).encode()).hexdigest()
+        digest = hashlib.sha256(repr(address(request)).encode()).hexdigest()
+        key = f"plenum:served-since:{digest}"
         record = cache.get(key)
         if record is not None and record[0] == etag:
             return record[1]
