@@ -14,7 +14,9 @@ import hashlib
 import logging
 import math
 import re
+import time
 import uuid
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
@@ -36,8 +38,16 @@ from office.per_request import forget, per_request
 
 logger = logging.getLogger(__name__)
 
-# What the file cache and Redis raise when they cannot be reached.
-CACHE_ERRORS = (OSError, RedisError)
+
+class CacheAway(Exception):
+    """Raised instead of asking a cache that failed less than CACHE_RETRY_SECONDS ago."""
+
+
+# What the file cache and Redis raise when they cannot be reached, and what is
+# raised instead while they are away.
+CACHE_ERRORS = (OSError, RedisError, CacheAway)
+# After a failure this process leaves the cache alone this long; then it tries again.
+CACHE_RETRY_SECONDS = 5
 CONTENT_APPS = {"office", "releases", "events"}
 GENERATION_KEY = "plenum:generation"
 # Not the "plenum:next-change" of before: its records have another shape.
@@ -63,6 +73,46 @@ UNSETTLED = timedelta(minutes=10)
 PROCESS_STARTED = datetime.now(UTC)
 
 
+class CircuitBreaker:
+    """Leave the cache alone for a while after it failed, so that a hung one costs no waiting.
+
+    A Redis that accepts connections but never answers costs every call its
+    socket timeout, and a page makes several. After one failure every guarded
+    use raises CacheAway at once, which its caller handles as it handles the
+    failure itself (the page served uncached, pieces computed afresh), until
+    CACHE_RETRY_SECONDS passed; the next use then tries again. The log says when
+    the cache went away and when it is back, not at every request. Per process:
+    each worker finds out for itself, at the cost of one timeout.
+    """
+
+    def __init__(self):
+        # time.time() rather than monotonic time, so that tests can move it.
+        self.retry_at: float | None = None
+
+    @contextmanager
+    def guard(self, skip_while_open: bool = True):
+        if skip_while_open and self.retry_at is not None and time.time() < self.retry_at:
+            raise CacheAway
+        try:
+            yield
+        except (OSError, RedisError) as error:
+            if self.retry_at is None:
+                logger.warning(
+                    "Cache unreachable (%s: %s); serving without it, trying again every %d s",
+                    type(error).__name__,
+                    error,
+                    CACHE_RETRY_SECONDS,
+                )
+            self.retry_at = time.time() + CACHE_RETRY_SECONDS
+            raise
+        if self.retry_at is not None:
+            self.retry_at = None
+            logger.warning("Cache reachable again; serving with it")
+
+
+breaker = CircuitBreaker()
+
+
 def new_generation(settled: bool = True) -> str:
     # Named by its start, so that no page of it is dated earlier (last_modified).
     began = timezone.now() + (timedelta(0) if settled else UNSETTLED)
@@ -75,12 +125,15 @@ def new_generation(settled: bool = True) -> str:
 
 def renew_generation(settled: bool = True):
     try:
-        new_generation(settled)
+        # Tried even while the breaker is open: if the other workers reach the
+        # cache, they must learn of the edit. Edits are rare; readers do not wait.
+        with breaker.guard(skip_while_open=False):
+            new_generation(settled)
     except CACHE_ERRORS:
         # The edit matters more than the cache: it is saved, and pages cached
         # before the outage expire within PAGE_CACHE_TIMEOUT (a restarted Redis
         # keeps none).
-        logger.exception("Cache unreachable; cached pages may lag behind this edit")
+        logger.warning("Cache unreachable; cached pages may lag behind this edit")
 
 
 def content_changed(sender, action="post_", **kwargs):
@@ -173,7 +226,12 @@ def current_state(now: datetime) -> State:
     Read once, the state is never newer than the data the request reads after
     it, so nothing is kept under a generation it is older than.
     """
-    return per_request("state", lambda: read_state(now))
+
+    def read():
+        with breaker.guard():
+            return read_state(now)
+
+    return per_request("state", read)
 
 
 def read_state(now: datetime) -> State:
@@ -204,18 +262,16 @@ def per_generation(name: str, compute, limit: int = PER_GENERATION_LIMIT):
     """
     now = timezone.now()
     try:
-        generation, change, _ = current_state(now)
-        key = f"plenum:{name}:{generation}:{change.timestamp() if change else NEVER}"
-        value = cache.get(key)
+        with breaker.guard():
+            generation, change, _ = current_state(now)
+            key = f"plenum:{name}:{generation}:{change.timestamp() if change else NEVER}"
+            value = cache.get(key)
     except CACHE_ERRORS:
-        logger.exception("Cache unreachable; %s computed afresh", name)
         return compute()
     if value is None:
         value = compute()
-        try:
+        with suppress(*CACHE_ERRORS), breaker.guard():
             cache.set(key, value, seconds_until(change, now, limit))
-        except CACHE_ERRORS:
-            logger.exception("Cache unreachable; %s not kept", name)
     return value
 
 
@@ -267,8 +323,8 @@ def is_canonical_address(request) -> bool:
     Only these addresses are kept (pages, Last-Modified records): with any other
     query (a parameter the page does not read, a repeated one, page 1 or 007)
     every one of endless values would be an entry of its own. A page past the
-    last is a 404, never kept. Searches are not kept at all: each is a reader's
-    own words, seen once, and cheap to run.
+    last is a 404, never kept. Searches are not kept at all: their words are
+    endless and seldom asked twice, so kept they would only push pages out.
     """
     if not request.GET:
         return True
@@ -339,29 +395,29 @@ def last_modified(request, etag: str) -> datetime | None:
     """
     now = timezone.now()
     try:
-        state = current_state(now)
-        began = max(state.began, PROCESS_STARTED)
-        since = datetime.fromtimestamp(math.ceil(began.timestamp()), tz=UTC)
-        if since > now or not state.is_current(now):
-            return None
-        # A record only for an address the page cache may keep: strangers'
-        # endless variants, searches among them, would each leave one.
-        if isinstance(caches["default"], LocMemCache) or not is_canonical_address(request):
+        with breaker.guard():
+            state = current_state(now)
+            began = max(state.began, PROCESS_STARTED)
+            since = datetime.fromtimestamp(math.ceil(began.timestamp()), tz=UTC)
+            if since > now or not state.is_current(now):
+                return None
+            # A record only for an address the page cache may keep: strangers'
+            # endless variants, searches among them, would each leave one.
+            if isinstance(caches["default"], LocMemCache) or not is_canonical_address(request):
+                return since
+            digest = hashlib.sha256(repr(address(request)).encode()).hexdigest()
+            key = f"plenum:served-since:{digest}"
+            record = cache.get(key)
+            if record is not None and record[0] == etag:
+                return record[1]
+            if record is None or record[1] <= since:
+                cache.set(key, (etag, since), SERVED_SINCE_LIMIT)
+                # Written after the state changed, the record may stand over a newer
+                # body's (get and set are not one step): no record is safe, a wrong one not.
+                if not state.is_current(timezone.now()):
+                    cache.delete(key)
             return since
-        digest = hashlib.sha256(repr(address(request)).encode()).hexdigest()
-        key = f"plenum:served-since:{digest}"
-        record = cache.get(key)
-        if record is not None and record[0] == etag:
-            return record[1]
-        if record is None or record[1] <= since:
-            cache.set(key, (etag, since), SERVED_SINCE_LIMIT)
-            # Written after the state changed, the record may stand over a newer
-            # body's (get and set are not one step): no record is safe, a wrong one not.
-            if not state.is_current(timezone.now()):
-                cache.delete(key)
-        return since
     except CACHE_ERRORS:
-        logger.exception("Cache unreachable; no Last-Modified")
         return None
 
 
@@ -378,13 +434,13 @@ class PageCacheMiddleware:
             return response
         now = timezone.now()
         try:
-            generation, change, _ = current_state(now)
-            key = page_key(request, generation, change)
-            response = cache.get(key)
+            with breaker.guard():
+                generation, change, _ = current_state(now)
+                key = page_key(request, generation, change)
+                response = cache.get(key)
         except CACHE_ERRORS:
             # Without the shared state no page can be known fresh: serve it
             # uncached, slower but correct, until the cache is back.
-            logger.exception("Page cache unreachable; serving uncached")
             return self.get_response(request)
         if response is None:
             response = self.get_response(request)
@@ -392,10 +448,8 @@ class PageCacheMiddleware:
                 return response
             timeout = seconds_until(change, now, settings.PAGE_CACHE_TIMEOUT)
             if timeout > 0:
-                try:
+                with suppress(*CACHE_ERRORS), breaker.guard():
                     cache.set(key, response, timeout)
-                except CACHE_ERRORS:
-                    logger.exception("Page cache unreachable; page not stored")
         elif not response.has_header("Last-Modified") and response.has_header("ETag"):
             # Kept undated from its state's first second (last_modified): dated once it passed.
             since = last_modified(request, response["ETag"].removeprefix("W/"))

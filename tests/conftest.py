@@ -2,6 +2,15 @@ import datetime
 import io
 import itertools
 import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -12,6 +21,7 @@ from django.utils import timezone
 from PIL import Image as PILImage
 
 from events.models import Event
+from office.cache import breaker
 from office.models import Image, Person, Profile, Quote, Statistic
 from releases.models import Category, Release, Topic
 
@@ -20,6 +30,7 @@ from releases.models import Category, Release, Topic
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 _sequence = itertools.count(1)
+BASE_DIR = Path(__file__).resolve().parent.parent
 
 # Debian's Chromium; Playwright cannot download a browser of its own here.
 CHROMIUM_ARGS = [
@@ -77,6 +88,8 @@ def _fast_and_isolated(settings, tmp_path):
     }
     cache.clear()
     caches["state"].clear()
+    # A cache another test lost is not this test's: the breaker starts closed.
+    breaker.retry_at = None
     # Client.login() authenticates without a request, which django-axes refuses;
     # tests/test_security_admin.py turns the lockout on where it is the subject.
     settings.AXES_ENABLED = False
@@ -224,3 +237,57 @@ def staff_without_permission(db):
 def officer_client(client, press_officer):
     client.force_login(press_officer)
     return client
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def fetch(url):
+    """Return the status and body of a GET, error pages included."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+@contextmanager
+def running_gunicorn(tmp_path, **environment):
+    """Run gunicorn (one worker) with production settings on a free port; yield its URL.
+
+    `environment` adds to or replaces the defaults, e.g. DATABASE_URL and REDIS_URL;
+    the server's output goes to tmp_path / "gunicorn.log".
+    """
+    port = free_port()
+    # No REDIS_URL unless given: the shell's would share another server's cache.
+    inherited = {"DEBUG", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environment = {key: value for key, value in os.environ.items() if key not in inherited} | {
+        "DJANGO_SETTINGS_MODULE": "tests.server_settings",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SITE_URL": f"http://127.0.0.1:{port}",
+        "PAGE_CACHE_TIMEOUT": "300",
+        "MEDIA_ROOT": str(tmp_path),
+        # The page cache's shared state, for this server alone.
+        "CACHE_STATE_DIR": str(tmp_path / "cache-state"),
+        **environment,
+    }
+    log = (tmp_path / "gunicorn.log").open("w")
+    command = [sys.executable, "-m", "gunicorn", "office.wsgi:application"]
+    command += ["--bind", f"127.0.0.1:{port}", "--workers", "1", "--timeout", "30"]
+    process = subprocess.Popen(command, cwd=BASE_DIR, env=environment, stdout=log, stderr=log)
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()

@@ -1,28 +1,19 @@
 """Outages: the database away, then back; the health check; the maintenance page."""
 
 import json
-import os
-import secrets
 import socket
-import subprocess
-import sys
 import threading
-import time
-import urllib.error
-import urllib.request
 import uuid
 from contextlib import contextmanager, suppress
-from pathlib import Path
 
 import pytest
 from django.db import connections
 from django.test import Client
 
-from tests.conftest import make_event, make_profile, make_release
+from tests.conftest import fetch, make_event, make_profile, make_release, running_gunicorn
 
 pytestmark = pytest.mark.django_db
 
-BASE_DIR = Path(__file__).resolve().parent.parent
 MAINTENANCE = "Die Website ist gleich wieder da"
 PUBLIC_PAGES = [
     "/",
@@ -257,20 +248,6 @@ class Outage:
             self.close(end)
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def fetch(url):
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
-
-
 @pytest.fixture
 def outage(transactional_db):
     settings_dict = connections["default"].settings_dict
@@ -286,36 +263,9 @@ def outage(transactional_db):
 def gunicorn(outage, tmp_path):
     """Run gunicorn with production settings against the test database, through the outage."""
     settings_dict = connections["default"].settings_dict
-    port = free_port()
     database = f"postgres://{settings_dict['USER']}@127.0.0.1:{outage.port}/{settings_dict['NAME']}"
-    environment = {key: value for key, value in os.environ.items() if key != "DEBUG"} | {
-        "DJANGO_SETTINGS_MODULE": "tests.server_settings",
-        "DATABASE_URL": database,
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SITE_URL": f"http://127.0.0.1:{port}",
-        "PAGE_CACHE_TIMEOUT": "300",
-        "MEDIA_ROOT": str(tmp_path),
-        # The page cache's shared state, for this server alone.
-        "CACHE_STATE_DIR": str(tmp_path / "cache-state"),
-    }
-    environment.pop("REDIS_URL", None)
-    environment.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    log = (tmp_path / "gunicorn.log").open("w")
-    command = [sys.executable, "-m", "gunicorn", "office.wsgi:application"]
-    command += ["--bind", f"127.0.0.1:{port}", "--workers", "1", "--timeout", "30"]
-    process = subprocess.Popen(command, cwd=BASE_DIR, env=environment, stdout=log, stderr=log)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
+    with running_gunicorn(tmp_path, DATABASE_URL=database) as url:
+        yield url
 
 
 def test_gunicorn_survives_a_database_restart_and_recovers_by_itself(outage, gunicorn):
