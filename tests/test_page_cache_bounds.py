@@ -56,8 +56,8 @@ def no_page(n):
     return 404
 
 
-# Every other address a stranger can make up for the same pages, 100 of each kind:
-# the n-th address, and the answer it gets.
+# Every other address a stranger can make up, 100 of each kind: the n-th address,
+# and the answer it gets.
 STRANGERS = {
     "page numbers": ("/pressemitteilungen/?seite={n}", first_three),
     "leading zeros": ("/pressemitteilungen/?seite=0{n}", first_three),
@@ -72,6 +72,8 @@ STRANGERS = {
     "filters of a search": ("/suche/?q=Haushalt&jahr=1{n:03d}", any_page),
     "sitemap pages": ("/sitemap-releases.xml?p={n}", first_three),
     "pages of a feed": ("/pressemitteilungen/feed/?seite={n}", any_page),
+    "made-up releases": ("/pressemitteilungen/gibt-es-nicht-{n}/", no_page),
+    "made-up categories": ("/pressemitteilungen/kategorie/gibt-es-nicht-{n}/feed/", no_page),
 }
 
 
