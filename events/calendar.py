@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from events.models import Event
-from office.cache import CACHE_ERRORS
+from office.cache import CACHE_ERRORS, breaker
 from office.links import absolute_url
 from office.publishing import last_change
 from office.revisions import html_to_text
@@ -160,7 +160,8 @@ def subscription_ical(events, name: str) -> bytes:
     prefix = f"plenum:vevent:{VEVENT_FORMAT}:{settings.SITE_URL}"
     keys = [f"{prefix}:{event.pk}:{event.modified_at.timestamp()}" for event in events]
     try:
-        rendered = cache.get_many(keys)
+        with breaker.guard():
+            rendered = cache.get_many(keys)
     except CACHE_ERRORS:
         rendered = {}
     unrendered = {
@@ -169,7 +170,7 @@ def subscription_ical(events, name: str) -> bytes:
     full = Event.objects.in_bulk(unrendered.values())
     missing = {key: vevent_for(full[pk]).to_ical() for key, pk in unrendered.items()}
     # Without a cache, every request renders every event: slower, still correct.
-    with contextlib.suppress(CACHE_ERRORS):
+    with contextlib.suppress(*CACHE_ERRORS), breaker.guard():
         cache.set_many(missing, VEVENT_TIMEOUT)
     rendered |= missing
     frame = subscription_frame(name, settings.TIME_ZONE, *calendar_years(events))

@@ -14,17 +14,21 @@ import hashlib
 import logging
 import math
 import re
+import time
 import uuid
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from django.conf import settings
+from django.contrib.sitemaps.views import sitemap
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
 from django.db.models import Max, Min, Q, Subquery
 from django.db.models.signals import pre_delete, pre_save
 from django.middleware.gzip import re_accepts_gzip
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.http import http_date
@@ -34,14 +38,25 @@ from office.per_request import forget, per_request
 
 logger = logging.getLogger(__name__)
 
-# What the file cache and Redis raise when they cannot be reached.
-CACHE_ERRORS = (OSError, RedisError)
+
+class CacheAway(Exception):
+    """Raised instead of asking a cache that failed less than CACHE_RETRY_SECONDS ago."""
+
+
+# What the file cache and Redis raise when they cannot be reached, and what is
+# raised instead while they are away.
+CACHE_ERRORS = (OSError, RedisError, CacheAway)
+# After a failure this process leaves the cache alone this long; then it tries again.
+CACHE_RETRY_SECONDS = 5
 CONTENT_APPS = {"office", "releases", "events"}
 GENERATION_KEY = "plenum:generation"
 # Not the "plenum:next-change" of before: its records have another shape.
 SCHEDULED_CHANGES_KEY = "plenum:scheduled-changes"
 # The views read these parameters; any other query string bypasses the cache.
 KNOWN_PARAMETERS = {"seite", "q", "typ", "kategorie", "jahr", "p"}
+# A page number past the first as the pages' own links write it; page 1 is the
+# address without one.
+PAGE_NUMBER = re.compile(r"[2-9]|[1-9][0-9]+")
 # How long a proxy or CDN may hold a page, at most, and serve it while refreshing.
 SHARED_MAX_AGE = 60
 STALE_WHILE_REVALIDATE = 30
@@ -58,6 +73,46 @@ UNSETTLED = timedelta(minutes=10)
 PROCESS_STARTED = datetime.now(UTC)
 
 
+class CircuitBreaker:
+    """Leave the cache alone for a while after it failed, so that a hung one costs no waiting.
+
+    A Redis that accepts connections but never answers costs every call its
+    socket timeout, and a page makes several. After one failure every guarded
+    use raises CacheAway at once, which its caller handles as it handles the
+    failure itself (the page served uncached, pieces computed afresh), until
+    CACHE_RETRY_SECONDS passed; the next use then tries again. The log says when
+    the cache went away and when it is back, not at every request. Per process:
+    each worker finds out for itself, at the cost of one timeout.
+    """
+
+    def __init__(self):
+        # time.time() rather than monotonic time, so that tests can move it.
+        self.retry_at: float | None = None
+
+    @contextmanager
+    def guard(self, skip_while_open: bool = True):
+        if skip_while_open and self.retry_at is not None and time.time() < self.retry_at:
+            raise CacheAway
+        try:
+            yield
+        except (OSError, RedisError) as error:
+            if self.retry_at is None:
+                logger.warning(
+                    "Cache unreachable (%s: %s); serving without it, trying again every %d s",
+                    type(error).__name__,
+                    error,
+                    CACHE_RETRY_SECONDS,
+                )
+            self.retry_at = time.time() + CACHE_RETRY_SECONDS
+            raise
+        if self.retry_at is not None:
+            self.retry_at = None
+            logger.warning("Cache reachable again; serving with it")
+
+
+breaker = CircuitBreaker()
+
+
 def new_generation(settled: bool = True) -> str:
     # Named by its start, so that no page of it is dated earlier (last_modified).
     began = timezone.now() + (timedelta(0) if settled else UNSETTLED)
@@ -70,12 +125,15 @@ def new_generation(settled: bool = True) -> str:
 
 def renew_generation(settled: bool = True):
     try:
-        new_generation(settled)
+        # Tried even while the breaker is open: if the other workers reach the
+        # cache, they must learn of the edit. Edits are rare; readers do not wait.
+        with breaker.guard(skip_while_open=False):
+            new_generation(settled)
     except CACHE_ERRORS:
         # The edit matters more than the cache: it is saved, and pages cached
         # before the outage expire within PAGE_CACHE_TIMEOUT (a restarted Redis
         # keeps none).
-        logger.exception("Cache unreachable; cached pages may lag behind this edit")
+        logger.warning("Cache unreachable; cached pages may lag behind this edit")
 
 
 def content_changed(sender, action="post_", **kwargs):
@@ -168,7 +226,12 @@ def current_state(now: datetime) -> State:
     Read once, the state is never newer than the data the request reads after
     it, so nothing is kept under a generation it is older than.
     """
-    return per_request("state", lambda: read_state(now))
+
+    def read():
+        with breaker.guard():
+            return read_state(now)
+
+    return per_request("state", read)
 
 
 def read_state(now: datetime) -> State:
@@ -199,18 +262,16 @@ def per_generation(name: str, compute, limit: int = PER_GENERATION_LIMIT):
     """
     now = timezone.now()
     try:
-        generation, change, _ = current_state(now)
-        key = f"plenum:{name}:{generation}:{change.timestamp() if change else NEVER}"
-        value = cache.get(key)
+        with breaker.guard():
+            generation, change, _ = current_state(now)
+            key = f"plenum:{name}:{generation}:{change.timestamp() if change else NEVER}"
+            value = cache.get(key)
     except CACHE_ERRORS:
-        logger.exception("Cache unreachable; %s computed afresh", name)
         return compute()
     if value is None:
         value = compute()
-        try:
+        with suppress(*CACHE_ERRORS), breaker.guard():
             cache.set(key, value, seconds_until(change, now, limit))
-        except CACHE_ERRORS:
-            logger.exception("Cache unreachable; %s not kept", name)
     return value
 
 
@@ -249,7 +310,47 @@ def is_public_request(request) -> bool:
 
 
 def is_cacheable_request(request) -> bool:
-    return settings.PAGE_CACHE_TIMEOUT > 0 and is_public_request(request)
+    return (
+        settings.PAGE_CACHE_TIMEOUT > 0
+        and is_public_request(request)
+        and is_canonical_address(request)
+    )
+
+
+def is_canonical_address(request) -> bool:
+    """Return whether the query is empty, or a page number the page reads, written as its links do.
+
+    Only these addresses are kept (pages, Last-Modified records): with any other
+    query (a parameter the page does not read, a repeated one, page 1 or 007)
+    every one of endless values would be an entry of its own. A page past the
+    last is a 404, never kept. Searches are not kept at all: their words are
+    endless and seldom asked twice, so kept they would only push pages out.
+    """
+    if not request.GET:
+        return True
+    if len(request.GET) != 1:
+        return False
+    ((name, values),) = request.GET.lists()
+    if len(values) != 1 or not PAGE_NUMBER.fullmatch(values[0]):
+        return False
+    try:
+        view = resolve(request.path_info).func
+    except Resolver404:
+        return False
+    return name == page_parameter(view)
+
+
+def page_parameter(view) -> str | None:
+    """Return the query parameter a view reads its page number from, if it has pages.
+
+    Django's list views name it in page_kwarg; its sitemap view reads "p".
+    """
+    if view is sitemap:
+        return "p"
+    view_class = getattr(view, "view_class", None)
+    if getattr(view_class, "paginate_by", None):
+        return view_class.page_kwarg
+    return None
 
 
 def is_storable(response) -> bool:
@@ -294,27 +395,29 @@ def last_modified(request, etag: str) -> datetime | None:
     """
     now = timezone.now()
     try:
-        state = current_state(now)
-        began = max(state.began, PROCESS_STARTED)
-        since = datetime.fromtimestamp(math.ceil(began.timestamp()), tz=UTC)
-        if since > now or not state.is_current(now):
-            return None
-        # Nobody revalidates a search by date: no record per query in Redis.
-        if isinstance(caches["default"], LocMemCache) or "q" in request.GET:
+        with breaker.guard():
+            state = current_state(now)
+            began = max(state.began, PROCESS_STARTED)
+            since = datetime.fromtimestamp(math.ceil(began.timestamp()), tz=UTC)
+            if since > now or not state.is_current(now):
+                return None
+            # A record only for an address the page cache may keep: strangers'
+            # endless variants, searches among them, would each leave one.
+            if isinstance(caches["default"], LocMemCache) or not is_canonical_address(request):
+                return since
+            digest = hashlib.sha256(repr(address(request)).encode()).hexdigest()
+            key = f"plenum:served-since:{digest}"
+            record = cache.get(key)
+            if record is not None and record[0] == etag:
+                return record[1]
+            if record is None or record[1] <= since:
+                cache.set(key, (etag, since), SERVED_SINCE_LIMIT)
+                # Written after the state changed, the record may stand over a newer
+                # body's (get and set are not one step): no record is safe, a wrong one not.
+                if not state.is_current(timezone.now()):
+                    cache.delete(key)
             return since
-        key = "plenum:served-since:" + hashlib.sha256(repr(address(request)).encode()).hexdigest()
-        record = cache.get(key)
-        if record is not None and record[0] == etag:
-            return record[1]
-        if record is None or record[1] <= since:
-            cache.set(key, (etag, since), SERVED_SINCE_LIMIT)
-            # Written after the state changed, the record may stand over a newer
-            # body's (get and set are not one step): no record is safe, a wrong one not.
-            if not state.is_current(timezone.now()):
-                cache.delete(key)
-        return since
     except CACHE_ERRORS:
-        logger.exception("Cache unreachable; no Last-Modified")
         return None
 
 
@@ -331,13 +434,13 @@ class PageCacheMiddleware:
             return response
         now = timezone.now()
         try:
-            generation, change, _ = current_state(now)
-            key = page_key(request, generation, change)
-            response = cache.get(key)
+            with breaker.guard():
+                generation, change, _ = current_state(now)
+                key = page_key(request, generation, change)
+                response = cache.get(key)
         except CACHE_ERRORS:
             # Without the shared state no page can be known fresh: serve it
             # uncached, slower but correct, until the cache is back.
-            logger.exception("Page cache unreachable; serving uncached")
             return self.get_response(request)
         if response is None:
             response = self.get_response(request)
@@ -345,10 +448,8 @@ class PageCacheMiddleware:
                 return response
             timeout = seconds_until(change, now, settings.PAGE_CACHE_TIMEOUT)
             if timeout > 0:
-                try:
+                with suppress(*CACHE_ERRORS), breaker.guard():
                     cache.set(key, response, timeout)
-                except CACHE_ERRORS:
-                    logger.exception("Page cache unreachable; page not stored")
         elif not response.has_header("Last-Modified") and response.has_header("ETag"):
             # Kept undated from its state's first second (last_modified): dated once it passed.
             since = last_modified(request, response["ETag"].removeprefix("W/"))

@@ -26,7 +26,7 @@ class PlainValidatorsMiddleware(ConditionalGetMiddleware):
     def process_request(self, request):
         if is_public_request(request):
             # Read before the view reads any content, so the page is not newer than its date.
-            # Unreachable, last_modified() says so in the log and dates nothing.
+            # Unreachable, it is logged once (office/cache.py); last_modified() dates nothing.
             with suppress(*CACHE_ERRORS):
                 current_state(timezone.now())
 

@@ -36,7 +36,7 @@ class DatedByContent:
                 # An edit not yet committed names a start ahead (office/cache.py).
                 return min(current_state(now).began, now)
             except CACHE_ERRORS:
-                pass  # last_modified() logs it; "now" costs only the 304
+                pass  # logged once (office/cache.py); "now" costs only the 304
         return super().latest_post_date()
 
 

@@ -157,9 +157,10 @@ if REDIS_URL := os.environ.get("REDIS_URL"):
     REDIS = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
-        # An unreachable Redis must cost a reader a moment, not hang the worker:
-        # office/cache.py then serves pages uncached.
-        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        # Redis answers within a millisecond or two: a quarter second is ample,
+        # and all a hung one costs, since office/cache.py then leaves it alone
+        # for a while and serves pages uncached.
+        "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
     }
     CACHES = {"default": REDIS, "state": {**REDIS, "KEY_PREFIX": "state"}}
 else:

@@ -7,6 +7,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
@@ -21,6 +23,7 @@ from django.utils import timezone
 from PIL import Image as PILImage
 
 from events.models import Event
+from office.cache import breaker
 from office.models import Image, Person, Profile, Quote, Statistic
 from releases.models import Category, Release, Topic
 
@@ -29,6 +32,7 @@ from releases.models import Category, Release, Topic
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 _sequence = itertools.count(1)
+BASE_DIR = Path(__file__).resolve().parent.parent
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -88,6 +92,8 @@ def _fast_and_isolated(settings, tmp_path):
     }
     cache.clear()
     caches["state"].clear()
+    # A cache another test lost is not this test's: the breaker starts closed.
+    breaker.retry_at = None
     # Client.login() authenticates without a request, which django-axes refuses;
     # tests/test_security_admin.py turns the lockout on where it is the subject.
     settings.AXES_ENABLED = False
@@ -264,16 +270,27 @@ def server_database_url(host=None, port=None):
     return f"postgres://{settings_dict['USER']}@{host}:{port}/{settings_dict['NAME']}"
 
 
-@contextmanager
-def running_gunicorn(tmp_path, database_url):
-    """Run gunicorn with production settings (DEBUG off) against `database_url`; yield its address.
+def fetch(url):
+    """Return the status and body of a GET, error pages included."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
 
-    It reads only committed rows: use it from tests with transactional_db.
+
+@contextmanager
+def running_gunicorn(tmp_path, **environment):
+    """Run gunicorn (one worker) with production settings on a free port; yield its URL.
+
+    `environment` adds to or replaces the defaults, e.g. DATABASE_URL and REDIS_URL;
+    the server's output goes to tmp_path / "gunicorn.log".
     """
     port = free_port()
-    environment = {key: value for key, value in os.environ.items() if key != "DEBUG"} | {
+    # No REDIS_URL unless given: the shell's would share another server's cache.
+    inherited = {"DEBUG", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environment = {key: value for key, value in os.environ.items() if key not in inherited} | {
         "DJANGO_SETTINGS_MODULE": "tests.server_settings",
-        "DATABASE_URL": database_url,
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1",
         "SITE_URL": f"http://127.0.0.1:{port}",
@@ -281,9 +298,8 @@ def running_gunicorn(tmp_path, database_url):
         "MEDIA_ROOT": str(tmp_path),
         # The page cache's shared state, for this server alone.
         "CACHE_STATE_DIR": str(tmp_path / "cache-state"),
+        **environment,
     }
-    environment.pop("REDIS_URL", None)
-    environment.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     log = (tmp_path / "gunicorn.log").open("w")
     command = [sys.executable, "-m", "gunicorn", "office.wsgi:application"]
     command += ["--bind", f"127.0.0.1:{port}", "--workers", "1", "--timeout", "30"]

@@ -248,7 +248,7 @@ def fetch(url, **headers):
 def gunicorn(transactional_db, tmp_path):
     make_profile()
     make_release(title=PUBLISHED, slug="haushalt")
-    with running_gunicorn(tmp_path, server_database_url()) as url:
+    with running_gunicorn(tmp_path, DATABASE_URL=server_database_url()) as url:
         yield url
 
 

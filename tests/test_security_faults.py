@@ -3,8 +3,6 @@
 import json
 import socket
 import threading
-import urllib.error
-import urllib.request
 import uuid
 from contextlib import contextmanager, suppress
 
@@ -13,6 +11,7 @@ from django.db import connections
 from django.test import Client
 
 from tests.conftest import (
+    fetch,
     make_event,
     make_profile,
     make_release,
@@ -256,14 +255,6 @@ class Outage:
             self.close(end)
 
 
-def fetch(url):
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
-
-
 @pytest.fixture
 def outage(transactional_db):
     settings_dict = connections["default"].settings_dict
@@ -278,7 +269,8 @@ def outage(transactional_db):
 @pytest.fixture
 def gunicorn(outage, tmp_path):
     """Run gunicorn with production settings against the test database, through the outage."""
-    with running_gunicorn(tmp_path, server_database_url("127.0.0.1", outage.port)) as url:
+    database = server_database_url("127.0.0.1", outage.port)
+    with running_gunicorn(tmp_path, DATABASE_URL=database) as url:
         yield url
 
 
