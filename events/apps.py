@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class EventsConfig(AppConfig):
     name = "events"
     verbose_name = _("Kalender")
+
+    def ready(self):
+        from events.models import Event
+        from office import cache, publishing
+
+        cache.watch(Event, Event.speakers.through)
+        publishing.schedule(Event.objects.next_publication)
+        publishing.schedule(Event.objects.next_end)

@@ -2,7 +2,6 @@
 
 import contextlib
 import datetime
-import functools
 import re
 from typing import NamedTuple
 from urllib.parse import urlsplit
@@ -115,10 +114,7 @@ def calendar_for(events, name: str) -> icalendar.Calendar:
     return calendar
 
 
-@functools.lru_cache(maxsize=16)
 def subscription_frame(name: str, zone: str, first_year: int, last_year: int) -> bytes:
-    # The same for every poll until a year or the MdL's name changes; building
-    # the VTIMEZONE's transitions cost each poll 0.7 ms.
     return calendar_frame(name, zone, first_year, last_year).to_ical().removesuffix(END)
 
 

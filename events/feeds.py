@@ -1,11 +1,12 @@
 from django.contrib.syndication.views import Feed
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from events.calendar import event_uid
 from events.models import Event
 from office.feeds import Rss201rev2Feed
-from office.links import absolute_url, cached_reverse
+from office.links import absolute_url
 from office.models import Profile
 
 FEED_ITEM_COUNT = 20
@@ -23,10 +24,10 @@ class UpcomingEventFeed(Feed):
         return _("Die nächsten öffentlichen Termine")
 
     def link(self):
-        return absolute_url(cached_reverse("events:upcoming"))
+        return absolute_url(reverse("events:upcoming"))
 
     def feed_url(self):
-        return absolute_url(cached_reverse("events:feed"))
+        return absolute_url(reverse("events:feed"))
 
     def items(self):
         return Event.objects.published().upcoming()[:FEED_ITEM_COUNT]

@@ -1,10 +1,10 @@
 import datetime
 
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from office.links import cached_reverse
 from office.publishing import Publishable, PublishableQuerySet
 from office.revisions import Versioned, history
 from office.richtext import RichTextField
@@ -29,6 +29,11 @@ class EventQuerySet(PublishableQuerySet):
     def upcoming(self):
         """Return events that have not ended yet, soonest first; a running event counts."""
         return self.filter(ends_at__gte=timezone.now()).order_by("starts_at", "pk")
+
+    def next_end(self, now):
+        """Return the next end of a published event, when it turns past (one query)."""
+        running = self.filter(status=self.model.Status.PUBLISHED, ends_at__gt=now)
+        return running.order_by("ends_at").values_list("ends_at", flat=True).first()
 
     def past(self):
         """Return events that have ended, most recent first."""
@@ -97,7 +102,7 @@ class Event(Versioned, Publishable):
         return self.title
 
     def get_absolute_url(self):
-        return cached_reverse("events:detail", slug=self.slug)
+        return reverse("events:detail", kwargs={"slug": self.slug})
 
     def is_past(self):
         """Return True if the event has ended, as past() counts it."""

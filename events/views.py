@@ -8,7 +8,6 @@ from django.views.generic import DetailView, ListView
 
 from events.calendar import calendar_for, subscribed_events, subscription_ical
 from events.models import Event
-from office.cache import CountPerGeneration
 from office.cards import card_response
 from office.models import Profile
 from office.preview import PreviewMixin
@@ -17,7 +16,7 @@ from releases.models import Release
 EVENTS_PER_PAGE = 20
 
 
-class UpcomingView(CountPerGeneration, ListView):
+class UpcomingView(ListView):
     template_name = "events/event_upcoming.html"
     paginate_by = EVENTS_PER_PAGE
     page_kwarg = "seite"
@@ -26,7 +25,7 @@ class UpcomingView(CountPerGeneration, ListView):
         return Event.objects.published().upcoming().teasers()
 
 
-class ArchiveView(CountPerGeneration, ListView):
+class ArchiveView(ListView):
     template_name = "events/event_archive.html"
     paginate_by = EVENTS_PER_PAGE
     page_kwarg = "seite"

@@ -1,8 +1,10 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
-from django.core.signals import request_finished, request_started
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
+from django.db.models.signals import post_save, pre_save
 from django.utils.translation import gettext_lazy as _
+
+# Their models hold what editors type; control characters are dropped from it.
+CONTENT_APPS = ("office", "releases", "events")
 
 
 class OfficeConfig(AppConfig):
@@ -10,15 +12,19 @@ class OfficeConfig(AppConfig):
     verbose_name = _("Büro")
 
     def ready(self):
-        from office import per_request
-        from office.cache import CONTENT_APPS, content_changed
-        from office.models import end_preview_links
+        from office import cache
+        from office.models import (
+            Image,
+            LegalPage,
+            Person,
+            Profile,
+            Quote,
+            Statistic,
+            end_preview_links,
+        )
         from office.richtext import drop_control_characters
 
-        for signal in (pre_save, post_save, pre_delete, post_delete, m2m_changed):
-            signal.connect(content_changed, dispatch_uid=f"page-cache-{signal}")
-        request_started.connect(per_request.start, dispatch_uid="per-request")
-        request_finished.connect(per_request.end, dispatch_uid="per-request")
+        cache.watch(Profile, Person, Quote, Statistic, Image, LegalPage)
         for model in ("releases.Release", "events.Event"):
             post_save.connect(end_preview_links, sender=model, dispatch_uid=f"preview-{model}")
         for app_label in CONTENT_APPS:

@@ -1,13 +1,15 @@
-"""The page cache: anonymous GETs of public pages, never stale past an edit or an embargo.
+"""The page cache: anonymous GETs of public pages, never stale past an edit or a scheduled change.
 
-Every key holds a content generation that any save, delete or relation change
-of content replaces, so an edit makes every cached page unreachable at once.
-The generation lives in the "state" cache, which all worker processes share
-(Redis, or files on one host), while pages may sit in per-process memory.
-No entry, and no Cache-Control promise to a proxy, outlives the next moment at
-which a public surface would answer differently: the earliest future
-publish_at of a published release or event, the end of a running event, or
-a release leaving the news sitemap's window.
+Three ideas carry it:
+
+- A content generation is part of every key. It is renewed once per committed
+  change of public content (the models apps `watch()`), so an edit makes every
+  cached page unreachable at once. It lives in the "state" cache, which all
+  worker processes share (Redis, or files on one host).
+- No entry, and no `s-maxage` promised to a proxy, outlives the next moment a
+  public surface changes without an edit (`office.publishing.next_change`).
+- Conditional requests are answered by the ETag of the plain body
+  (office/conditional.py), never by a date, so a 304 cannot be stale.
 """
 
 import hashlib
@@ -17,24 +19,21 @@ import re
 import time
 import uuid
 from contextlib import contextmanager, suppress
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.sitemaps.views import sitemap
 from django.core.cache import cache, caches
-from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
-from django.db.models import Max, Min, Q, Subquery
-from django.db.models.signals import pre_delete, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.middleware.gzip import re_accepts_gzip
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
-from django.utils.http import http_date
 from redis.exceptions import RedisError
 
-from office.per_request import forget, per_request
+from office.publishing import next_change
 
 logger = logging.getLogger(__name__)
 
@@ -48,41 +47,28 @@ class CacheAway(Exception):
 CACHE_ERRORS = (OSError, RedisError, CacheAway)
 # After a failure this process leaves the cache alone this long; then it tries again.
 CACHE_RETRY_SECONDS = 5
-CONTENT_APPS = {"office", "releases", "events"}
 GENERATION_KEY = "plenum:generation"
-# Not the "plenum:next-change" of before: its records have another shape.
-SCHEDULED_CHANGES_KEY = "plenum:scheduled-changes"
-# The views read these parameters; any other query string bypasses the cache.
-KNOWN_PARAMETERS = {"seite", "q", "typ", "kategorie", "jahr", "p"}
+# The next scheduled change, computed once per generation: (generation, moment or NEVER).
+SCHEDULED_CHANGE_KEY = "plenum:scheduled-change"
+NEVER = "never"  # cached for "no change scheduled", which None cannot say in a cache
 # A page number past the first as the pages' own links write it; page 1 is the
 # address without one.
 PAGE_NUMBER = re.compile(r"[2-9]|[1-9][0-9]+")
 # How long a proxy or CDN may hold a page, at most, and serve it while refreshing.
 SHARED_MAX_AGE = 60
 STALE_WHILE_REVALIDATE = 30
-# How long a piece kept per generation lives at most when nothing changes.
-PER_GENERATION_LIMIT = 60 * 60
-# How long Redis remembers since when an address serves its body (last_modified).
-SERVED_SINCE_LIMIT = 24 * 60 * 60
-# Until an edit is committed, a page may show either side of it: the generation
-# renewed before the commit names a start this far ahead, so no page of it is
-# dated, even if the renewal after the commit is lost. Longer than any commit takes.
-UNSETTLED = timedelta(minutes=10)
-# A new deploy may render the same content differently: no page is dated before
-# the process that renders it started (last_modified).
-PROCESS_STARTED = datetime.now(UTC)
 
 
 class CircuitBreaker:
     """Leave the cache alone for a while after it failed, so that a hung one costs no waiting.
 
     A Redis that accepts connections but never answers costs every call its
-    socket timeout, and a page makes several. After one failure every guarded
-    use raises CacheAway at once, which its caller handles as it handles the
-    failure itself (the page served uncached, pieces computed afresh), until
-    CACHE_RETRY_SECONDS passed; the next use then tries again. The log says when
-    the cache went away and when it is back, not at every request. Per process:
-    each worker finds out for itself, at the cost of one timeout.
+    socket timeout. After one failure every guarded use raises CacheAway at
+    once, which its caller handles as it handles the failure itself (the page
+    served uncached), until CACHE_RETRY_SECONDS passed; the next use then tries
+    again. The log says when the cache went away and when it is back, not at
+    every request. Per process: each worker finds out for itself, at the cost
+    of one timeout.
     """
 
     def __init__(self):
@@ -113,22 +99,13 @@ class CircuitBreaker:
 breaker = CircuitBreaker()
 
 
-def new_generation(settled: bool = True) -> str:
-    # Named by its start, so that no page of it is dated earlier (last_modified).
-    began = timezone.now() + (timedelta(0) if settled else UNSETTLED)
-    generation = f"{int(began.timestamp() * 1_000_000)}-{uuid.uuid4().hex}"
-    caches["state"].set(GENERATION_KEY, generation, timeout=None)
-    # A request that edits reads its own edit's generation from here on.
-    forget("state")
-    return generation
-
-
-def renew_generation(settled: bool = True):
+def renew_generation():
+    """Make every cached page unreachable; code that writes without signals calls it too."""
     try:
         # Tried even while the breaker is open: if the other workers reach the
         # cache, they must learn of the edit. Edits are rare; readers do not wait.
         with breaker.guard(skip_while_open=False):
-            new_generation(settled)
+            caches["state"].set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
     except CACHE_ERRORS:
         # The edit matters more than the cache: it is saved, and pages cached
         # before the outage expire within PAGE_CACHE_TIMEOUT (a restarted Redis
@@ -137,73 +114,32 @@ def renew_generation(settled: bool = True):
 
 
 def content_changed(sender, action="post_", **kwargs):
-    """Receive save, delete and m2m signals, before and after the write.
+    """Receive the save, delete and relation signals of public content."""
+    if action.startswith("post_"):
+        renew_at_commit()
 
-    Before it and until its commit the generation is unsettled. Saved outside a
-    transaction, a row is committed before post_save: a page rendered then must
-    not carry the date of the generation before.
+
+def renew_at_commit():
+    """Renew the generation when the current transaction commits, once per transaction.
+
+    After the commit, not before: a page rendered from the old rows until then
+    is kept under the old generation, which the renewal makes unreachable. A
+    transaction saving a release with its quotes and topics renews once.
     """
-    if sender._meta.app_label not in CONTENT_APPS:
-        return
-    renew_generation(settled=False)
-    if kwargs["signal"] in (pre_save, pre_delete) or action.startswith("pre_"):
-        return
-    # A request that rendered the old state between the save and the commit
-    # must not stay cached under the new generation.
-    transaction.on_commit(renew_generation)
+    connection = transaction.get_connection()
+    # Django keeps a transaction's callbacks in run_on_commit and drops those of
+    # a rolled-back savepoint, so a renewal is never lost to a rollback.
+    if not any(callback is renew_generation for _, callback, _ in connection.run_on_commit):
+        transaction.on_commit(renew_generation)
 
 
-def generation_began(generation: str | None) -> datetime | None:
-    """Return the start a generation is named by, or None for one named otherwise."""
-    if not re.fullmatch(r"\d{16,17}-[0-9a-f]{32}", generation or ""):
-        return None
-    return datetime.fromtimestamp(int(generation.partition("-")[0]) / 1_000_000, tz=UTC)
-
-
-def scheduled_changes(now: datetime) -> tuple[datetime | None, datetime | None]:
-    """Return the last and the next moment a public surface changes without an edit (queries).
-
-    A release changes them at its publish_at and when it leaves the news sitemap's
-    window, an event at its publish_at and its end.
-    """
-    from events.models import Event
-    from releases.models import Release
-    from releases.sitemaps import NEWS_WINDOW
-
-    # Each moment is one step along the published index, a subquery each; FILTER
-    # aggregates read all 10,000 entries (9 ms). Two queries, as before.
-    published = Release.objects.filter(status=Release.Status.PUBLISHED)
-    news_since = now - NEWS_WINDOW
-
-    def first(order, **bounds):
-        return Subquery(published.filter(**bounds).order_by(order).values("publish_at")[:1])
-
-    # On any one published row, unordered: the model's order would sort them all.
-    moments = published.order_by().values(
-        last=first("-publish_at", publish_at__lte=now),
-        next=first("publish_at", publish_at__gt=now),
-        last_news=first("-publish_at", publish_at__lt=news_since),
-        next_news=first("publish_at", publish_at__gte=news_since, publish_at__lte=now),
-    )[:1]
-    releases = next(iter(moments), dict.fromkeys(("last", "next", "last_news", "next_news")))
-    left_news, leaves_news = (
-        at + NEWS_WINDOW if at else None for at in (releases["last_news"], releases["next_news"])
-    )
-    events = Event.objects.filter(status=Event.Status.PUBLISHED).aggregate(
-        last_publish=Max("publish_at", filter=Q(publish_at__lte=now)),
-        last_end=Max("ends_at", filter=Q(ends_at__lte=now)),
-        next_publish=Min("publish_at", filter=Q(publish_at__gt=now)),
-        next_end=Min("ends_at", filter=Q(ends_at__gt=now)),
-    )
-    last = [releases["last"], left_news, events["last_publish"], events["last_end"]]
-    upcoming = [releases["next"], leaves_news, events["next_publish"], events["next_end"]]
-    return (
-        max((at for at in last if at is not None), default=None),
-        min((at for at in upcoming if at is not None), default=None),
-    )
-
-
-NEVER = "never"  # cached for "no change scheduled", which None cannot say in a cache
+def watch(*models):
+    """Renew the generation when any of these models (or m2m through models) changes."""
+    for model in models:
+        label = model._meta.label_lower
+        post_save.connect(content_changed, sender=model, dispatch_uid=f"cache-save-{label}")
+        post_delete.connect(content_changed, sender=model, dispatch_uid=f"cache-delete-{label}")
+        m2m_changed.connect(content_changed, sender=model, dispatch_uid=f"cache-m2m-{label}")
 
 
 class State(NamedTuple):
@@ -211,86 +147,25 @@ class State(NamedTuple):
 
     generation: str
     change: datetime | None  # the next scheduled moment, if any
-    began: datetime  # the edit or the scheduled moment this state began with
-
-    def is_current(self, now: datetime) -> bool:
-        """Return whether no edit and no scheduled moment came since (one read)."""
-        unchanged = caches["state"].get(GENERATION_KEY) == self.generation
-        return unchanged and (self.change is None or self.change > now)
 
 
 def current_state(now: datetime) -> State:
-    """Return the content state, read once per request.
+    """Return the content state: the generation, and the next change computed once per generation.
 
-    A page asks once per piece it keeps, each ask two reads of a file or Redis.
-    Read once, the state is never newer than the data the request reads after
-    it, so nothing is kept under a generation it is older than.
+    One record for the current generation, not a key per generation: those piled
+    up in Redis, and in the file cache their culling took the generation with them.
     """
-
-    def read():
-        with breaker.guard():
-            return read_state(now)
-
-    return per_request("state", read)
-
-
-def read_state(now: datetime) -> State:
-    """Return the content state, its scheduled moments computed once per generation."""
     state = caches["state"]
     generation = state.get(GENERATION_KEY)
-    began = generation_began(generation)
-    if began is None:
-        # None yet, or one named before generations carried their start.
-        generation = new_generation()
-        began = generation_began(generation)
-    # One record for the current generation, not a key per generation: those
-    # piled up in Redis, and in the file cache their culling took the
-    # generation with them. A record of another generation is computed again.
-    stored_generation, stored, last = state.get(SCHEDULED_CHANGES_KEY) or (None, None, None)
-    if stored_generation != generation or (stored != NEVER and stored <= now):
-        last, change = scheduled_changes(now)
-        state.set(SCHEDULED_CHANGES_KEY, (generation, change or NEVER, last), timeout=None)
-    else:
-        change = None if stored == NEVER else stored
-    return State(generation, change, max(began, last) if last else began)
-
-
-def per_generation(name: str, compute, limit: int = PER_GENERATION_LIMIT):
-    """Return compute()'s value, kept until the next edit or scheduled change, or `limit` s.
-
-    Computed afresh, and not kept, while the cache is unreachable.
-    """
-    now = timezone.now()
-    try:
-        with breaker.guard():
-            generation, change, _ = current_state(now)
-            key = f"plenum:{name}:{generation}:{change.timestamp() if change else NEVER}"
-            value = cache.get(key)
-    except CACHE_ERRORS:
-        return compute()
-    if value is None:
-        value = compute()
-        with suppress(*CACHE_ERRORS), breaker.guard():
-            cache.set(key, value, seconds_until(change, now, limit))
-    return value
-
-
-class CountPerGeneration:
-    """A ListView mixin: the paginator's total is kept per content generation.
-
-    Counting the published releases (or quotes, figures) of 10,000 costs 1–5 ms of
-    every list page, and the total changes only with an edit or a scheduled change.
-    `count_key()` names what the view counts, e.g. the category.
-    """
-
-    def count_key(self) -> str:
-        return type(self).__name__
-
-    def get_paginator(self, queryset, *args, **kwargs):
-        paginator = super().get_paginator(queryset, *args, **kwargs)
-        # Paginator.count is a cached_property: a value set here is used instead.
-        paginator.count = per_generation(f"count:{self.count_key()}", queryset.count)
-        return paginator
+    if generation is None:
+        generation = uuid.uuid4().hex
+        state.set(GENERATION_KEY, generation, timeout=None)
+    stored_generation, stored = state.get(SCHEDULED_CHANGE_KEY) or (None, None)
+    if stored_generation == generation and (stored == NEVER or stored > now):
+        return State(generation, None if stored == NEVER else stored)
+    change = next_change(now)
+    state.set(SCHEDULED_CHANGE_KEY, (generation, change or NEVER), timeout=None)
+    return State(generation, change)
 
 
 def seconds_until(change: datetime | None, now: datetime, limit: int) -> int:
@@ -300,12 +175,11 @@ def seconds_until(change: datetime | None, now: datetime, limit: int) -> int:
 
 
 def is_public_request(request) -> bool:
-    """An anonymous GET of a public page the views know how to read: one answer for all."""
+    """An anonymous GET of a public page: one answer for all, which proxies may share."""
     return (
         request.method == "GET"
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and not request.path.startswith(settings.UNCACHED_PATH_PREFIXES)
-        and set(request.GET) <= KNOWN_PARAMETERS
     )
 
 
@@ -320,11 +194,11 @@ def is_cacheable_request(request) -> bool:
 def is_canonical_address(request) -> bool:
     """Return whether the query is empty, or a page number the page reads, written as its links do.
 
-    Only these addresses are kept (pages, Last-Modified records): with any other
-    query (a parameter the page does not read, a repeated one, page 1 or 007)
-    every one of endless values would be an entry of its own. A page past the
-    last is a 404, never kept. Searches are not kept at all: their words are
-    endless and seldom asked twice, so kept they would only push pages out.
+    Only these addresses are kept: with any other query (a parameter the page
+    does not read, a repeated one, page 1 or 007) every one of endless values
+    would be an entry of its own. A page past the last is a 404, never kept.
+    Searches are not kept at all: their words are endless and seldom asked
+    twice, so kept they would only push pages out.
     """
     if not request.GET:
         return True
@@ -362,63 +236,15 @@ def is_storable(response) -> bool:
     )
 
 
-def address(request) -> tuple[str, list[tuple[str, str]]]:
-    """Return the path and the query in one order, whatever order the client sent."""
-    return request.path, sorted((k, v) for k in request.GET for v in request.GET.getlist(k))
-
-
 def page_key(request, generation: str, change: datetime | None) -> str:
     # The next change is part of the key, so a page is stale the moment it
     # passes even where the cache's own clock or expiry is late (Redis).
     # Stored as sent: compressed for clients that accept gzip, plain for the rest.
     gzip = bool(re_accepts_gzip.search(request.headers.get("Accept-Encoding", "")))
-    digest = hashlib.sha256(repr((*address(request), change, gzip)).encode()).hexdigest()
-    # "v2": pages of workers before dating by content state must not be served by these.
-    return f"plenum:page:v2:{generation}:{digest}"
-
-
-def last_modified(request, etag: str) -> datetime | None:
-    """Return the Last-Modified of a public page with this ETag, or None where none is sure.
-
-    Not the date of the newest shown item: that misses what leaves a page (a
-    withdrawn release, an ended event, a list a new release shifts) and what an
-    embargo's end brings in with an older date, and a client revalidating with
-    If-Modified-Since alone would keep the old page. Bodies change only with the
-    content state, so a page is dated by the start of the state it was rendered
-    in, rounded up to the whole second HTTP dates have, and not at all in that
-    second or when the state changed while it was rendered (a page of the old
-    state must not share a date with one of the new). With Redis, shared by all
-    workers, an address keeps its date for as long as it serves the same body,
-    across edits elsewhere; a record is never replaced by one of an older state
-    (a render that finished late). A worker's own memory could not know what
-    the others served, so there every page has the date of the state.
-    """
-    now = timezone.now()
-    try:
-        with breaker.guard():
-            state = current_state(now)
-            began = max(state.began, PROCESS_STARTED)
-            since = datetime.fromtimestamp(math.ceil(began.timestamp()), tz=UTC)
-            if since > now or not state.is_current(now):
-                return None
-            # A record only for an address the page cache may keep: strangers'
-            # endless variants, searches among them, would each leave one.
-            if isinstance(caches["default"], LocMemCache) or not is_canonical_address(request):
-                return since
-            digest = hashlib.sha256(repr(address(request)).encode()).hexdigest()
-            key = f"plenum:served-since:{digest}"
-            record = cache.get(key)
-            if record is not None and record[0] == etag:
-                return record[1]
-            if record is None or record[1] <= since:
-                cache.set(key, (etag, since), SERVED_SINCE_LIMIT)
-                # Written after the state changed, the record may stand over a newer
-                # body's (get and set are not one step): no record is safe, a wrong one not.
-                if not state.is_current(timezone.now()):
-                    cache.delete(key)
-            return since
-    except CACHE_ERRORS:
-        return None
+    address = (request.path, sorted(request.GET.items()), change, gzip)
+    digest = hashlib.sha256(repr(address).encode()).hexdigest()
+    # "v3": pages of workers that still dated them (Last-Modified) are not served.
+    return f"plenum:page:v3:{generation}:{digest}"
 
 
 class PageCacheMiddleware:
@@ -435,7 +261,7 @@ class PageCacheMiddleware:
         now = timezone.now()
         try:
             with breaker.guard():
-                generation, change, _ = current_state(now)
+                generation, change = current_state(now)
                 key = page_key(request, generation, change)
                 response = cache.get(key)
         except CACHE_ERRORS:
@@ -450,11 +276,6 @@ class PageCacheMiddleware:
             if timeout > 0:
                 with suppress(*CACHE_ERRORS), breaker.guard():
                     cache.set(key, response, timeout)
-        elif not response.has_header("Last-Modified") and response.has_header("ETag"):
-            # Kept undated from its state's first second (last_modified): dated once it passed.
-            since = last_modified(request, response["ETag"].removeprefix("W/"))
-            if since is not None:
-                response.headers["Last-Modified"] = http_date(since.timestamp())
         # Computed per response, so a proxy never holds a page past the next change.
         shared = seconds_until(change, now, SHARED_MAX_AGE)
         stale = seconds_until(change, now, shared + STALE_WHILE_REVALIDATE) - shared

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image as PILImage
 
 from office import images
-from office.cache import per_generation, renew_generation
+from office.cache import renew_at_commit
 from office.numbers import german_number
 from office.publishing import Status
 from office.revisions import Versioned, history
@@ -69,15 +69,7 @@ class Profile(models.Model):
 
     @classmethod
     def load(cls):
-        """Return the site's profile, or an unsaved placeholder before one is entered.
-
-        Every page shows it, so it is kept per content generation (office/cache.py),
-        which saving the profile or its portrait renews. Read it, never save it.
-        """
-        return per_generation("profile", cls.load_from_database)
-
-    @classmethod
-    def load_from_database(cls):
+        """Return the site's profile, or an unsaved placeholder before one is entered (query)."""
         return cls.objects.select_related("portrait").first() or cls(name="Plenum", title="")
 
 
@@ -283,10 +275,9 @@ class Image(models.Model):
         """Write this image's renditions and drop those of its previous file or focal point."""
         old = images.rendition_names(self.file.name, self.renditions)
         self.renditions = images.make_renditions(self)
-        # update() sends no signal: cached pages still name the files deleted below.
-        renew_generation(settled=False)
         Image.objects.filter(pk=self.pk).update(renditions=self.renditions)
-        transaction.on_commit(renew_generation)
+        # update() sends no signal: cached pages still name the files deleted below.
+        renew_at_commit()
         current = set(images.rendition_names(self.file.name, self.renditions))
         images.delete_files(self.file.storage, [name for name in old if name not in current])
 

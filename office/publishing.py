@@ -1,4 +1,13 @@
-"""The one rule about publishing, shared by releases and events (DESIGN.md)."""
+"""The one rule about publishing, shared by releases and events (DESIGN.md), and its clock.
+
+The clock answers when a public surface next changes without an edit: an
+embargo ending, an event ending, a release leaving the news sitemap. Each app
+registers what it contributes with `schedule()` in its AppConfig.ready(), so
+this module knows no app's models.
+"""
+
+from collections.abc import Callable
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
@@ -29,6 +38,11 @@ class PublishableQuerySet(models.QuerySet):
         # now() is evaluated per query, so an embargo lifts by itself.
         public = self.filter(published_at(timezone.now()))
         return public.fetch_mode(settings.PUBLIC_FETCH_MODE)
+
+    def next_publication(self, now):
+        """Return the next embargo end among published items, if any (one query)."""
+        embargoed = self.filter(status=Status.PUBLISHED, publish_at__gt=now)
+        return embargoed.order_by("publish_at").values_list("publish_at", flat=True).first()
 
 
 class Publishable(models.Model):
@@ -67,3 +81,18 @@ class Publishable(models.Model):
     @property
     def modified_at(self):
         return last_change(self.publish_at, self.updated_at)
+
+
+_schedules: list[Callable[[datetime], datetime | None]] = []
+
+
+def schedule(next_moment: Callable[[datetime], datetime | None]):
+    """Register a function returning the next moment after `now` its public surfaces change."""
+    if next_moment not in _schedules:
+        _schedules.append(next_moment)
+
+
+def next_change(now: datetime) -> datetime | None:
+    """Return the next moment any public surface changes without an edit, if any (queries)."""
+    moments = (next_moment(now) for next_moment in _schedules)
+    return min((moment for moment in moments if moment is not None), default=None)

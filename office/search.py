@@ -4,7 +4,6 @@ Both backends take the same cleaned query and return querysets of published
 items with `rank` and `snippet` annotations, best match first.
 """
 
-import functools
 import html
 import re
 from dataclasses import dataclass
@@ -111,7 +110,6 @@ SNIPPET_CHARACTERS = 240
 WORD = re.compile(r"\w+")
 
 
-@functools.lru_cache(maxsize=64)
 def stem_pattern(q: str) -> re.Pattern | None:
     stems = sorted({stem(word) for word in WORD.findall(q)}, key=len, reverse=True)
     if not stems:

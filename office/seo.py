@@ -1,16 +1,18 @@
 """What search engines, social networks and link previews read: OpenGraph and JSON-LD."""
 
+from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
-from office.links import absolute_url, cached_reverse, cached_static
+from office.links import absolute_url
 
 DESCRIPTION_WORDS = 45
 
 
 def logo_url() -> str:
-    return absolute_url(cached_static("img/logo.png"))
+    return absolute_url(static("img/logo.png"))
 
 
 def summary(text: str) -> str:
@@ -21,7 +23,7 @@ def person(profile) -> dict:
     data = {
         "@type": "Person",
         "name": profile.full_name,
-        "url": absolute_url(cached_reverse("office:profile")),
+        "url": absolute_url(reverse("office:profile")),
     }
     if profile.role:
         data["jobTitle"] = profile.role
@@ -36,7 +38,7 @@ def person(profile) -> dict:
 
 def breadcrumbs(*trail) -> dict:
     """Return a BreadcrumbList from the home page through (name, path) pairs."""
-    items = [(_("Startseite"), cached_reverse("office:home")), *trail]
+    items = [(_("Startseite"), reverse("office:home")), *trail]
     return {
         "@context": "https://schema.org",
         "@type": "BreadcrumbList",
@@ -81,7 +83,7 @@ def release_metadata(release, profile) -> dict:
             "title": release.title,
             "description": summary(release.lead),
             "image": social_image(
-                release.hero_image, cached_reverse("releases:card", slug=release.slug)
+                release.hero_image, reverse("releases:card", kwargs={"slug": release.slug})
             ),
             "published": release.publish_at,
             "modified": release.modified_at,
@@ -90,7 +92,7 @@ def release_metadata(release, profile) -> dict:
         "structured_data": [
             article,
             breadcrumbs(
-                (_("Pressemitteilungen"), cached_reverse("releases:list")),
+                (_("Pressemitteilungen"), reverse("releases:list")),
                 (release.title, release.get_absolute_url()),
             ),
         ],
@@ -131,12 +133,12 @@ def event_metadata(event, profile) -> dict:
             "type": "website",
             "title": event.title,
             "description": summary(event.description) or event.venue_name,
-            "image": social_image(event.image, cached_reverse("events:card", slug=event.slug)),
+            "image": social_image(event.image, reverse("events:card", kwargs={"slug": event.slug})),
         },
         "structured_data": [
             data,
             breadcrumbs(
-                (_("Termine"), cached_reverse("events:upcoming")),
+                (_("Termine"), reverse("events:upcoming")),
                 (event.title, event.get_absolute_url()),
             ),
         ],
@@ -148,6 +150,6 @@ def profile_metadata(profile) -> dict:
         "social": {"type": "profile", "title": profile.full_name},
         "structured_data": [
             {"@context": "https://schema.org", **person(profile)},
-            breadcrumbs((_("Über mich"), cached_reverse("office:profile"))),
+            breadcrumbs((_("Über mich"), reverse("office:profile"))),
         ],
     }

@@ -30,10 +30,8 @@ class PublishedSitemap(SiteSitemap):
 
     @cached_property
     def around_slug(self) -> tuple[str, str]:
-        # Reversed once a section (the view makes a sitemap per request), not per
-        # entry: remembering 10,000 addresses in cached_reverse() would push out
-        # those every page names, and each reverse() costs 25–35 µs. A slug needs
-        # no quoting (the URL's slug converter admits [-a-zA-Z0-9_] only).
+        # Reversed once a section, not per entry: a section lists up to 5,000. A
+        # slug needs no quoting (the URL's slug converter admits [-a-zA-Z0-9_] only).
         before, _, after = reverse(self.detail_view, kwargs={"slug": "SLUG"}).partition("SLUG")
         return before, after
 

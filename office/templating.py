@@ -10,21 +10,20 @@ the pages read exactly as before: dates in German in the site's time zone, Djang
 escaping of `linebreaksbr`, Django's file sizes ("1,2 MB").
 """
 
-import functools
 import json
-import zoneinfo
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.template import defaultfilters
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.timezone import get_current_timezone_name, template_localtime
-from django.utils.translation import get_language
+from django.utils.timezone import template_localtime
 from jinja2 import ChainableUndefined, Environment
 
 from office import seo
-from office.links import absolute_url, cached_reverse, cached_static, share_targets
-from office.per_request import per_request
+from office.links import absolute_url, share_targets
 from office.search import mark_words
 from releases.archive import release_archive
 
@@ -33,37 +32,20 @@ CONTENT_SIZES = "(min-width: 44rem) 42rem, calc(100vw - 2rem)"
 
 
 def date(value, format_string):
-    """Format like Django's `date` filter, in the site's time zone as Django's templates do.
-
-    Remembered: the same dates come back on every page, and Django's formatting
-    (format lookup, translated month names) costs 35–50 µs a date, 40 on a list page.
-    """
+    """Format like Django's `date` filter, in the site's time zone as Django's templates do."""
     if not value:
         return ""
-    return _date(value, format_string, *per_request("date-setup", date_setup))
-
-
-def date_setup():
-    # Read once a request: nothing on the public site switches zone or language
-    # mid-request, and each read (a context-local) cost half a remembered date.
-    return get_current_timezone_name(), get_language()
-
-
-@functools.lru_cache(maxsize=8192)
-def _date(value, format_string, zone, language):
     return defaultfilters.date(template_localtime(value), format_string)
 
 
 def isodate(value):
-    """Return the day of a moment in the site's time zone, as sitemaps give it (2025-02-14).
+    """Return the day of a moment in the site's time zone, as sitemaps give it (2025-02-14)."""
+    return timezone.localdate(value).isoformat()
 
-    Not `date`: a sitemap names thousands of moments once each, more than its memo
-    keeps, and formatting each the Django way cost a section 200 ms. Nor
-    timezone.localdate(): it reads the zone from a context-local for each, 5 µs
-    more an entry, 25 ms a section.
-    """
-    zone, _ = per_request("date-setup", date_setup)
-    return value.astimezone(zoneinfo.ZoneInfo(zone)).date().isoformat()
+
+def url(viewname, *args, **kwargs):
+    """Return reverse() of a view, with arguments as Django's {% url %} tag takes them."""
+    return reverse(viewname, args=args or None, kwargs=kwargs or None)
 
 
 def linebreaksbr(value):
@@ -97,8 +79,8 @@ def environment(**options):
     options["keep_trailing_newline"] = True
     env = Environment(**options)
     env.globals.update(
-        url=cached_reverse,
-        static=cached_static,
+        url=url,
+        static=static,
         public_url=public_url,
         share_targets=share_targets,
         release_archive=release_archive,

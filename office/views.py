@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib.sitemaps.views import SitemapIndexItem, x_robots_tag
 from django.core.paginator import Paginator
 from django.db.models import Count, Window
@@ -13,7 +12,6 @@ from django.views.generic import ListView
 
 from events.models import Event
 from events.views import EventDetailView
-from office.cache import CountPerGeneration, per_generation
 from office.forms import SearchForm
 from office.links import absolute_url
 from office.models import LegalPage, PreviewLink, Quote, Statistic
@@ -38,23 +36,13 @@ def home(request):
         "events": upcoming,
         # Read only when nothing is upcoming, so the box does not look empty.
         "past_events": [] if upcoming else events.past()[:HOME_EVENT_COUNT],
-        # The newest public quote and figures change only with an edit or an
-        # embargo's end: kept per generation, the page costs two queries, not four.
-        "quote": per_generation("home:quote", newest_quote),
-        "figures": per_generation("home:figures", newest_figures),
+        "quote": Quote.objects.published().select_related("person").first(),
+        "figures": Statistic.objects.published()[:HOME_FIGURE_COUNT],
     }
     return render(request, "office/home.html", ctx)
 
 
-def newest_quote():
-    return Quote.objects.published().select_related("person").first()
-
-
-def newest_figures():
-    return list(Statistic.objects.published()[:HOME_FIGURE_COUNT])
-
-
-class QuoteListView(CountPerGeneration, ListView):
+class QuoteListView(ListView):
     template_name = "office/quotes.html"
     paginate_by = LIST_PAGE_SIZE
     page_kwarg = "seite"
@@ -63,7 +51,7 @@ class QuoteListView(CountPerGeneration, ListView):
         return Quote.objects.published().select_related("person")
 
 
-class FigureListView(CountPerGeneration, ListView):
+class FigureListView(ListView):
     template_name = "office/figures.html"
     paginate_by = LIST_PAGE_SIZE
     page_kwarg = "seite"
@@ -174,24 +162,15 @@ def favicon(request):
 
 @x_robots_tag
 def sitemap_index(request, sitemaps):
-    """List every section's sitemap, page by page, at SITE_URL (Django's index uses the Host).
-
-    The entries (a count and a latest change per section) are kept per content generation.
-    """
-
-    def index_entries():
-        entries = []
-        for section, sitemap_class in sitemaps.items():
-            section_sitemap = sitemap_class()
-            location = absolute_url(reverse("sitemap-section", kwargs={"section": section}))
-            lastmod = section_sitemap.get_latest_lastmod()
-            entries.append(SitemapIndexItem(location, lastmod))
-            for page in range(2, section_sitemap.paginator.num_pages + 1):
-                entries.append(SitemapIndexItem(f"{location}?p={page}", lastmod))
-        return entries
-
-    key = f"sitemap-index:{settings.SITE_URL}:{','.join(sitemaps)}"
-    entries = per_generation(key, index_entries)
+    """List every section's sitemap, page by page, at SITE_URL (Django's index uses the Host)."""
+    entries = []
+    for section, sitemap_class in sitemaps.items():
+        section_sitemap = sitemap_class()
+        location = absolute_url(reverse("sitemap-section", kwargs={"section": section}))
+        lastmod = section_sitemap.get_latest_lastmod()
+        entries.append(SitemapIndexItem(location, lastmod))
+        for page in range(2, section_sitemap.paginator.num_pages + 1):
+            entries.append(SitemapIndexItem(f"{location}?p={page}", lastmod))
     return TemplateResponse(
         request, "sitemap_index.xml", {"sitemaps": entries}, content_type="application/xml"
     )

@@ -6,13 +6,13 @@ from django.contrib.syndication.views import Feed
 from django.db.models import Prefetch
 from django.http import JsonResponse
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.feedgenerator import Enclosure
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from office.cache import per_generation
 from office.feeds import Atom1Feed, Rss201rev2Feed
-from office.links import absolute_url, cached_reverse
+from office.links import absolute_url
 from office.models import Profile
 from office.seo import logo_url
 from releases.archive import by_slug
@@ -85,44 +85,29 @@ class ReleaseFeed(Feed):
         return self.profile.full_name
 
     def author_link(self, obj=None):
-        return absolute_url(cached_reverse("office:profile"))
+        return absolute_url(reverse("office:profile"))
 
     def link(self, obj=None):
-        return absolute_url(cached_reverse("releases:list"))
+        return absolute_url(reverse("releases:list"))
 
     def feed_url(self, obj=None):
-        return absolute_url(cached_reverse("releases:feed"))
+        return absolute_url(reverse("releases:feed"))
 
     def filter(self, releases, obj):
         return releases
 
     def items(self, obj=None):
-        """Return the feed's releases, each with its full text, read once per edit anywhere.
-
-        Rendering 20 full texts, with their quotes, figures and events fetched,
-        was half the time of an uncached feed; RSS, Atom and JSON share them.
-        The generation is read before the releases, so a text read before an
-        edit is never kept under the generation that edit started.
-        """
-
-        def read_and_render():
-            public = Release.objects.published().select_related("category", "hero_image")
-            # The topics as a list: a prefetched queryset is kept with its query,
-            # and unpickling twenty of those cost 0.5 ms of every feed request.
-            topics = Prefetch("topics", to_attr="topic_list")
-            public = public.prefetch_related(topics, *text_prefetches())
-            releases = list(self.filter(public, obj)[:FEED_ITEM_COUNT])
-            for release in releases:
-                release.full_text = render_to_string(
-                    "releases/feed_content.html",
-                    {"release": release, "profile": self.profile, "site_url": settings.SITE_URL},
-                )
-                # Rendered into full_text; unpickling them with every request cost 1 ms.
-                del release.quote_links, release.statistic_links, release.public_events
-            return releases
-
-        scope = f"{obj._meta.label}:{obj.pk}" if obj else "all"
-        return per_generation(f"feed-items:{settings.SITE_URL}:{scope}", read_and_render)
+        """Return the feed's releases, each with its full text rendered once for RSS, Atom, JSON."""
+        public = Release.objects.published().select_related("category", "hero_image")
+        topics = Prefetch("topics", to_attr="topic_list")
+        public = public.prefetch_related(topics, *text_prefetches())
+        releases = list(self.filter(public, obj)[:FEED_ITEM_COUNT])
+        for release in releases:
+            release.full_text = render_to_string(
+                "releases/feed_content.html",
+                {"release": release, "profile": self.profile, "site_url": settings.SITE_URL},
+            )
+        return releases
 
     def item_title(self, item):
         return item.title
@@ -170,7 +155,7 @@ class ReleaseJsonFeed(ReleaseFeed):
     """JSON Feed 1.1 (jsonfeed.org) with the same items as RSS and Atom."""
 
     def feed_url(self, obj=None):
-        return absolute_url(cached_reverse("releases:json"))
+        return absolute_url(reverse("releases:json"))
 
     def respond(self, request, *args, **kwargs):
         obj = self.get_object(request, *args, **kwargs)
@@ -214,7 +199,7 @@ class ReleaseAtomFeed(ReleaseFeed):
     subtitle = ReleaseFeed.description
 
     def feed_url(self, obj=None):
-        return absolute_url(cached_reverse("releases:atom"))
+        return absolute_url(reverse("releases:atom"))
 
 
 class CategoryFeed(ReleaseFeed):
@@ -228,7 +213,7 @@ class CategoryFeed(ReleaseFeed):
         return absolute_url(obj.get_absolute_url())
 
     def feed_url(self, obj):
-        return absolute_url(cached_reverse("releases:category_feed", slug=obj.slug))
+        return absolute_url(reverse("releases:category_feed", kwargs={"slug": obj.slug}))
 
     def filter(self, releases, obj):
         return releases.filter(category=obj)
@@ -239,7 +224,7 @@ class TopicFeed(CategoryFeed):
         return by_slug(Topic, slug)
 
     def feed_url(self, obj):
-        return absolute_url(cached_reverse("releases:topic_feed", slug=obj.slug))
+        return absolute_url(reverse("releases:topic_feed", kwargs={"slug": obj.slug}))
 
     def filter(self, releases, obj):
         return releases.filter(topics=obj)

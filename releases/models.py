@@ -4,12 +4,11 @@ from pathlib import PurePath
 from django.db import models, transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
+from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from office import documents
-from office.cache import per_generation
-from office.links import cached_reverse
 from office.publishing import Publishable, PublishableQuerySet
 from office.revisions import Versioned, history
 from office.richtext import RichTextField
@@ -30,7 +29,7 @@ class Category(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return cached_reverse("releases:category", slug=self.slug)
+        return reverse("releases:category", kwargs={"slug": self.slug})
 
 
 class Topic(models.Model):
@@ -46,7 +45,7 @@ class Topic(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return cached_reverse("releases:topic", slug=self.slug)
+        return reverse("releases:topic", kwargs={"slug": self.slug})
 
 
 RELATED_COUNT = 3
@@ -182,7 +181,7 @@ class Release(Versioned, Publishable):
         return self.title
 
     def get_absolute_url(self):
-        return cached_reverse("releases:detail", slug=self.slug)
+        return reverse("releases:detail", kwargs={"slug": self.slug})
 
     def related(self, count=RELATED_COUNT):
         """Return public releases on the same topics first, then of the same category (queries).
@@ -191,28 +190,24 @@ class Release(Versioned, Publishable):
         spilled 30 MB to disk per page view at 10,000 releases.
         """
 
-        def teasers():
-            public = Release.objects.published().exclude(pk=self.pk)
-            topic_ids = [topic.pk for topic in self.topics.all()]
-            ids = []
-            if topic_ids:
-                ids = list(
-                    public.filter(topics__in=topic_ids)
-                    .annotate(shared_topics=models.Count("topics"))
-                    .order_by("-shared_topics", "-publish_at", "-pk")
-                    .values_list("pk", flat=True)[:count]
-                )
-            if len(ids) < count:
-                ids += (
-                    public.filter(category=self.category_id)
-                    .exclude(pk__in=ids)
-                    .values_list("pk", flat=True)[: count - len(ids)]
-                )
-            releases = public.teasers().in_bulk(ids)
-            return [releases[pk] for pk in ids if pk in releases]
-
-        # Ranking and reading them are half of a release page; any edit renews them.
-        return per_generation(f"related:{self.pk}:{count}", teasers)
+        public = Release.objects.published().exclude(pk=self.pk)
+        topic_ids = [topic.pk for topic in self.topics.all()]
+        ids = []
+        if topic_ids:
+            ids = list(
+                public.filter(topics__in=topic_ids)
+                .annotate(shared_topics=models.Count("topics"))
+                .order_by("-shared_topics", "-publish_at", "-pk")
+                .values_list("pk", flat=True)[:count]
+            )
+        if len(ids) < count:
+            ids += (
+                public.filter(category=self.category_id)
+                .exclude(pk__in=ids)
+                .values_list("pk", flat=True)[: count - len(ids)]
+            )
+        releases = public.teasers().in_bulk(ids)
+        return [releases[pk] for pk in ids if pk in releases]
 
 
 class ReleaseQuote(models.Model):
@@ -317,7 +312,7 @@ class ReleaseAttachment(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return cached_reverse("releases:attachment", slug=self.release.slug, pk=self.pk)
+        return reverse("releases:attachment", kwargs={"slug": self.release.slug, "pk": self.pk})
 
     @property
     def kind(self):

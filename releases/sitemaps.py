@@ -19,6 +19,15 @@ class ReleaseSitemap(PublishedSitemap):
 NEWS_WINDOW = datetime.timedelta(days=2)
 
 
+def next_news_exit(now):
+    """Return when the oldest release in the news sitemap leaves it, if any (one query)."""
+    news = Release.objects.filter(
+        status=Release.Status.PUBLISHED, publish_at__gte=now - NEWS_WINDOW, publish_at__lte=now
+    )
+    oldest = news.order_by("publish_at").values_list("publish_at", flat=True).first()
+    return oldest + NEWS_WINDOW if oldest else None
+
+
 class NewsSitemap(ReleaseSitemap):
     """Google News: releases of the last two days, with title and publication."""
 

@@ -7,7 +7,6 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView
 
-from office.cache import CountPerGeneration
 from office.cards import card_response
 from office.models import Image, Profile
 from office.paging import DeferredJoinPaginator
@@ -18,7 +17,7 @@ from releases.models import Category, Release, ReleaseAttachment, Topic
 RELEASES_PER_PAGE = 10
 
 
-class ReleaseListMixin(CountPerGeneration):
+class ReleaseListMixin:
     """Published releases, ten a page, with what a list entry shows."""
 
     paginate_by = RELEASES_PER_PAGE
@@ -44,9 +43,6 @@ class CategoryView(ReleaseListMixin, ListView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(category=self.category, **kwargs)
 
-    def count_key(self):
-        return f"category:{self.category.pk}"
-
 
 class TopicView(ReleaseListMixin, ListView):
     template_name = "releases/release_topic.html"
@@ -57,9 +53,6 @@ class TopicView(ReleaseListMixin, ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(topic=self.topic, **kwargs)
-
-    def count_key(self):
-        return f"topic:{self.topic.pk}"
 
 
 class ReleaseYearView(ReleaseListMixin, ListView):
@@ -83,9 +76,6 @@ class ReleaseYearView(ReleaseListMixin, ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(year=self.year, **kwargs)
-
-    def count_key(self):
-        return f"year:{self.year.year}"
 
 
 class ReleaseDetailView(PreviewMixin, DetailView):

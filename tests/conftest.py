@@ -105,6 +105,28 @@ def _fast_and_isolated(settings, tmp_path):
 
 
 @pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """Commit like the admin does: what the test wrote before, then what the block writes.
+
+    The test's transaction never commits, and the page cache learns of an edit
+    at its commit (office/cache.py); the callbacks of earlier writes run first,
+    as their own commit would have run them.
+    """
+
+    @contextmanager
+    def commit():
+        connection = connections["default"]
+        earlier, connection.run_on_commit = connection.run_on_commit, []
+        for _, callback, _ in earlier:
+            callback()
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            yield callbacks
+        connection.run_on_commit = []
+
+    return commit
+
+
+@pytest.fixture
 def now():
     return timezone.now()
 

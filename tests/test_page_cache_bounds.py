@@ -8,7 +8,7 @@ import redis
 import time_machine
 from django.core.cache import caches
 
-from office.cache import GENERATION_KEY, SCHEDULED_CHANGES_KEY
+from office.cache import GENERATION_KEY, SCHEDULED_CHANGE_KEY
 from releases.sitemaps import ReleaseSitemap
 from tests.conftest import make_category, make_event, make_release, make_topic
 
@@ -203,19 +203,6 @@ def test_a_page_is_kept_once_whatever_the_spelling_of_its_address(client, stored
     assert len(of_kind(stored(), "page")) == 2
 
 
-def test_a_date_is_recorded_only_for_a_kept_address(client, in_redis, site, now):
-    """The "served since" records are per address, page cache on or off: only the site's own."""
-    with time_machine.travel(now + datetime.timedelta(seconds=5), tick=False):
-        for path in CANONICAL:
-            client.get(path)
-        for address, _ in STRANGERS.values():
-            for n in range(1, 21):
-                client.get(address.format(n=n))
-
-    assert of_kind(in_redis(), "page") == []
-    assert len(of_kind(in_redis(), "served-since")) == len(CANONICAL)
-
-
 @pytest.mark.parametrize("page_cache", [300, 0], ids=["page cache", "no page cache"])
 def test_every_entry_in_redis_expires_but_the_content_state(
     client, settings, in_redis, site, now, page_cache
@@ -230,8 +217,8 @@ def test_every_entry_in_redis_expires_but_the_content_state(
     expiring = {key: in_redis.ttl(key) for key in in_redis()}
     state = {key: in_redis.ttl(key, alias="state") for key in in_redis(alias="state")}
 
-    assert state == {GENERATION_KEY: -1, SCHEDULED_CHANGES_KEY: -1}
+    # The next change is read only for the page cache.
+    assert state == {GENERATION_KEY: -1, **({SCHEDULED_CHANGE_KEY: -1} if page_cache else {})}
     assert len(of_kind(expiring, "page")) == (len(kept) if page_cache else 0)
-    assert len(of_kind(expiring, "served-since")) == len(kept)
     assert len(of_kind(expiring, "vevent")) == 1
     assert {key: ttl for key, ttl in expiring.items() if not 0 < ttl <= 24 * 60 * 60} == {}

@@ -1106,42 +1106,6 @@ TEASER = 'class="teaser__title"'
 QUOTE = "<blockquote"
 
 
-def test_release_sidebar_is_read_once_per_content_change(client, profile):
-    """Categories and years read every release; they are kept until content changes.
-
-    So are the profile and the number of releases: between edits, a list page
-    costs the one query for its ten releases."""
-    make_release(title="Eins")
-    first = len_queries(client, "/pressemitteilungen/")
-    second = len_queries(client, "/pressemitteilungen/")
-    make_release(title="Zwei", category=make_category(name="Neue Kategorie"))
-    after_edit = client.get("/pressemitteilungen/").content.decode()
-
-    assert (first, second) == (7, 1)
-    assert "Neue Kategorie" in after_edit
-
-
-@pytest.mark.parametrize(
-    ("make", "path"),
-    [(make_release, "/pressemitteilungen/meldung/"), (make_event, "/termine/termin/")],
-)
-def test_detail_page_is_read_once_per_content_change(client, profile, make, path):
-    """A release or event with all it shows is kept until content changes; edits show at once."""
-    item = make(title="Vorher", slug=path.split("/")[2])
-    first = len_queries(client, path)
-    second = len_queries(client, path)
-    item.title = "Nachher"
-    item.save()
-    after_edit = client.get(path).content.decode()
-    item.status = item.Status.DRAFT
-    item.save()
-
-    assert first > 0
-    assert second == 0
-    assert "Nachher" in after_edit
-    assert client.get(path).status_code == 404
-
-
 def len_queries(client, path):
     with CaptureQueriesContext(connection) as queries:
         client.get(path)

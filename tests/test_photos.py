@@ -892,7 +892,7 @@ def test_command_makes_renditions_that_bulk_created_images_lack(client, profile)
     assert all(media_path(url).exists() for url, _w in srcset_entries(bulk.picture()["srcset"]))
 
 
-def test_remade_renditions_make_cached_pages_stale(client, settings):
+def test_remade_renditions_make_cached_pages_stale(client, settings, committed):
     """The command saves with update(), which sends no signal; pages must not keep old names."""
     settings.PAGE_CACHE_TIMEOUT = 300
     make_release(slug="mit-foto", hero_image=photo_image(size=(1000, 750)))
@@ -901,7 +901,8 @@ def test_remade_renditions_make_cached_pages_stale(client, settings):
     with CaptureQueriesContext(connection) as still_cached:
         client.get("/pressemitteilungen/mit-foto/")
 
-    call_command("renditions", stdout=io.StringIO())
+    with committed():
+        call_command("renditions", stdout=io.StringIO())
 
     with CaptureQueriesContext(connection) as rendered_again:
         client.get("/pressemitteilungen/mit-foto/")

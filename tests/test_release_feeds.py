@@ -9,7 +9,6 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-import office.cache
 from releases.feeds import FEED_ITEM_COUNT
 from releases.models import Release
 from tests.conftest import (
@@ -295,55 +294,6 @@ def test_an_embargoed_event_joins_the_full_text_at_its_publish_time(client, now,
 
     assert "Bürgersprechstunde" not in before
     assert "Bürgersprechstunde" in at
-
-
-@pytest.mark.parametrize(
-    "path",
-    ["/pressemitteilungen/feed/", "/pressemitteilungen/atom/", "/pressemitteilungen/feed.json"],
-)
-def test_a_text_read_before_an_edit_is_not_kept_after_it(client, monkeypatch, path):
-    """An edit committing while a feed is rendered: the next feed shows the edited text."""
-    release = make_release(body="<p>Versehentlich veröffentlicht: 4711 Stellen.</p>")
-    read_state = office.cache.current_state
-
-    def edit_commits_while_the_feed_renders(now):
-        # Right before the generation is read: what was read earlier is stale.
-        if not edited:
-            edited.append(True)
-            release.body = "<p>Bereinigt.</p>"
-            release.save()
-        return read_state(now)
-
-    edited = []
-    monkeypatch.setattr(office.cache, "current_state", edit_commits_while_the_feed_renders)
-    client.get(path)
-
-    after = client.get(path).content.decode()
-
-    assert edited
-    assert "4711" not in after and "Bereinigt." in after
-
-
-def test_feeds_render_the_full_texts_once_until_an_edit(client):
-    make_full_release()
-    client.get("/pressemitteilungen/feed/")
-
-    def tables_read(path):
-        with CaptureQueriesContext(connection) as context:
-            assert client.get(path).status_code == 200
-        return {
-            table
-            for query in context.captured_queries
-            for table in ("releasequote", "releasestatistic", "release_events")
-            if f"releases_{table}" in query["sql"]
-        }
-
-    again = tables_read("/pressemitteilungen/atom/")
-    make_quote()  # an edit anywhere
-    after_edit = tables_read("/pressemitteilungen/atom/")
-
-    assert again == set()
-    assert after_edit == {"releasequote", "releasestatistic", "release_events"}
 
 
 @pytest.mark.parametrize("path", ["/pressemitteilungen/feed/", "/pressemitteilungen/atom/"])

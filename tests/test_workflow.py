@@ -491,7 +491,7 @@ EVENT_MARKER = "/termine/sperrtermin/"
 
 
 def test_approved_embargo_stays_off_every_cached_surface_until_its_minute(
-    settings, approver, writer, now
+    settings, approver, writer, now, committed
 ):
     settings.CACHES = shared_caches({"BACKEND": "django.core.cache.backends.locmem.LocMemCache"})
     settings.PAGE_CACHE_TIMEOUT = 300
@@ -528,8 +528,9 @@ def test_approved_embargo_stays_off_every_cached_surface_until_its_minute(
         "publish_at_0": f"{local:%d.%m.%Y}",
         "publish_at_1": f"{local:%H:%M:%S}",
     }
-    post_change(client_of(approver), release, **approval)
-    post_change(client_of(approver), event, **approval)
+    with committed():
+        post_change(client_of(approver), release, **approval)
+        post_change(client_of(approver), event, **approval)
 
     with time_machine.travel(embargo - datetime.timedelta(seconds=1)):
         before = visible()
