@@ -288,10 +288,11 @@ class VersionedAdminMixin:
 
 
 class SharedContentMixin:
-    """Make what published content shows (quotes, figures, photos, names) the Freigabe's.
+    """Make what published or submitted content shows (quotes, photos, names) the Freigabe's.
 
     Otherwise a writer could change a published release through them: its photo,
-    its quotes, its figures, the name of its category, without approval.
+    its quotes, its figures, the name of its category, without approval; or a
+    release in review after the Freigabe read it. See workflow.under_freigabe().
     """
 
     def has_change_permission(self, request, obj=None):
@@ -479,7 +480,7 @@ class SharePreviewMixin:
 
 
 @admin.register(Profile)
-class ProfileAdmin(admin.ModelAdmin):
+class ProfileAdmin(SharedContentMixin, admin.ModelAdmin):
     list_display = ("full_name", "party", "parliament", "constituency")
     autocomplete_fields = ("portrait",)
     fieldsets = (
@@ -608,7 +609,7 @@ class ImageAdmin(SharedContentMixin, admin.ModelAdmin):
 
 
 @admin.register(LegalPage)
-class LegalPageAdmin(admin.ModelAdmin):
+class LegalPageAdmin(SharedContentMixin, admin.ModelAdmin):
     list_display = ("__str__", "updated_at")
     fields = ("slug", "body")
 
@@ -619,7 +620,9 @@ class LegalPageAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         # One text per page: once every page has one, there is nothing left to add.
         pages_left = LegalPage.objects.count() < len(LegalPage.Slug)
-        return super().has_add_permission(request) and pages_left
+        # Public the moment it is saved, like every change of a legal page.
+        freigabe = workflow.is_freigabe(request.user)
+        return super().has_add_permission(request) and pages_left and freigabe
 
 
 @admin.register(AuditEntry)

@@ -1,8 +1,9 @@
 """Requests refused before any view, response headers every page gets, the client's address."""
 
 from django.conf import settings
-from django.core.exceptions import SuspiciousOperation
+from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.http import HttpResponse, QueryDict
+from django.http.multipartparser import MultiPartParserError
 from django.template import loader
 
 
@@ -11,13 +12,14 @@ def is_admin_path(path: str) -> bool:
 
 
 class BadRequestMiddleware:
-    """Refuse a Host or a query string Django will not read with the 400 page, on every path.
+    """Refuse a request Django will not read with the 400 page, on every path.
 
-    Checked before anything answers, so the page cache does not serve a page
-    that Django would refuse uncached, and no view needs to read the query for
-    the refusal. A query that failed to parse (too many parameters) raises again
-    on every read, which would turn the 400 page's own context into a 500: as
-    Django does for a POST it could not parse, its error page gets an empty one.
+    Host, query and form body are read here, before anything answers: so the
+    page cache does not serve a page that Django would refuse uncached, and a
+    path without a view (a 404, a missing static file) refuses a broken body as
+    a path with one does. What failed to parse raises again on every read, which
+    would turn the 400 page's own context (its CSRF token reads the form) into a
+    500: its error page gets an empty query and form instead.
     """
 
     def __init__(self, get_response):
@@ -26,11 +28,25 @@ class BadRequestMiddleware:
     def __call__(self, request):
         try:
             request.get_host()
-            request.GET  # noqa: B018 (parsing it is the check)
-        except SuspiciousOperation:
+            # Reading them is the check.
+            request.GET  # noqa: B018
+            if request.method == "POST":
+                request.POST  # noqa: B018
+            if is_admin_path(request.path) and has_nul(request.GET):
+                # PostgreSQL cannot compare text with it: an admin filter or search
+                # would be a 500. The public views refuse it in their forms.
+                raise BadRequest("NUL in the query string")
+        except (SuspiciousOperation, BadRequest, MultiPartParserError):
             request.GET = QueryDict()
+            request._mark_post_parse_error()
             raise
         return self.get_response(request)
+
+
+def has_nul(query: QueryDict) -> bool:
+    return any(
+        "\x00" in name or any("\x00" in value for value in values) for name, values in query.lists()
+    )
 
 
 class SecurityHeadersMiddleware:

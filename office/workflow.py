@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from office.models import AuditEntry
+from office.models import AuditEntry, Profile
 from office.publishing import Status
 
 Action = AuditEntry.Action
@@ -40,16 +40,28 @@ def can_edit(user, item) -> bool:
     return item.status != Status.PUBLISHED or can_publish(user, type(item))
 
 
-def shown_by_published(item) -> bool:
-    """Return True if a published release or event, embargoed or not, shows this item (queries).
+def is_freigabe(user) -> bool:
+    from releases.models import Release
 
-    For the quotes, figures, images, people, categories and topics that
-    releases and events share.
+    return can_publish(user, Release)
+
+
+def under_freigabe(item) -> bool:
+    """Return True if what readers see of this item is the Freigabe's to change (queries).
+
+    For the quotes, figures, images, people, categories and topics releases and
+    events share: those a published one shows, and those one in review shows,
+    so the text the Freigabe approves is the text it read. The profile (with its
+    portrait) and the legal pages are public the moment they are saved.
     """
     from events.models import Event
     from releases.models import Release
 
     name = item._meta.model_name
+    if name in ("profile", "legalpage"):
+        return True
+    if name == "image" and Profile.objects.filter(portrait=item).exists():
+        return True
     release_uses = {
         "quote": Q(quotes=item),
         "statistic": Q(statistics=item),
@@ -59,18 +71,17 @@ def shown_by_published(item) -> bool:
         "topic": Q(topics=item),
     }[name]
     event_uses = {"image": Q(image=item), "person": Q(speakers=item)}.get(name)
-    if Release.objects.filter(release_uses, status=Status.PUBLISHED).exists():
+    submitted = (Status.REVIEW, Status.PUBLISHED)
+    if Release.objects.filter(release_uses, status__in=submitted).exists():
         return True
     return event_uses is not None and (
-        Event.objects.filter(event_uses, status=Status.PUBLISHED).exists()
+        Event.objects.filter(event_uses, status__in=submitted).exists()
     )
 
 
 def can_edit_shared(user, item) -> bool:
-    """What a published text shows changes with the Freigabe only, like the text itself."""
-    from releases.models import Release
-
-    return can_publish(user, Release) or not shown_by_published(item)
+    """What a published or submitted text shows changes with the Freigabe only, like the text."""
+    return is_freigabe(user) or not under_freigabe(item)
 
 
 def action_for(old: str | None, new: str) -> Action | None:

@@ -14,11 +14,14 @@ import time_machine
 from django.contrib.auth.models import Group, User
 from django.test import Client
 
-from office.models import Quote
+from office.models import LegalPage, Quote
 from releases.models import Category, Release, Topic
 from tests.conftest import (
+    admin_form,
     change_url,
     make_category,
+    make_image,
+    make_profile,
     make_quote,
     make_release,
     make_statistic,
@@ -260,3 +263,63 @@ def test_the_redaktion_renames_what_only_drafts_are_filed_under(writer, model):
     assert response.status_code == 302
     item.refresh_from_db()
     assert item.name == "Neu"
+
+
+# What is public the moment it is saved, and what a text in review shows
+
+
+def test_only_the_freigabe_changes_the_profile_and_the_legal_pages(writer, approver):
+    profile = make_profile(name="Daniel Hagemeier")
+    legal = {"slug": "impressum", "body": "<p>Angaben ohne Freigabe.</p>"}
+
+    refused = [
+        post_form(writer, change_url(profile), name="Erika Fälscher").status_code,
+        writer.post("/admin/office/legalpage/add/", legal).status_code,
+    ]
+    profile.refresh_from_db()
+    allowed = [
+        post_form(approver, change_url(profile), name="Daniel Hagemeier-Neu").status_code,
+        approver.post("/admin/office/legalpage/add/", legal).status_code,
+    ]
+
+    assert refused == [403, 403]
+    assert profile.name == "Daniel Hagemeier"
+    assert allowed == [302, 302]
+    assert "Daniel Hagemeier-Neu MdL" in Client().get("/ueber-mich/").content.decode()
+    page_text = LegalPage.objects.get(slug="impressum")
+    assert post_form(writer, change_url(page_text), body="<p>Anders.</p>").status_code == 403
+
+
+def test_the_portrait_is_the_freigabes_like_the_profile(writer):
+    portrait = make_image(alt_text="Porträt")
+    make_profile(portrait=portrait)
+
+    answers = [
+        writer.post(change_url(portrait), {"alt_text": "Anders", "caption": ""}).status_code,
+        writer.post(
+            change_url(portrait).replace("/change/", "/delete/"), {"post": "yes"}
+        ).status_code,
+    ]
+
+    assert answers == [403, 403]
+    portrait.refresh_from_db()
+    assert portrait.alt_text == "Porträt"
+
+
+def test_what_a_release_in_review_shows_stays_as_the_freigabe_read_it(writer, approver):
+    release = make_release(status=Release.Status.REVIEW, title="In Prüfung")
+    release.quotes.add(make_quote(text="Ein abgestimmter Satz"))
+    release.statistics.add(make_statistic(label="Eine geprüfte Zahl"))
+    seen = admin_form(approver, change_url(release))
+
+    changed = [
+        post_form(writer, change_url(item), text="Ein anderer Satz", label="Eine andere Zahl")
+        for item in (release.quotes.get(), release.statistics.get())
+    ]
+    approved = approver.post(change_url(release), seen | {"status": "published"})
+    body = Client().get(release.get_absolute_url()).content.decode()
+
+    assert [response.status_code for response in changed] == [403, 403]
+    assert approved.status_code == 302
+    assert "Ein abgestimmter Satz" in body and "Eine geprüfte Zahl" in body
+    assert "Ein anderer Satz" not in body and "Eine andere Zahl" not in body

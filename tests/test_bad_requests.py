@@ -231,6 +231,56 @@ def test_an_oversized_or_overlong_form_post_gets_the_400_page(
     assert_bad_request_page(response)
 
 
+BROKEN_BODIES = {
+    # Django refuses a form in a charset it cannot read (BadRequest, not SuspiciousOperation).
+    "unknown-charset": ("application/x-www-form-urlencoded; charset=latin1", "a=1"),
+    "no-boundary": ("multipart/form-data", "x"),
+    "too-many-files-and-fields": (
+        "multipart/form-data; boundary=grenze",
+        "".join(
+            f'--grenze\r\nContent-Disposition: form-data; name="f{n}"\r\n\r\nx\r\n'
+            for n in range(1001)
+        )
+        + "--grenze--\r\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("body", sorted(BROKEN_BODIES))
+@pytest.mark.parametrize(
+    "path", ["/pressemitteilungen/", "/gibt-es-nicht/", "/static/gibt-es-nicht.css", "/healthz"]
+)
+def test_a_form_body_django_cannot_read_gets_the_400_page_with_or_without_a_view(
+    browser_client, site, page_cache, path, body
+):
+    """The token in a header, as scripts send it: nothing but the body is wrong."""
+    content_type, content = BROKEN_BODIES[body]
+    token = browser_client.cookies["csrftoken"].value
+
+    response = browser_client.post(
+        path, content, content_type=content_type, headers={"x-csrftoken": token}
+    )
+
+    assert_bad_request_page(response)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "q=%00",
+        "status__exact=%00",
+        "term=%00&app_label=releases&model_name=release&field_name=events",
+    ],
+)
+def test_a_nul_in_an_admin_query_gets_the_400_page(officer_client, site, query):
+    """PostgreSQL cannot compare text with a NUL: it was a 500 there."""
+    path = "/admin/autocomplete/" if query.startswith("term") else "/admin/releases/release/"
+
+    response = officer_client.get(f"{path}?{query}")
+
+    assert_bad_request_page(response)
+
+
 # Under a real gunicorn (WSGI), with production settings and the page cache on.
 
 
