@@ -19,7 +19,7 @@ from django.template import defaultfilters
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import get_current_timezone_name, template_localtime
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext, ngettext, npgettext, pgettext
 from jinja2 import ChainableUndefined, Environment
 
 from office import seo
@@ -95,7 +95,12 @@ def environment(**options):
     options["undefined"] = ChainableUndefined
     # Includes end with a newline, as in Django's templates: feed texts stay as they were.
     options["keep_trailing_newline"] = True
+    # Every text a reader sees goes through Django's gettext: `{% trans %}` and `_()`.
+    options["extensions"] = [*options.get("extensions", ()), "jinja2.ext.i18n"]
     env = Environment(**options)
+    env.install_gettext_callables(
+        gettext, ngettext, newstyle=True, pgettext=pgettext, npgettext=npgettext
+    )
     env.globals.update(
         url=cached_reverse,
         static=cached_static,
