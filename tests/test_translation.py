@@ -215,9 +215,9 @@ def test_the_frame_of_every_page_is_marked_even_without_content(client, marked_c
 @pytest.mark.django_db
 def test_the_search_summary_counts_through_ngettext(client, marked_catalogue):
     call_command("loaddemo", stdout=io.StringIO())
-    one = client.get("/suche/", {"q": "Schule"}).content.decode()
+    one = client.get("/suche/", {"q": "Kohle", "typ": "pressemitteilungen"}).content.decode()
     several = client.get("/suche/", {"q": "KI"}).content.decode()
-    assert "⟦Ein Treffer für „Schule“⟧" in one
+    assert "⟦Ein Treffer für „Kohle“⟧" in one
     assert re.search(r"⟦\d+ Treffer für „KI“⟧", several)
 
 
