@@ -7,7 +7,7 @@ PYTHON ?= $(firstword $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.13.*
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help run test install install-test key lint check audit
+.PHONY: help run test install install-test key lint check audit messages
 
 help:
 	@echo "make run   – installiert alles, lädt die Demo-Inhalte und startet http://127.0.0.1:8000/"
@@ -46,6 +46,10 @@ test: install-test key
 lint: install-test
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+
+# The German catalogue (locale/) from every text in the code and templates (README, "Texts and translation").
+messages: install-test
+	$(PY) scripts/messages.py
 
 # Known vulnerabilities in what production installs (scripts/audit_dependencies.py
 # says why this is not pip-audit); fails when PyPI cannot be asked.

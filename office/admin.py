@@ -373,11 +373,11 @@ class PublishableAdmin(GermanSlugMixin, admin.ModelAdmin):
         entries = workflow.history(obj) if obj and obj.pk else []
         return format_html_join(
             "\n",
-            "<p>{}, {} Uhr, {}{}{}</p>",
+            "<p>{}, {}, {}{}{}</p>",
             (
                 (
                     entry.get_action_display(),
-                    workflow.berlin_minute(entry.created_at),
+                    _("%(time)s Uhr") % {"time": workflow.berlin_minute(entry.created_at)},
                     entry.user or _("unbekannt"),
                     ": " if entry.comment else "",
                     entry.comment,

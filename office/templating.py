@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
+from django.utils.translation import gettext, ngettext, npgettext, pgettext
 from jinja2 import ChainableUndefined, Environment
 
 from office import seo
@@ -77,7 +78,12 @@ def environment(**options):
     options["undefined"] = ChainableUndefined
     # Includes end with a newline, as in Django's templates: feed texts stay as they were.
     options["keep_trailing_newline"] = True
+    # Every text a reader sees goes through Django's gettext: `{% trans %}` and `_()`.
+    options["extensions"] = [*options.get("extensions", ()), "jinja2.ext.i18n"]
     env = Environment(**options)
+    env.install_gettext_callables(
+        gettext, ngettext, newstyle=True, pgettext=pgettext, npgettext=npgettext
+    )
     env.globals.update(
         url=url,
         static=static,
