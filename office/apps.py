@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
 from django.core.signals import request_finished, request_started
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
+from django.db.models.signals import post_save, pre_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -11,12 +11,11 @@ class OfficeConfig(AppConfig):
 
     def ready(self):
         from office import per_request
-        from office.cache import CONTENT_APPS, content_changed
+        from office.cache import CONTENT_APPS, watch_content
         from office.models import end_preview_links
         from office.richtext import drop_control_characters
 
-        for signal in (pre_save, post_save, pre_delete, post_delete, m2m_changed):
-            signal.connect(content_changed, dispatch_uid=f"page-cache-{signal}")
+        watch_content()
         request_started.connect(per_request.start, dispatch_uid="per-request")
         request_finished.connect(per_request.end, dispatch_uid="per-request")
         for model in ("releases.Release", "events.Event"):

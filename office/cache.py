@@ -15,6 +15,7 @@ import logging
 import math
 import re
 import uuid
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
@@ -23,7 +24,7 @@ from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
 from django.db.models import Max, Min, Q, Subquery
-from django.db.models.signals import pre_delete, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.middleware.gzip import re_accepts_gzip
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
@@ -93,6 +94,36 @@ def content_changed(sender, action="post_", **kwargs):
     # A request that rendered the old state between the save and the commit
     # must not stay cached under the new generation.
     transaction.on_commit(renew_generation)
+
+
+CHANGE_SIGNALS = (pre_save, post_save, pre_delete, post_delete, m2m_changed)
+
+
+def watch_content(watch: bool = True):
+    """Connect content_changed to every write of content (office/apps.py), or disconnect it."""
+    for signal in CHANGE_SIGNALS:
+        uid = f"page-cache-{signal}"
+        if watch:
+            signal.connect(content_changed, dispatch_uid=uid)
+        else:
+            signal.disconnect(dispatch_uid=uid)
+
+
+@contextmanager
+def one_change():
+    """Renew the generation once for a batch of writes in one transaction, not for each write.
+
+    Each write renews it twice and queues a renewal for the commit: for an
+    import of thousands of releases that was most of its time. Only for
+    commands, which have the process to themselves.
+    """
+    watch_content(False)
+    renew_generation(settled=False)
+    try:
+        yield
+    finally:
+        watch_content()
+        transaction.on_commit(renew_generation)
 
 
 def generation_began(generation: str | None) -> datetime | None:

@@ -402,7 +402,10 @@ def test_classic_content_becomes_paragraphs_and_shortcodes_are_converted(importe
         '<a href="/wp-content/uploads/2025/03/studie.pdf">die Studie</a>.</p>'
         "<h2>Große Überschrift</h2>"
     )
-    assert "Shortcode [caption] (Bild in die Galerie, Bildunterschrift übernommen): 1" in imported
+    assert (
+        "Shortcode [caption] (Bild in die Galerie, sonst die Bildunterschrift als Text): 1"
+        in imported
+    )
     assert "Shortcode [gallery] (Bilder in die Galerie): 1" in imported
     assert "Shortcode [embed] (als Link übernommen): 1" in imported
     assert "Shortcode [contact-form-7] (entfernt, Text behalten): 1" in imported
@@ -752,3 +755,24 @@ def test_missing_uploads_folder_is_refused(tmp_path):
         run_import(tmp_path, wxr([]), "--uploads", str(tmp_path / "nirgends"))
 
     assert str(error.value) == f"Der Upload-Ordner {tmp_path / 'nirgends'} existiert nicht."
+
+
+def test_cached_pages_show_the_import_and_later_edits(tmp_path, settings, client):
+    """The import renews the page cache once, not per write, and edits after it still do."""
+    locmem = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    settings.CACHES = {
+        "default": {**locmem, "LOCATION": "import-pages"},
+        "state": {**locmem, "LOCATION": "import-state"},
+    }
+    settings.PAGE_CACHE_TIMEOUT = 300
+    existing = make_release(title="Schon da")
+    before = client.get("/pressemitteilungen/").content.decode()
+
+    run_import(tmp_path, wxr([item(1, "Aus WordPress", "x", date="2025-01-01 10:00:00")]))
+    after_import = client.get("/pressemitteilungen/").content.decode()
+    existing.title = "Später bearbeitet"
+    existing.save()
+    after_edit = client.get("/pressemitteilungen/").content.decode()
+
+    assert ("Aus WordPress" in before, "Aus WordPress" in after_import) == (False, True)
+    assert "Später bearbeitet" in after_edit

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _, gettext_lazy
 
+from office.cache import one_change
 from office.documents import validate_document
 from office.images import validate_image_file
 from office.links import cached_reverse
@@ -127,8 +128,8 @@ def content_label(key):
     kind, _sep, name = key.partition(":")
     if kind == "shortcode":
         actions = {
-            "caption": _("Bild in die Galerie, Bildunterschrift übernommen"),
-            "wp_caption": _("Bild in die Galerie, Bildunterschrift übernommen"),
+            "caption": _("Bild in die Galerie, sonst die Bildunterschrift als Text"),
+            "wp_caption": _("Bild in die Galerie, sonst die Bildunterschrift als Text"),
             "gallery": _("Bilder in die Galerie"),
             "embed": _("als Link übernommen"),
         }
@@ -614,8 +615,9 @@ class Importer:
                 )
                 continue
             release = Release.objects.get(pk=release_pk)
-            release.hero_image_id = self.images[thumbnail]
-            release.save()
+            if release.hero_image_id != self.images[thumbnail]:
+                release.hero_image_id = self.images[thumbnail]
+                release.save()
         for release_pk, entries in self.galleries.items():
             self.gallery(release_pk, entries)
         for document in self.documents:
@@ -765,7 +767,7 @@ class Command(BaseCommand):
             raise CommandError(_("Der Upload-Ordner %s existiert nicht.") % uploads)
         importer = Importer(options["export"], uploads, pages, progress=self.stderr)
         try:
-            with transaction.atomic():
+            with transaction.atomic(), one_change():
                 importer.run()
                 if options["dry_run"]:
                     transaction.set_rollback(True)
