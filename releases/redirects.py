@@ -7,7 +7,7 @@ from django.http import HttpResponsePermanentRedirect
 from releases.models import OldAddress
 
 # WordPress's query-string addresses on its home page: /?p=123, /?cat=4, /?feed=rss2 …
-QUERY_KEYS = ("p", "page_id", "attachment_id", "cat", "tag", "feed")
+QUERY_KEYS = ("p", "page_id", "cat", "tag", "feed")
 # The sizes WordPress cut from an upload: foto-300x200.jpg is foto.jpg.
 RESIZED = re.compile(r"-\d+x\d+(\.\w+)$")
 

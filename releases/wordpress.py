@@ -12,6 +12,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _, gettext_lazy
 
 from office.richtext import CONTROL_CHARACTERS, sanitize_html
+from releases.redirects import QUERY_KEYS
 
 WXR_PREFIX = "http://wordpress.org/export/"
 PREFIXES = {
@@ -292,7 +293,7 @@ def link_path(url):
     parts = urlsplit(url or "")
     path = unquote(parts.path) or "/"
     if path == "/" and parts.query:
-        for key in ("p", "page_id", "attachment_id", "cat", "tag", "feed"):
+        for key in QUERY_KEYS:
             match = re.search(rf"(?:^|&){key}=([^&]+)", parts.query)
             if match:
                 return f"/?{key}={unquote(match.group(1))}"
