@@ -71,7 +71,9 @@ def read_export(path):
     channel = None
     try:
         with open(path, "rb") as file:
-            for event, element in iterparse(file, events=("start", "end")):
+            # WordPress writes no DOCTYPE; one is refused, and with it every entity.
+            events = iterparse(file, events=("start", "end"), forbid_dtd=True)
+            for event, element in events:
                 if event == "start":
                     depth += 1
                     if depth == 2 and short_name(element.tag) == "channel":
@@ -111,7 +113,8 @@ NOT_WXR = gettext_lazy(
     "„Werkzeuge → Daten exportieren“ eine Datei mit allen Inhalten erstellen."
 )
 FORBIDDEN_XML = gettext_lazy(
-    "Die Exportdatei enthält Entitätsdeklarationen oder Verweise auf externe Dateien. "
+    "Die Exportdatei enthält eine Dokumenttyp-Deklaration (DOCTYPE) mit Entitäten oder "
+    "Verweisen auf externe Dateien. "
     "WordPress schreibt so etwas nicht; aus Sicherheitsgründen wird sie nicht gelesen."
 )
 BROKEN_XML = gettext_lazy(
@@ -160,6 +163,7 @@ BLOCK_START = re.compile(
 BLOCK_SPACE = re.compile(
     r"\s*(</?(?:p|h[1-6]|ul|ol|li|blockquote|table|thead|tbody|tr|td|th|br)\b[^>]*>)\s*", re.I
 )
+EMPTY_LINK = re.compile(r"<a\b[^>]*>\s*</a\s*>", re.I)
 HREF = re.compile(r'href="([^"]*)"')
 # The sizes WordPress cut from an upload: foto-300x200.jpg is foto.jpg.
 RESIZED = re.compile(r"-\d+x\d+(\.\w+)$")
@@ -174,8 +178,9 @@ def attribute(attributes, name):
 class Content:
     """Convert one post's HTML: what it refers to is collected, what it drops is counted."""
 
-    def __init__(self, site):
+    def __init__(self, site, post=0):
         self.site = site
+        self.post = post
         self.notes = Counter()
         self.images = []  # (attachment id, caption) in order of appearance
 
@@ -186,7 +191,9 @@ class Content:
         text = EMBEDDED.sub(self.embedded, text)
         text = self.shortcodes(text)
         text = FIGURE.sub(self.figure, text)
-        text = IMG.sub(lambda m: self.image(m.group(0), "") or "", text)
+        text = IMG.sub(self.loose_image, text)
+        # A link that held only an image (to its full size) holds nothing now.
+        text = EMPTY_LINK.sub("", text)
         if not is_blocks:
             text = paragraphs(text)
         # The editor has headings of levels 2 to 4 only.
@@ -218,7 +225,9 @@ class Content:
                 return ""
             return f"<p>{html.escape(caption)}</p>" if caption else ""
         if name == "gallery":
-            for number in re.findall(r"\d+", attribute(attributes, "ids")):
+            # Without ids, WordPress shows the images uploaded to the post.
+            ids = re.findall(r"\d+", attribute(attributes, "ids"))
+            for number in ids or self.site.children.get(self.post, []):
                 self.add_image(int(number), "")
             return ""
         if name == "embed":
@@ -247,6 +256,11 @@ class Content:
                 return ""
             return f"<p>{html.escape(caption)}</p>" if caption else ""
         return inner + (f"<p>{html.escape(caption)}</p>" if caption else "")
+
+    def loose_image(self, match):
+        # The editor has no images in the text: a known one goes to the gallery.
+        self.image(match.group(0), "")
+        return ""
 
     def image(self, tag, caption):
         """Note the upload an <img> shows for the gallery; return its id, or None if unknown."""
@@ -311,6 +325,7 @@ class Site:
         } - {None}
         self.attachments = set()
         self.upload_ids = {}  # old path of an upload -> attachment id
+        self.children = {}  # post id -> ids of the images uploaded to it
         self.paths = {}  # old path of a post, category or tag -> its Plenum address
 
     def is_own(self, parts):

@@ -511,6 +511,29 @@ def test_page_mapped_by_option_becomes_the_privacy_text(imported, client):
     assert "Seiten: 1 neu, 1 übersprungen" in imported
 
 
+def test_gallery_without_ids_shows_the_images_uploaded_to_the_post(tmp_path, uploads):
+    content = (
+        "Text\n\n[gallery]\n\n"
+        f'<a href="{SITE}/wp-content/uploads/2025/03/landtag.jpg">'
+        f'<img class="wp-image-100" src="{SITE}/wp-content/uploads/2025/03/landtag-300x225.jpg">'
+        "</a>"
+    )
+    items = [
+        attachment(100, "2025/03/landtag.jpg", alt="Plenarsaal", parent=1),
+        attachment(101, "2025/03/schule.png", alt="Schule", parent=1),
+        item(1, "Galerie", content),
+    ]
+
+    run_import(tmp_path, wxr(items), "--uploads", str(uploads))
+
+    release = Release.objects.get()
+    assert release.body == "<p>Text</p>"
+    assert [g.image.wordpress_id for g in ReleaseImage.objects.filter(release=release)] == [
+        100,
+        101,
+    ]
+
+
 def test_pdf_becomes_attachment_of_its_post(imported):
     attachment = ReleaseAttachment.objects.get()
 
@@ -731,13 +754,22 @@ LAUGHS = """<?xml version="1.0"?>
 <rss><channel><item><title>&lol3;</title></item></channel></rss>"""
 
 
-@pytest.mark.parametrize("xml", [XXE, LAUGHS], ids=["external-entity", "billion-laughs"])
+EXTERNAL_DTD = """<?xml version="1.0"?>
+<!DOCTYPE rss SYSTEM "http://127.0.0.1:9/wxr.dtd">
+<rss><channel><wp:wxr_version xmlns:wp="http://wordpress.org/export/1.2/">1.2</wp:wxr_version>
+</channel></rss>"""
+
+
+@pytest.mark.parametrize(
+    "xml", [XXE, LAUGHS, EXTERNAL_DTD], ids=["external-entity", "billion-laughs", "external-dtd"]
+)
 def test_entities_are_refused_with_a_german_message(tmp_path, xml):
     with pytest.raises(CommandError) as error:
         run_import(tmp_path, xml)
 
     assert str(error.value) == (
-        "Die Exportdatei enthält Entitätsdeklarationen oder Verweise auf externe Dateien. "
+        "Die Exportdatei enthält eine Dokumenttyp-Deklaration (DOCTYPE) mit Entitäten oder "
+        "Verweisen auf externe Dateien. "
         "WordPress schreibt so etwas nicht; aus Sicherheitsgründen wird sie nicht gelesen."
     )
     assert Release.objects.count() == 0

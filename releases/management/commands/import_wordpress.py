@@ -230,6 +230,10 @@ class Importer:
             path = self.upload_path(data)
             if path:
                 self.site.upload_ids[path] = number
+            parent = data.get("wp:post_parent", "").strip()
+            extension = PurePosixPath(path or "").suffix.lower().lstrip(".")
+            if parent.isdigit() and extension in IMAGE_EXTENSIONS:
+                self.site.children.setdefault(int(parent), []).append(number)
         elif kind == "post" and data.get("wp:status") in STATUSES:
             # Only what the plan needs; the text is read again in the second pass.
             self.posts[number] = (
@@ -414,7 +418,7 @@ class Importer:
         if len(title) > Release._meta.get_field("title").max_length:
             title = shorten(title, Release._meta.get_field("title").max_length)
             self.report.lines.append(_("%s: Titel gekürzt.") % label)
-        content = Content(self.site)
+        content = Content(self.site, number)
         body = CONTROL_CHARACTERS.sub("", content.convert(data.get("content:encoded")))
         self.report.content.update(content.notes)
         lead = plain_text(data.get("excerpt:encoded")) or first_paragraph(body)
