@@ -320,9 +320,10 @@ class Site:
     def __init__(self, info):
         self.info = info
         self.hosts = {
-            urlsplit(info.get(key, "")).hostname
+            host.removeprefix("www.")
             for key in ("wp:base_site_url", "wp:base_blog_url", "link")
-        } - {None}
+            if (host := urlsplit(info.get(key, "")).hostname)
+        }
         self.attachments = set()
         self.upload_ids = {}  # old path of an upload -> attachment id
         self.children = {}  # post id -> ids of the images uploaded to it
@@ -330,7 +331,9 @@ class Site:
 
     def is_own(self, parts):
         return parts.scheme in ("http", "https", "") and (
-            parts.hostname in self.hosts if parts.netloc else parts.path.startswith("/")
+            (parts.hostname or "").removeprefix("www.") in self.hosts
+            if parts.netloc
+            else parts.path.startswith("/")
         )
 
     def upload_path(self, url):

@@ -239,7 +239,8 @@ def site_items():
         "[embed]https://twitter.com/mmuster/status/1[/embed]\n\n"
         '[contact-form-7 id="12" title="Kontakt"]\n\n'
         "Ein Zitat [sic] bleibt.\n\n"
-        f'Siehe <a href="{SITE}/2025/03/14/beitrag-11/">den Entwurf</a> und '
+        # The old site without "www.": the same site.
+        'Siehe <a href="https://maria-muster.de/2025/03/14/beitrag-11/">den Entwurf</a> und '
         f'<a href="{SITE}/?p=12">die Schulpolitik</a> und '
         f'<a href="{SITE}/wp-content/uploads/2025/03/studie.pdf">die Studie</a>.\n\n'
         '<iframe src="https://www.google.com/maps/embed?x"></iframe>\n\n'
@@ -532,6 +533,22 @@ def test_gallery_without_ids_shows_the_images_uploaded_to_the_post(tmp_path, upl
         100,
         101,
     ]
+
+
+def test_featured_image_listed_after_its_post_becomes_the_hero_once(tmp_path, uploads):
+    """WordPress lists items by id, and photos are often uploaded after the post was begun."""
+    items = [
+        item(1, "Erst der Beitrag", "x", meta={"_thumbnail_id": 7}),
+        attachment(7, "2025/03/landtag.jpg", alt="Plenarsaal", parent=1),
+    ]
+
+    run_import(tmp_path, wxr(items), "--uploads", str(uploads))
+    first = Release.objects.get()
+    run_import(tmp_path, wxr(items), "--uploads", str(uploads))
+    second = Release.objects.get()
+
+    assert first.hero_image == Image.objects.get(wordpress_id=7)
+    assert (second.hero_image_id, second.version) == (first.hero_image_id, first.version)
 
 
 def test_pdf_becomes_attachment_of_its_post(imported):
