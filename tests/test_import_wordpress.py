@@ -627,6 +627,26 @@ def test_old_links_of_unpublished_posts_and_unknown_paths_are_a_german_404(impor
     assert all("Seite nicht gefunden" in r.content.decode() for r in responses)
 
 
+def test_files_of_a_draft_redirect_only_once_it_is_published(tmp_path, uploads, client):
+    items = [
+        attachment(7, "2025/03/landtag.jpg", alt="Plenarsaal", parent=1),
+        attachment(8, "2025/03/studie.pdf", title="Studie", parent=1),
+        item(1, "Entwurf mit Foto", "x", status="draft", meta={"_thumbnail_id": 7}),
+    ]
+    run_import(tmp_path, wxr(items), "--uploads", str(uploads))
+    paths = ("/wp-content/uploads/2025/03/landtag.jpg", "/wp-content/uploads/2025/03/studie.pdf")
+
+    while_draft = [client.get(path).status_code for path in paths]
+    Release.objects.update(status=Release.Status.PUBLISHED)
+    published = [client.get(path) for path in paths]
+
+    assert while_draft == [404, 404]
+    assert [(r.status_code, r["Location"]) for r in published] == [
+        (301, Image.objects.get().file.url),
+        (301, f"/pressemitteilungen/beitrag-1/anhang/{ReleaseAttachment.objects.get().pk}/"),
+    ]
+
+
 def test_embargoed_post_redirects_once_its_time_has_come(imported, client):
     with time_machine.travel(NOW, tick=False):
         before = client.get("/2027/01/10/beitrag-13/")

@@ -313,11 +313,14 @@ class Importer:
         taken.add(slug)
         return slug
 
-    def category_path(self, nicename, seen=()):
-        parent = unquote(self.categories[nicename].get("wp:category_parent", "").strip())
-        if parent and parent in self.categories and parent not in seen:
-            return f"{self.category_path(parent, (*seen, nicename))}/{nicename}"
-        return nicename
+    def category_path(self, nicename):
+        """Return "politik/landtag" for a nested category, as WordPress's addresses have it."""
+        path = [nicename]
+        while True:
+            parent = unquote(self.categories[path[0]].get("wp:category_parent", "").strip())
+            if not parent or parent not in self.categories or parent in path:
+                return "/".join(path)
+            path.insert(0, parent)
 
     def category(self, nicename, name=""):
         if nicename not in self.category_objects:
