@@ -144,16 +144,21 @@ def shorten(text, limit):
 
 BLOCK_COMMENT = re.compile(r"<!--\s*/?wp:.*?-->", re.S)
 # Third-party content (privacy) and active content: dropped with what they hold.
+# Each element's content ends at the next opening of its kind, so an export with
+# thousands of unclosed tags is read once, not once per tag.
 EMBEDDED = re.compile(
-    r"<(iframe|script|style|object|video|audio|noscript|form)\b[^>]*>.*?</\1\s*>"
+    r"<(iframe|script|style|object|video|audio|noscript|form)\b[^>]*>(?:(?!<\1\b).)*?</\1\s*>"
     r"|<(iframe|script|embed|object|video|audio|form)\b[^>]*>",
     re.S | re.I,
 )
-SHORTCODE = re.compile(r"\[([a-zA-Z][\w-]*)(\s[^\]]*?)?/?\](?:(.*?)\[/\1\])?", re.S)
+SHORTCODE = re.compile(r"\[([a-zA-Z][\w-]*)(\s[^\]]*?)?/?\]")
+CLOSING = re.compile(r"\[/([a-zA-Z][\w-]*)\]")
 # Shortcodes of WordPress itself, recognised even without attributes.
 CORE_SHORTCODES = {"caption", "wp_caption", "gallery", "embed", "audio", "video", "playlist"}
-FIGURE = re.compile(r"<figure\b([^>]*)>(.*?)</figure\s*>", re.S | re.I)
-FIGCAPTION = re.compile(r"<figcaption\b[^>]*>(.*?)</figcaption\s*>", re.S | re.I)
+FIGURE = re.compile(r"<figure\b([^>]*)>((?:(?!<figure\b).)*?)</figure\s*>", re.S | re.I)
+FIGCAPTION = re.compile(
+    r"<figcaption\b[^>]*>((?:(?!<figcaption\b).)*?)</figcaption\s*>", re.S | re.I
+)
 IMG = re.compile(r"<img\b[^>]*>", re.I)
 BLOCK_START = re.compile(
     r"<(?:/|p\b|h[1-6]\b|ul\b|ol\b|li\b|blockquote\b|table\b|thead\b|tbody\b|tr\b|t[dh]\b|"
@@ -210,12 +215,25 @@ class Content:
         return ""
 
     def shortcodes(self, text):
-        return SHORTCODE.sub(self.shortcode, text)
+        """Replace each shortcode, with what it encloses up to its closing tag, if it has one."""
+        # Looked up with find(), not a lazy regex: a text with thousands of
+        # bracketed words would otherwise be scanned to its end for each.
+        closed = set(CLOSING.findall(text))
+        out, position = [], 0
+        while match := SHORTCODE.search(text, position):
+            name, end, inner = match.group(1), match.end(), None
+            if name in closed and (close := text.find(f"[/{name}]", end)) != -1:
+                inner, end = text[match.end() : close], close + len(name) + 3
+            out += [text[position : match.start()], self.shortcode(match, inner)]
+            position = end
+        return "".join([*out, text[position:]])
 
-    def shortcode(self, match):
-        name, attributes, inner = match.group(1).lower(), match.group(2) or "", match.group(3)
-        if name not in CORE_SHORTCODES and not attributes.strip() and inner is None:
-            return match.group(0)  # a word in brackets, such as [sic]
+    def shortcode(self, match, inner):
+        name, attributes = match.group(1).lower(), match.group(2) or ""
+        # Words in brackets, such as [sic] or [die Landesregierung], are text:
+        # a shortcode is WordPress's own, has name="value" attributes or a closing tag.
+        if name not in CORE_SHORTCODES and "=" not in attributes and inner is None:
+            return match.group(0)
         self.notes[f"shortcode:{name}"] += 1
         if name in ("caption", "wp_caption"):
             caption = attribute(attributes, "caption")

@@ -238,7 +238,7 @@ def site_items():
         '[gallery ids="100,101"]\n\n'
         "[embed]https://twitter.com/mmuster/status/1[/embed]\n\n"
         '[contact-form-7 id="12" title="Kontakt"]\n\n'
-        "Ein Zitat [sic] bleibt.\n\n"
+        "Ein Zitat [sic] bleibt, [die Landesregierung] auch.\n\n"
         # The old site without "www.": the same site.
         'Siehe <a href="https://maria-muster.de/2025/03/14/beitrag-11/">den Entwurf</a> und '
         f'<a href="{SITE}/?p=12">die Schulpolitik</a> und '
@@ -397,7 +397,7 @@ def test_classic_content_becomes_paragraphs_and_shortcodes_are_converted(importe
         "<p>Erster Absatz mit <strong>Nachdruck</strong>.</p>"
         "<p>Zweiter Absatz,<br>mit Zeilenumbruch.</p>"
         '<p><a href="https://twitter.com/mmuster/status/1">https://twitter.com/mmuster/status/1</a></p>'
-        "<p>Ein Zitat [sic] bleibt.</p>"
+        "<p>Ein Zitat [sic] bleibt, [die Landesregierung] auch.</p>"
         '<p>Siehe <a href="/pressemitteilungen/beitrag-11/">den Entwurf</a> und '
         '<a href="/pressemitteilungen/beitrag-12/">die Schulpolitik</a> und '
         '<a href="/wp-content/uploads/2025/03/studie.pdf">die Studie</a>.</p>'
