@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from PIL import Image as PILImage
 from pypdf import PdfWriter
 
-from office.models import Image, LegalPage
+from office.models import Image, LegalPage, Profile
 from releases.models import (
     Category,
     OldAddress,
@@ -22,7 +22,7 @@ from releases.models import (
     ReleaseImage,
     Topic,
 )
-from tests.conftest import image_bytes, make_release
+from tests.conftest import image_bytes, make_profile, make_release
 
 pytestmark = pytest.mark.django_db
 
@@ -549,6 +549,37 @@ def test_featured_image_listed_after_its_post_becomes_the_hero_once(tmp_path, up
 
     assert first.hero_image == Image.objects.get(wordpress_id=7)
     assert (second.hero_image_id, second.version) == (first.hero_image_id, first.version)
+
+
+def test_page_mapped_to_the_profile_becomes_its_biography(tmp_path, client):
+    make_profile(name="Maria Muster")
+    items = [
+        item(
+            19,
+            "Über mich",
+            "Geboren in Köln.\n\nSeit 2022 im Landtag.",
+            post_type="page",
+            slug="ueber-mich",
+            link=f"{SITE}/ueber-mich/",
+        )
+    ]
+
+    report, _progress = run_import(tmp_path, wxr(items), "--map-page", "profil=ueber-mich")
+    response = client.get("/?page_id=19")
+
+    assert Profile.objects.get().biography == "<p>Geboren in Köln.</p><p>Seit 2022 im Landtag.</p>"
+    assert (response.status_code, response["Location"]) == (301, "/ueber-mich/")
+    assert "Seiten: 1 aktualisiert" in report
+
+
+def test_unknown_page_mapping_is_refused(tmp_path):
+    with pytest.raises(CommandError) as error:
+        run_import(tmp_path, wxr([]), "--map-page", "kontakt=kontakt")
+
+    assert str(error.value) == (
+        "--map-page erwartet SEITE=KURZFORM mit SEITE aus: "
+        "impressum, datenschutz, barrierefreiheit, profil"
+    )
 
 
 def test_pdf_becomes_attachment_of_its_post(imported):

@@ -17,7 +17,7 @@ from office.cache import one_change
 from office.documents import validate_document
 from office.images import validate_image_file
 from office.links import cached_reverse
-from office.models import Image, LegalPage
+from office.models import Image, LegalPage, Profile
 from office.richtext import CONTROL_CHARACTERS
 from office.validators import RESERVED_SLUGS
 from releases.models import (
@@ -69,6 +69,8 @@ STATUSES = {
 # Plugins and themes keep a photo credit under one of these.
 CREDIT_KEYS = ("_credit_text", "credit", "_media_credit", "media_credit", "_wp_attachment_credit")
 DEFAULT_CATEGORY = ("allgemein", "Allgemein")
+# --map-page profil=ueber-mich: the page's text becomes the profile's biography.
+PROFILE_PAGE = "profil"
 
 KINDS = {
     "release": gettext_lazy("Pressemitteilungen"),
@@ -596,20 +598,30 @@ class Importer:
         content = Content(self.site)
         body = content.convert(data.get("content:encoded"))
         self.report.content.update(content.notes)
-        page = LegalPage.objects.filter(slug=legal).first()
+        if legal == PROFILE_PAGE:
+            page, field = Profile.objects.first(), "biography"
+            if page is None:
+                self.report.skip(
+                    "page",
+                    _("Seite „%s“: Es gibt noch kein Profil; bitte zuerst das Profil anlegen.")
+                    % title,
+                )
+                return
+        else:
+            page, field = LegalPage.objects.filter(slug=legal).first(), "body"
         if page is None:
             page = LegalPage.objects.create(slug=legal, body=body)
             self.report.count("page", "created")
-        elif page.body != body:
-            page.body = body
+        elif getattr(page, field) != body:
+            setattr(page, field, body)
             page.save()
             self.report.count("page", "updated")
         else:
             self.report.count("page", "unchanged")
-        if path != "/":
-            self.addresses[path] = {"target": page.get_absolute_url()}
-        number = post_id(data)
-        self.addresses[f"/?page_id={number}"] = {"target": page.get_absolute_url()}
+        url = page.get_absolute_url()
+        for old in (path, f"/?page_id={post_id(data)}"):
+            if old not in ("/", url):
+                self.addresses[old] = {"target": url}
 
     # After the second reading: what refers to what
 
@@ -754,8 +766,8 @@ class Command(BaseCommand):
             default=[],
             metavar="SEITE=KURZFORM",
             help=_(
-                "Eine WordPress-Seite als Rechtstext übernehmen, z. B. impressum=impressum "
-                "oder datenschutz=datenschutzerklaerung."
+                "Eine WordPress-Seite als Rechtstext oder Lebenslauf übernehmen, z. B. "
+                "datenschutz=datenschutzerklaerung oder profil=ueber-mich."
             ),
         )
 
@@ -763,10 +775,10 @@ class Command(BaseCommand):
         pages = {}
         for mapping in options["map_page"]:
             legal, _sep, wordpress_slug = mapping.partition("=")
-            if legal not in LegalPage.Slug.values or not wordpress_slug:
+            choices = [*LegalPage.Slug.values, PROFILE_PAGE]
+            if legal not in choices or not wordpress_slug:
                 raise CommandError(
-                    _("--map-page erwartet SEITE=KURZFORM mit SEITE aus: %s")
-                    % ", ".join(LegalPage.Slug.values)
+                    _("--map-page erwartet SEITE=KURZFORM mit SEITE aus: %s") % ", ".join(choices)
                 )
             pages[wordpress_slug] = legal
         uploads = options["uploads"]
