@@ -256,7 +256,15 @@ def site_items():
             parent=10,
             meta={"_credit_text": "Foto: Landtag NRW"},
         ),
-        attachment(101, "2025/03/schule.png", title="Schule"),
+        attachment(
+            101,
+            "2025/03/schule.png",
+            title="Schule",
+            meta={
+                "_wp_attachment_metadata": 'a:2:{s:5:"width";i:64;s:10:"image_meta";a:2:{'
+                's:6:"credit";s:12:"Foto: Stadt";s:9:"copyright";s:0:"";}}'
+            },
+        ),
         attachment(102, "2025/03/studie.pdf", title="Studie zur Schulpolitik", parent=12),
         attachment(103, "2025/03/fehlt.jpg", title="Verloren"),
         attachment(104, "../../geheim.jpg", title="Ausbruch"),
@@ -490,7 +498,7 @@ def test_uploads_become_clean_photos_with_alt_caption_credit_hero_and_gallery(im
     assert photo.renditions["sizes"]
     assert release.hero_image == photo
     schule = Image.objects.get(wordpress_id=101)
-    assert schule.alt_text == "Schule"
+    assert (schule.alt_text, schule.credit) == ("Schule", "Foto: Stadt")
     assert [(g.image_id, g.caption) for g in ReleaseImage.objects.filter(release=release)] == [
         (schule.pk, "")
     ]

@@ -1,5 +1,6 @@
 """Move a WordPress site in: posts, photos, categories, tags, feed identities and old links."""
 
+import re
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -67,6 +68,7 @@ STATUSES = {
     "private": Release.Status.DRAFT,
 }
 # Plugins and themes keep a photo credit under one of these.
+IPTC_CREDIT = re.compile(r's:6:"credit";s:\d+:"([^"]*)";')
 CREDIT_KEYS = ("_credit_text", "credit", "_media_credit", "media_credit", "_wp_attachment_credit")
 DEFAULT_CATEGORY = ("allgemein", "Allgemein")
 # --map-page profil=ueber-mich: the page's text becomes the profile's biography.
@@ -734,10 +736,13 @@ def category_feed(category):
 
 
 def credit(meta):
+    """Return a photo credit from a plugin's field, or the IPTC credit WordPress read on upload."""
     for key in CREDIT_KEYS:
         if value := plain_text(meta.get(key)):
             return value
-    return ""
+    # PHP-serialized: ...s:6:"credit";s:3:"dpa";...
+    match = IPTC_CREDIT.search(meta.get("_wp_attachment_metadata", ""))
+    return plain_text(match.group(1)) if match else ""
 
 
 def first_paragraph(body):
