@@ -100,7 +100,7 @@ def read_export(path):
         line, column = getattr(error, "position", (0, 0))
         raise ExportError(str(BROKEN_XML) % {"line": line}) from error
     except OSError as error:
-        message = _("Die Exportdatei lässt sich nicht lesen: %s") % error.strerror
+        message = _("Die Exportdatei %s lässt sich nicht öffnen.") % path
         raise ExportError(message) from error
     if not site_sent:
         if "wp:wxr_version" not in site:

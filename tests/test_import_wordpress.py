@@ -884,3 +884,10 @@ def test_cached_pages_show_the_import_and_later_edits(tmp_path, settings, client
 
     assert ("Aus WordPress" in before, "Aus WordPress" in after_import) == (False, True)
     assert "Später bearbeitet" in after_edit
+
+
+def test_missing_export_file_is_refused(tmp_path):
+    with pytest.raises(CommandError) as error:
+        call_command("import_wordpress", str(tmp_path / "fehlt.xml"), stdout=io.StringIO())
+
+    assert str(error.value) == f"Die Exportdatei {tmp_path / 'fehlt.xml'} lässt sich nicht öffnen."
