@@ -97,7 +97,7 @@ def read_export(path):
     except DefusedXmlException as error:
         raise ExportError(str(FORBIDDEN_XML)) from error
     except ParseError as error:
-        line, column = getattr(error, "position", (0, 0))
+        line = getattr(error, "position", (0, 0))[0]
         raise ExportError(str(BROKEN_XML) % {"line": line}) from error
     except OSError as error:
         message = _("Die Exportdatei %s lässt sich nicht öffnen.") % path
@@ -113,8 +113,8 @@ NOT_WXR = gettext_lazy(
     "„Werkzeuge → Daten exportieren“ eine Datei mit allen Inhalten erstellen."
 )
 FORBIDDEN_XML = gettext_lazy(
-    "Die Exportdatei enthält eine Dokumenttyp-Deklaration (DOCTYPE) mit Entitäten oder "
-    "Verweisen auf externe Dateien. "
+    "Die Exportdatei enthält eine Dokumenttyp-Deklaration (DOCTYPE), etwa mit Entitäten "
+    "oder Verweisen auf externe Dateien. "
     "WordPress schreibt so etwas nicht; aus Sicherheitsgründen wird sie nicht gelesen."
 )
 BROKEN_XML = gettext_lazy(

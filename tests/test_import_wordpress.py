@@ -844,8 +844,8 @@ def test_entities_are_refused_with_a_german_message(tmp_path, xml):
         run_import(tmp_path, xml)
 
     assert str(error.value) == (
-        "Die Exportdatei enthält eine Dokumenttyp-Deklaration (DOCTYPE) mit Entitäten oder "
-        "Verweisen auf externe Dateien. "
+        "Die Exportdatei enthält eine Dokumenttyp-Deklaration (DOCTYPE), etwa mit Entitäten "
+        "oder Verweisen auf externe Dateien. "
         "WordPress schreibt so etwas nicht; aus Sicherheitsgründen wird sie nicht gelesen."
     )
     assert Release.objects.count() == 0
