@@ -42,6 +42,7 @@ from releases.wordpress import (
 )
 
 PROGRESS_EVERY = 100
+ADDRESS_BATCH = 500
 IMAGE_EXTENSIONS = {"jpg", "jpeg", "jpe", "png", "gif", "webp", "heic", "heif"}
 DOCUMENT_EXTENSIONS = {"pdf", "docx"}
 # What WordPress keeps for itself; nothing a reader saw as content.
@@ -704,7 +705,12 @@ class Importer:
 
     def save_addresses(self):
         limit = OldAddress._meta.get_field("path").max_length
-        existing = {address.path: address for address in OldAddress.objects.all()}
+        fields = ("release_id", "attachment_id", "image_id", "target")
+        # Rows as tuples and new ones written in batches: thousands of model
+        # instances held at once were most of the import's memory.
+        existing = {
+            row[0]: row[1:] for row in OldAddress.objects.values_list("path", "pk", *fields)
+        }
         new = []
         for path, target in self.addresses.items():
             if len(path) > limit:
@@ -712,18 +718,19 @@ class Importer:
                 continue
             values = {"release_id": None, "attachment_id": None, "image_id": None, "target": ""}
             values.update(target)
-            address = existing.get(path)
-            if address is None:
+            row = existing.get(path)
+            if row is None:
                 new.append(OldAddress(path=path, **values))
                 self.report.count("address", "created")
-            elif changed := changed_values(address, values):
-                for name, value in changed.items():
-                    setattr(address, name, value)
-                address.save()
+                if len(new) == ADDRESS_BATCH:
+                    OldAddress.objects.bulk_create(new)
+                    new = []
+            elif row[1:] != tuple(values[name] for name in fields):
+                OldAddress.objects.filter(pk=row[0]).update(**values)
                 self.report.count("address", "updated")
             else:
                 self.report.count("address", "unchanged")
-        OldAddress.objects.bulk_create(new, batch_size=500)
+        OldAddress.objects.bulk_create(new)
 
 
 def post_id(data):
