@@ -98,6 +98,8 @@ MIDDLEWARE = [
     "office.conditional.PlainValidatorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Inside the page cache: a redirect is decided per request, by the release's status now.
+    "releases.redirects.OldAddressMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Versions record who saved them (office/revisions.py).

@@ -69,7 +69,14 @@ class ReleaseAdmin(VersionedAdminMixin, SharePreviewMixin, PublishableAdmin):
     date_hierarchy = "publish_at"
     prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ("category", "hero_image", "topics", "events")
-    readonly_fields = ("author", "created_at", "updated_at", "revised_at", "workflow_history")
+    readonly_fields = (
+        "author",
+        "byline",
+        "created_at",
+        "updated_at",
+        "revised_at",
+        "workflow_history",
+    )
     revision_fields = ("title", "lead", "body", "correction_note")
     inlines = (
         ReleaseImageInline,
@@ -85,6 +92,6 @@ class ReleaseAdmin(VersionedAdminMixin, SharePreviewMixin, PublishableAdmin):
             {"fields": ("status", "publish_at", "workflow_comment", "workflow_history")},
         ),
         (_("Korrektur nach Veröffentlichung"), {"fields": ("correction_note", "revised_at")}),
-        (_("Verlauf"), {"fields": ("author", "created_at", "updated_at")}),
+        (_("Verlauf"), {"fields": ("author", "byline", "created_at", "updated_at")}),
     )
     version_fields = ("title", "lead", "body")

@@ -120,6 +120,10 @@ class ReleaseFeed(Feed):
         return absolute_url(item.get_absolute_url())
 
     def item_guid(self, item):
+        # An imported release keeps the GUID of the site it came from, so readers
+        # who followed that feed do not see it again as new.
+        if item.feed_guid:
+            return item.feed_guid
         # A tag URI from the primary key: readers must not see a release twice
         # because its slug was edited.
         host = urlsplit(settings.SITE_URL).hostname

@@ -157,6 +157,19 @@ class Release(Versioned, Publishable):
         ),
     )
 
+    byline = models.CharField(
+        _("Verfasst von"),
+        max_length=200,
+        blank=True,
+        help_text=_("Der Name aus dem Umzug von WordPress, wenn er keinem Konto gehört."),
+    )
+    # Set by the WordPress import: the post it came from, and the GUID its feed
+    # items had, so feed readers that followed the old site see no item twice.
+    wordpress_id = models.PositiveBigIntegerField(
+        null=True, blank=True, unique=True, editable=False
+    )
+    feed_guid = models.CharField(max_length=500, blank=True, editable=False)
+
     objects = ReleaseQuerySet.as_manager()
     history = history(_("Pressemitteilung"))
 
@@ -298,6 +311,9 @@ class ReleaseAttachment(models.Model):
     )
     file_size = models.PositiveIntegerField(editable=False, null=True)
     order = models.PositiveSmallIntegerField(_("Reihenfolge"), default=0)
+    wordpress_id = models.PositiveBigIntegerField(
+        null=True, blank=True, unique=True, editable=False
+    )
 
     class Meta:
         ordering = ("order", "pk")
@@ -332,3 +348,55 @@ def attachment_deleted(sender, instance, **kwargs):
     # After the commit: a rolled-back delete keeps its file.
     name, storage = instance.file.name, instance.file.storage
     transaction.on_commit(lambda: storage.delete(name))
+
+
+class OldAddress(models.Model):
+    """A path of the site before the move to Plenum, answered with a permanent redirect.
+
+    The target is looked up when a reader asks, so a release, photo or
+    attachment is reached only while its release is public.
+    """
+
+    path = models.CharField(_("Alte Adresse"), max_length=500, unique=True)
+    release = models.ForeignKey(Release, null=True, blank=True, on_delete=models.CASCADE)
+    attachment = models.ForeignKey(
+        ReleaseAttachment, null=True, blank=True, on_delete=models.CASCADE
+    )
+    image = models.ForeignKey("office.Image", null=True, blank=True, on_delete=models.CASCADE)
+    target = models.CharField(
+        _("Neue Adresse"), max_length=500, blank=True, help_text=_("Ein Pfad dieser Website.")
+    )
+
+    class Meta:
+        ordering = ("path",)
+        verbose_name = _("Alte Adresse")
+        verbose_name_plural = _("Alte Adressen")
+
+    def __str__(self):
+        return self.path
+
+    def public_url(self):
+        """Return the address to send a reader to, or None if it is not public (queries)."""
+        public = Release.objects.published()
+        if self.release_id:
+            slug = public.filter(pk=self.release_id).values_list("slug", flat=True).first()
+            return slug and reverse("releases:detail", kwargs={"slug": slug})
+        if self.attachment_id:
+            slug = (
+                public.filter(releaseattachment=self.attachment_id)
+                .values_list("slug", flat=True)
+                .first()
+            )
+            return slug and reverse(
+                "releases:attachment", kwargs={"slug": slug, "pk": self.attachment_id}
+            )
+        if self.image_id:
+            shows = models.Q(hero_image=self.image_id) | models.Q(releaseimage__image=self.image_id)
+            if not public.filter(shows).exists():
+                return None
+            # The file itself, as the old address was: embedded elsewhere, it still shows.
+            from office.models import Image
+
+            name = Image.objects.filter(pk=self.image_id).values_list("file", flat=True).first()
+            return Image._meta.get_field("file").storage.url(name)
+        return self.target or None
