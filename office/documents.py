@@ -3,6 +3,7 @@
 import zipfile
 import zlib
 from urllib.parse import urlsplit
+from xml.etree import ElementTree
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -35,6 +36,11 @@ COMPLEX_PDF = _(
 BROKEN_DOCX = _("Die Word-Datei ist beschädigt oder kein gültiges DOCX-Dokument.")
 MACRO_DOCX = _(
     "Word-Dateien mit Makros werden nicht angenommen. Bitte als DOCX ohne Makros speichern."
+)
+ACTIVE_DOCX = _(
+    "Word-Dateien mit Makros, Steuerelementen, eingebetteten Objekten oder Verweisen auf "
+    "andere Dateien (etwa Vorlagen aus dem Netz) werden nicht angenommen. Bitte das Dokument "
+    "ohne sie als DOCX oder als PDF speichern."
 )
 
 
@@ -88,14 +94,26 @@ def is_active(node) -> bool:
     if kind in ACTIVE_ACTIONS or str(entry(node, "/Subtype")) in ACTIVE_ANNOTATIONS:
         return True
     if kind == "/URI":
-        # A file, a network share or javascript: is not a link to the web.
         uri = entry(node, "/URI") or ""
         if isinstance(uri, bytes):
             uri = uri.decode("latin-1")
-        uri = str(uri).strip()
-        scheme = urlsplit(uri).scheme.lower()
-        return (bool(scheme) and scheme not in WEB_SCHEMES) or uri.startswith("\\\\")
+        return not is_web_link(str(uri))
     return False
+
+
+def is_web_link(uri: str) -> bool:
+    """Return True for an absolute link to the web, an e-mail address or a phone number.
+
+    A file, a network share, javascript: and links without a scheme (relative,
+    or //host/ on whatever the reader resolves them against) are not.
+    """
+    # Readers drop control characters and spaces before they look at the scheme.
+    uri = "".join(character for character in uri if character > " ").strip()
+    parts = urlsplit(uri)
+    scheme = parts.scheme.lower()
+    if scheme in ("http", "https"):
+        return bool(parts.netloc) and "\\" not in uri
+    return scheme in WEB_SCHEMES
 
 
 def has_active_content(reader) -> bool:
@@ -166,6 +184,39 @@ def check_pdf(file) -> None:
         raise ValidationError(BROKEN_PDF, code="pdf") from error
 
 
+# Parts with code, controls or other documents (OLE objects, ActiveX, embedded files).
+DOCX_ACTIVE_FOLDERS = ("word/embeddings/", "word/activex/")
+# Relationships (the last part of their type) that pull in a template, an object,
+# a control, another document or HTML to be run or shown inside Word.
+DOCX_ACTIVE_RELATIONSHIPS = {
+    "attachedtemplate",
+    "oleobject",
+    "package",
+    "activex",
+    "activexcontrol",
+    "activexcontrolbinary",
+    "control",
+    "afchunk",
+    "subdocument",
+    "frame",
+}
+
+
+def check_relationships(xml: bytes) -> None:
+    """Refuse a .rels part that links macros, active parts or, but for web links, other files."""
+    for relationship in ElementTree.fromstring(xml).iter():
+        if not relationship.tag.endswith("Relationship"):
+            continue
+        kind = relationship.get("Type", "").rsplit("/", 1)[-1].lower()
+        if "vba" in kind:
+            raise ValidationError(MACRO_DOCX, code="macros")
+        external = relationship.get("TargetMode", "").lower() == "external"
+        if kind in DOCX_ACTIVE_RELATIONSHIPS or (
+            external and (kind != "hyperlink" or not is_web_link(relationship.get("Target", "")))
+        ):
+            raise ValidationError(ACTIVE_DOCX, code="active")
+
+
 def check_docx(file) -> None:
     try:
         with zipfile.ZipFile(file) as archive:
@@ -177,13 +228,27 @@ def check_docx(file) -> None:
             if members["[Content_Types].xml"].file_size > 2**20:
                 raise ValidationError(BROKEN_DOCX, code="docx")
             content_types = archive.read("[Content_Types].xml")
-        if b"macroEnabled" in content_types or "word/vbaProject.bin" in members:
-            raise ValidationError(MACRO_DOCX, code="macros")
-        if DOCX_MAIN not in content_types:
-            raise ValidationError(NOT_A_DOCUMENT, code="type")
+            # Macros under any part name: declared by type or found by name.
+            if (
+                b"macroenabled" in content_types.lower()
+                or b"vbaproject" in content_types.lower()
+                or any("vbaproject" in name.lower() for name in members)
+            ):
+                raise ValidationError(MACRO_DOCX, code="macros")
+            if DOCX_MAIN not in content_types:
+                raise ValidationError(NOT_A_DOCUMENT, code="type")
+            # Part names are case-insensitive in a Word package.
+            if any(name.lower().startswith(DOCX_ACTIVE_FOLDERS) for name in members):
+                raise ValidationError(ACTIVE_DOCX, code="active")
+            for name, info in members.items():
+                if name.lower().endswith(".rels"):
+                    if info.file_size > 2**20:
+                        raise ValidationError(BROKEN_DOCX, code="docx")
+                    check_relationships(archive.read(name))
     except ValidationError:
         raise
     except (
+        ElementTree.ParseError,
         zipfile.BadZipFile,
         OSError,
         ValueError,

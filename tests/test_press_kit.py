@@ -44,18 +44,20 @@ def pdf_bytes(javascript=None):
     return buffer.getvalue()
 
 
-def docx_bytes(main=f"{DOCX_TYPE}.main+xml", extra=()):
+def docx_bytes(main=f"{DOCX_TYPE}.main+xml", extra=(), parts=None, types=""):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(
             "[Content_Types].xml",
             '<?xml version="1.0"?>'
             '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            f'<Override PartName="/word/document.xml" ContentType="{main}"/></Types>',
+            f'<Override PartName="/word/document.xml" ContentType="{main}"/>{types}</Types>',
         )
         archive.writestr("word/document.xml", "<w:document/>")
         for name in extra:
             archive.writestr(name, b"\x00" * 16)
+        for name, content in (parts or {}).items():
+            archive.writestr(name, content)
     return buffer.getvalue()
 
 
@@ -203,6 +205,146 @@ def test_attachment_above_the_limit_is_refused(officer_client, settings):
         {"file": ["Die Datei ist 1,1 MB groß; erlaubt sind höchstens 1 MB."]}
     ]
     assert media_files() == []
+
+
+# Active content in Word files
+
+
+RELATIONSHIP = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def relationships(*entries):
+    """Return a .rels part; each entry is (type, target) or (type, target, "External")."""
+    rows = "".join(
+        f'<Relationship Id="rId{number}" Type="{kind}" Target="{target}"'
+        + (f' TargetMode="{mode[0]}"' if mode else "")
+        + "/>"
+        for number, (kind, target, *mode) in enumerate(entries, 1)
+    )
+    return (
+        '<?xml version="1.0"?><Relationships xmlns='
+        f'"http://schemas.openxmlformats.org/package/2006/relationships">{rows}</Relationships>'
+    )
+
+
+def word_rels(*entries):
+    return {"word/_rels/document.xml.rels": relationships(*entries)}
+
+
+ACTIVE_DOCX = (
+    "Word-Dateien mit Makros, Steuerelementen, eingebetteten Objekten oder Verweisen auf "
+    "andere Dateien (etwa Vorlagen aus dem Netz) werden nicht angenommen. Bitte das Dokument "
+    "ohne sie als DOCX oder als PDF speichern."
+)
+MACRO_DOCX = (
+    "Word-Dateien mit Makros werden nicht angenommen. Bitte als DOCX ohne Makros speichern."
+)
+ACTIVE_DOCXS = {
+    "remote-template": (
+        {
+            "word/_rels/settings.xml.rels": relationships(
+                (f"{RELATIONSHIP}/attachedTemplate", "https://example.net/v.dotm", "External")
+            )
+        },
+        "",
+        ACTIVE_DOCX,
+    ),
+    "local-template": (
+        {
+            "word/_rels/settings.xml.rels": relationships(
+                (f"{RELATIONSHIP}/attachedTemplate", "vorlage.dotm")
+            )
+        },
+        "",
+        ACTIVE_DOCX,
+    ),
+    "external-ole-object": (
+        word_rels((f"{RELATIONSHIP}/oleObject", "mhtml:https://example.net/x!x", "External")),
+        "",
+        ACTIVE_DOCX,
+    ),
+    "embedded-ole-object": (
+        word_rels((f"{RELATIONSHIP}/oleObject", "media/objekt.bin")),
+        "",
+        ACTIVE_DOCX,
+    ),
+    "external-image": (
+        word_rels((f"{RELATIONSHIP}/image", "https://example.net/zaehlpixel.png", "External")),
+        "",
+        ACTIVE_DOCX,
+    ),
+    "external-frame": (
+        word_rels((f"{RELATIONSHIP}/frame", "\\\\server\\freigabe\\x.htm", "External")),
+        "",
+        ACTIVE_DOCX,
+    ),
+    "alt-chunk": (
+        word_rels((f"{RELATIONSHIP}/aFChunk", "teil.htm")),
+        "",
+        ACTIVE_DOCX,
+    ),
+    "active-x": (
+        word_rels(
+            ("http://schemas.microsoft.com/office/2006/relationships/activeXControlBinary", "a.bin")
+        ),
+        "",
+        ACTIVE_DOCX,
+    ),
+    "file-hyperlink": (
+        word_rels((f"{RELATIONSHIP}/hyperlink", "file:///C:/Windows/calc.exe", "External")),
+        "",
+        ACTIVE_DOCX,
+    ),
+    "embeddings-part": ({"word/embeddings/oleObject1.bin": b"\xd0\xcf\x11\xe0"}, "", ACTIVE_DOCX),
+    "active-x-part": ({"word/activeX/activeX1.xml": "<ax/>"}, "", ACTIVE_DOCX),
+    "active-x-part-other-case": ({"Word/ActiveX/activeX1.bin": b"\x00"}, "", ACTIVE_DOCX),
+    "macros-renamed": (
+        word_rels(("http://schemas.microsoft.com/office/2006/relationships/vbaProject", "x.bin")),
+        "",
+        MACRO_DOCX,
+    ),
+    "macros-by-content-type": (
+        {"word/daten.bin": b"\xd0\xcf\x11\xe0"},
+        '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>',
+        MACRO_DOCX,
+    ),
+    "macros-part-elsewhere": ({"customXml/vbaProject.bin": b"\xd0\xcf\x11\xe0"}, "", MACRO_DOCX),
+}
+
+
+@pytest.mark.parametrize(
+    ("parts", "types", "message"), ACTIVE_DOCXS.values(), ids=ACTIVE_DOCXS.keys()
+)
+def test_docx_with_active_content_or_references_to_other_files_is_refused(
+    parts, types, message, officer_client
+):
+    release = make_release()
+
+    response = attach(officer_client, release, "rede.docx", docx_bytes(parts=parts, types=types))
+
+    assert attachment_errors(response) == [{"file": [message]}]
+    assert (ReleaseAttachment.objects.count(), media_files()) == (0, [])
+
+
+def test_docx_with_web_links_and_its_own_pictures_is_attached(officer_client):
+    release = make_release()
+    content = docx_bytes(
+        parts={
+            **word_rels(
+                (f"{RELATIONSHIP}/hyperlink", "https://www.landtag.nrw.de/", "External"),
+                (f"{RELATIONSHIP}/hyperlink", "mailto:presse@example.org", "External"),
+                (f"{RELATIONSHIP}/image", "media/image1.png"),
+                (f"{RELATIONSHIP}/styles", "styles.xml"),
+            ),
+            "word/media/image1.png": photo("PNG"),
+        }
+    )
+
+    response = attach(officer_client, release, "rede.docx", content)
+
+    assert response.status_code == 302
+    stored = (Path(settings.MEDIA_ROOT) / ReleaseAttachment.objects.get().file.name).read_bytes()
+    assert stored == content
 
 
 # Active content in PDFs: each place a PDF can hold an action, script or file
