@@ -294,6 +294,56 @@ DOCX_ACTIVE_RELATIONSHIPS = {
 }
 
 
+# Fields that, when Word updates them, fetch another file, exchange data with a
+# program (DDE) or run a macro.
+DOCX_ACTIVE_FIELDS = {
+    "DDE",
+    "DDEAUTO",
+    "INCLUDE",
+    "INCLUDETEXT",
+    "INCLUDEPICTURE",
+    "IMPORT",
+    "LINK",
+    "MACROBUTTON",
+}
+
+
+def local(name: str) -> str:
+    """Return an XML tag or attribute name without its namespace (strict or transitional)."""
+    return name.rsplit("}", 1)[-1]
+
+
+def attribute(element, name: str) -> str:
+    return next((value for key, value in element.attrib.items() if local(key) == name), "")
+
+
+def field_instructions(xml: bytes) -> list[str]:
+    """Return the instruction of every field in a Word part, split runs joined, nested apart."""
+    instructions, open_fields = [], []
+    for element in ElementTree.fromstring(xml).iter():
+        tag = local(element.tag)
+        if tag == "fldSimple":
+            instructions.append(attribute(element, "instr"))
+        elif tag == "fldChar":
+            kind = attribute(element, "fldCharType")
+            if kind == "begin":
+                open_fields.append("")
+            elif kind in ("separate", "end") and open_fields:
+                # After "separate" comes the field's result, which is only text.
+                if open_fields[-1] is not None:
+                    instructions.append(open_fields[-1])
+                if kind == "end":
+                    open_fields.pop()
+                else:
+                    open_fields[-1] = None
+        elif tag == "instrText":
+            if open_fields and open_fields[-1] is not None:
+                open_fields[-1] += element.text or ""
+            else:
+                instructions.append(element.text or "")
+    return instructions + [text for text in open_fields if text]
+
+
 def check_relationships(xml: bytes) -> None:
     """Refuse a .rels part that links macros, active parts or, but for web links, other files."""
     for relationship in ElementTree.fromstring(xml).iter():
@@ -337,6 +387,11 @@ def check_docx(file) -> None:
                     if info.file_size > 2**20:
                         raise ValidationError(BROKEN_DOCX, code="docx")
                     check_relationships(archive.read(name))
+                elif name.lower().startswith("word/") and name.lower().endswith(".xml"):
+                    for instruction in field_instructions(archive.read(name)):
+                        words = instruction.split()
+                        if words and words[0].upper() in DOCX_ACTIVE_FIELDS:
+                            raise ValidationError(ACTIVE_DOCX, code="active")
     except ValidationError:
         raise
     except (

@@ -45,6 +45,24 @@ def pdf_bytes(javascript=None):
     return buffer.getvalue()
 
 
+WORD = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def word_document(body="<w:p><w:r><w:t>Hallo</w:t></w:r></w:p>"):
+    return f'<?xml version="1.0"?><w:document xmlns:w="{WORD}"><w:body>{body}</w:body></w:document>'
+
+
+def field(*pieces):
+    """Return a paragraph with a field whose instruction is split over runs, as Word does."""
+    runs = "".join(f"<w:r><w:instrText>{piece}</w:instrText></w:r>" for piece in pieces)
+    return (
+        '<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        + runs
+        + '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>Text</w:t></w:r>'
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>'
+    )
+
+
 def docx_bytes(main=f"{DOCX_TYPE}.main+xml", extra=(), parts=None, types=""):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -54,10 +72,9 @@ def docx_bytes(main=f"{DOCX_TYPE}.main+xml", extra=(), parts=None, types=""):
             '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
             f'<Override PartName="/word/document.xml" ContentType="{main}"/>{types}</Types>',
         )
-        archive.writestr("word/document.xml", "<w:document/>")
         for name in extra:
             archive.writestr(name, b"\x00" * 16)
-        for name, content in (parts or {}).items():
+        for name, content in ({"word/document.xml": word_document()} | (parts or {})).items():
             archive.writestr(name, content)
     return buffer.getvalue()
 
@@ -310,6 +327,34 @@ ACTIVE_DOCXS = {
         MACRO_DOCX,
     ),
     "macros-part-elsewhere": ({"customXml/vbaProject.bin": b"\xd0\xcf\x11\xe0"}, "", MACRO_DOCX),
+    # Fields that fetch another file or start a program when the document is updated.
+    "field-include-picture": (
+        {
+            "word/document.xml": word_document(
+                field(" INCLUDEPIC", 'TURE "https://example.net/zaehlpixel.png" \\d ')
+            )
+        },
+        "",
+        ACTIVE_DOCX,
+    ),
+    "field-dde-in-header": (
+        {
+            "word/header1.xml": f'<w:hdr xmlns:w="{WORD}"><w:p><w:fldSimple '
+            "w:instr=' ddeauto c:\\\\windows\\\\system32\\\\cmd.exe \"/k calc\" '/></w:p></w:hdr>"
+        },
+        "",
+        ACTIVE_DOCX,
+    ),
+    "field-include-text-nested": (
+        {"word/document.xml": word_document(field(" IF 1 = 1 ", field("INCLUDETEXT x.docx")))},
+        "",
+        ACTIVE_DOCX,
+    ),
+    "field-link": (
+        {"word/document.xml": word_document(field(" LINK Excel.Sheet.8 x "))},
+        "",
+        ACTIVE_DOCX,
+    ),
 }
 
 
@@ -338,6 +383,11 @@ def test_docx_with_web_links_and_its_own_pictures_is_attached(officer_client):
                 (f"{RELATIONSHIP}/styles", "styles.xml"),
             ),
             "word/media/image1.png": photo("PNG"),
+            "word/document.xml": word_document(
+                field(' HYPERLINK "https://www.landtag.nrw.de/link" ')
+                + field(" PAGE ")
+                + "<w:p><w:r><w:t>DDE LINK INCLUDETEXT im Text</w:t></w:r></w:p>"
+            ),
         }
     )
 
