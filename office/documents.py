@@ -344,6 +344,19 @@ def field_instructions(xml: bytes) -> list[str]:
     return instructions + [text for text in open_fields if text]
 
 
+def is_safe_field(instruction: str) -> bool:
+    """Return False for a field that loads another file or runs something, or links to a file."""
+    kind, rest = (instruction.split(None, 1) + ["", ""])[:2]
+    kind, rest = kind.upper(), rest.strip()
+    if kind in DOCX_ACTIVE_FIELDS:
+        return False
+    if kind == "HYPERLINK" and not rest.startswith("\\"):
+        # The target comes first, quoted or not; a switch alone (\l) jumps inside the document.
+        target = rest[1:].partition('"')[0] if rest.startswith('"') else rest.partition(" ")[0]
+        return is_web_link(target)
+    return True
+
+
 def check_relationships(xml: bytes) -> None:
     """Refuse a .rels part that links macros, active parts or, but for web links, other files."""
     for relationship in ElementTree.fromstring(xml).iter():
@@ -387,11 +400,12 @@ def check_docx(file) -> None:
                     if info.file_size > 2**20:
                         raise ValidationError(BROKEN_DOCX, code="docx")
                     check_relationships(archive.read(name))
-                elif name.lower().startswith("word/") and name.lower().endswith(".xml"):
-                    for instruction in field_instructions(archive.read(name)):
-                        words = instruction.split()
-                        if words and words[0].upper() in DOCX_ACTIVE_FIELDS:
-                            raise ValidationError(ACTIVE_DOCX, code="active")
+                elif (
+                    name.lower().startswith("word/")
+                    and name.lower().endswith(".xml")
+                    and not all(map(is_safe_field, field_instructions(archive.read(name))))
+                ):
+                    raise ValidationError(ACTIVE_DOCX, code="active")
     except ValidationError:
         raise
     except (

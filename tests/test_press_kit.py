@@ -350,8 +350,13 @@ ACTIVE_DOCXS = {
         "",
         ACTIVE_DOCX,
     ),
+    "field-hyperlink-to-file": (
+        {"word/document.xml": word_document(field(' HYPERLINK "file:///C:/Windows/calc.exe" '))},
+        "",
+        ACTIVE_DOCX,
+    ),
     "field-link": (
-        {"word/document.xml": word_document(field(" LINK Excel.Sheet.8 x "))},
+        {"word/document.xml": word_document(field("\tLINK\tExcel.Sheet.8 x "))},
         "",
         ACTIVE_DOCX,
     ),
@@ -385,6 +390,7 @@ def test_docx_with_web_links_and_its_own_pictures_is_attached(officer_client):
             "word/media/image1.png": photo("PNG"),
             "word/document.xml": word_document(
                 field(' HYPERLINK "https://www.landtag.nrw.de/link" ')
+                + field(' HYPERLINK \\l "abschnitt" ')
                 + field(" PAGE ")
                 + "<w:p><w:r><w:t>DDE LINK INCLUDETEXT im Text</w:t></w:r></w:p>"
             ),
