@@ -155,9 +155,20 @@ JPEG_PICTURE = {*range(0xC0, 0xD0), 0xDA, 0xDB, 0xDC, 0xDD} - {0xC8}
 ICC_CHUNK = 65519
 
 
+def colour_profile(data: bytes | None) -> bytes | None:
+    """Return an ICC profile cut to the size its header states, or None if it is none.
+
+    Bytes behind that size are no colour, only room for anything.
+    """
+    size = int.from_bytes((data or b"")[:4], "big")
+    if not data or data[36:40] != b"acsp" or not 128 <= size <= len(data):
+        return None
+    return data[:size]
+
+
 def icc_segments(profile: bytes) -> bytes:
-    """Return the APP2 segments of a colour profile, cut to the size its header states."""
-    profile = profile[: int.from_bytes(profile[:4], "big")]
+    """Return the APP2 segments of a colour profile as Pillow read it, cut to its stated size."""
+    profile = colour_profile(profile) or b""
     chunks = [profile[start : start + ICC_CHUNK] for start in range(0, len(profile), ICC_CHUNK)]
     if not profile or len(chunks) > 255:
         return b""
@@ -236,10 +247,9 @@ def picture_only(image: PILImage.Image) -> PILImage.Image:
     """Drop what Pillow read besides colour, as its writers carry some of it (comments) along."""
     image.load()
     image.info = {key: image.info[key] for key in PICTURE_INFO if key in image.info}
-    if "icc_profile" in image.info:
-        # Bytes behind the size a profile states are no colour, only room for anything.
-        profile = image.info["icc_profile"]
-        image.info["icc_profile"] = profile[: int.from_bytes(profile[:4], "big")]
+    profile = colour_profile(image.info.pop("icc_profile", None))
+    if profile:
+        image.info["icc_profile"] = profile
     return image
 
 
