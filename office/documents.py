@@ -365,7 +365,7 @@ def check_relationships(xml: bytes) -> None:
         kind = relationship.get("Type", "").rsplit("/", 1)[-1].lower()
         if "vba" in kind:
             raise ValidationError(MACRO_DOCX, code="macros")
-        external = relationship.get("TargetMode", "").lower() == "external"
+        external = relationship.get("TargetMode", "").strip().lower() == "external"
         if kind in DOCX_ACTIVE_RELATIONSHIPS or (
             external and (kind != "hyperlink" or not is_web_link(relationship.get("Target", "")))
         ):
@@ -376,6 +376,13 @@ def check_docx(file) -> None:
     try:
         with zipfile.ZipFile(file) as archive:
             members = {info.filename: info for info in archive.infolist()}
+            # Part names are case-insensitive; a name twice is read differently by different
+            # programs, so the check might see one part and Word the other.
+            if len({name.lower() for name in members}) != len(archive.infolist()):
+                raise ValidationError(BROKEN_DOCX, code="docx")
+            for info in archive.infolist():
+                # Opening reads the local header, which must name the same part.
+                archive.open(info).close()
             if "[Content_Types].xml" not in members or "word/document.xml" not in members:
                 raise ValidationError(NOT_A_DOCUMENT, code="type")
             if sum(info.file_size for info in members.values()) > DOCX_MAX_UNPACKED:

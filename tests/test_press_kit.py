@@ -1,6 +1,7 @@
 """The press kit: photo originals and attachments, downloadable only with a public release."""
 
 import io
+import warnings
 import zipfile
 import zlib
 from pathlib import Path
@@ -375,6 +376,45 @@ def test_docx_with_active_content_or_references_to_other_files_is_refused(
 
     assert attachment_errors(response) == [{"file": [message]}]
     assert (ReleaseAttachment.objects.count(), media_files()) == (0, [])
+
+
+def docx_with_two(name, first, second, second_name=None):
+    """Return a DOCX holding a part twice: readers differ in which of the two they take."""
+    buffer = io.BytesIO(docx_bytes())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # zipfile warns of the duplicate
+        with zipfile.ZipFile(buffer, "a") as archive:
+            archive.writestr(name, first)
+            archive.writestr(second_name or name, second)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        docx_with_two(
+            "word/_rels/document.xml.rels",
+            relationships((f"{RELATIONSHIP}/oleObject", "mhtml:https://example.net/x", "External")),
+            relationships(),
+        ),
+        docx_with_two(
+            "word/_rels/document.xml.rels",
+            relationships((f"{RELATIONSHIP}/attachedTemplate", "https://example.net/v.dotm")),
+            relationships(),
+            second_name="Word/_rels/Document.xml.rels",
+        ),
+    ],
+    ids=["same-name", "name-in-other-case"],
+)
+def test_docx_with_a_part_twice_is_refused_as_broken(content, officer_client):
+    release = make_release()
+
+    response = attach(officer_client, release, "rede.docx", content)
+
+    assert attachment_errors(response) == [
+        {"file": ["Die Word-Datei ist beschädigt oder kein gültiges DOCX-Dokument."]}
+    ]
+    assert media_files() == []
 
 
 def test_docx_with_web_links_and_its_own_pictures_is_attached(officer_client):
