@@ -149,10 +149,61 @@ class PhotoField(models.ImageField):
 # Segments a decoder needs (JFIF, colour profile, Adobe colour transform); all
 # other application segments (EXIF, XMP, IPTC, MPF, maker notes) and comments go.
 JPEG_KEEP = {0xE0: b"JFIF\x00", 0xE2: b"ICC_PROFILE\x00", 0xEE: b"Adobe"}
+# Frame headers, tables, restart interval and scans: the compressed picture itself.
+JPEG_PICTURE = {*range(0xC0, 0xD0), 0xDA, 0xDB, 0xDC, 0xDD} - {0xC8}
+# The payload of a chunk of a colour profile, as a marker segment's length allows.
+ICC_CHUNK = 65519
 
 
-def strip_jpeg(data: bytes) -> bytes:
-    """Return the first picture of a JPEG without metadata, its compressed pixels untouched."""
+def colour_profile(data: bytes | None) -> bytes | None:
+    """Return an ICC profile cut to the size its header states, or None if it is none.
+
+    Bytes behind that size are no colour, only room for anything.
+    """
+    size = int.from_bytes((data or b"")[:4], "big")
+    if not data or data[36:40] != b"acsp" or not 128 <= size <= len(data):
+        return None
+    return data[:size]
+
+
+def icc_segments(profile: bytes) -> bytes:
+    """Return the APP2 segments of a colour profile as Pillow read it, cut to its stated size."""
+    profile = colour_profile(profile) or b""
+    chunks = [profile[start : start + ICC_CHUNK] for start in range(0, len(profile), ICC_CHUNK)]
+    if not profile or len(chunks) > 255:
+        return b""
+    return b"".join(
+        b"\xff\xe2"
+        + (len(chunk) + 16).to_bytes(2, "big")
+        + b"ICC_PROFILE\x00"
+        + bytes([number, len(chunks)])
+        + chunk
+        for number, chunk in enumerate(chunks, 1)
+    )
+
+
+def entropy_end(data: bytes, position: int) -> int:
+    """Return where a scan's compressed data ends: the next marker but a stuffed byte or restart."""
+    while True:
+        position = data.index(b"\xff", position)
+        following = data[position + 1]
+        if following == 0x00 or 0xD0 <= following <= 0xD7:
+            position += 2
+        elif following == 0xFF:  # fill bytes before a marker
+            position += 1
+        else:
+            return position
+
+
+def strip_jpeg(data: bytes, icc_profile: bytes | None = None) -> bytes:
+    """Return the first picture of a JPEG without metadata, its compressed pixels untouched.
+
+    Only the segments a decoder needs are copied, before, between and after the
+    scans; the kept ones are rebuilt to their defined content, so nothing rides
+    along behind it. The colour profile is written anew from icc_profile, as read by Pillow.
+    """
+    if not data.startswith(b"\xff\xd8"):
+        raise ValueError("not a JPEG")
     out = bytearray(data[:2])
     position = 2
     while True:
@@ -162,23 +213,30 @@ def strip_jpeg(data: bytes) -> bytes:
         if marker == 0xFF:  # fill byte
             position += 1
             continue
-        if marker == 0xDA:
-            # Entropy-coded data never holds an unstuffed FF D9: the first is the
-            # end of the picture; what a phone appends after it is cut off.
-            end = data.index(b"\xff\xd9", position)
-            out += data[position : end + 2]
+        if marker == 0xD9:
+            # The end of the first picture: what a phone appends after it is cut off.
+            out += b"\xff\xd9"
             return bytes(out)
         length = int.from_bytes(data[position + 2 : position + 4], "big")
         segment = data[position : position + 2 + length]
-        metadata = marker == 0xFE or (
-            0xE0 <= marker <= 0xEF and not segment[4:].startswith(JPEG_KEEP.get(marker, b"-"))
-        )
-        if marker == 0xE0 and not metadata:
-            # A JFIF thumbnail is another, perhaps uncropped, picture: only the header stays.
-            segment = b"\xff\xe0\x00\x10" + segment[4:16] + b"\x00\x00"
-        if not metadata:
-            out += segment
+        if length < 2 or len(segment) != 2 + length:
+            raise ValueError("truncated segment")
         position += 2 + length
+        payload = segment[4:]
+        if marker in JPEG_PICTURE:
+            out += segment
+        elif marker == 0xE0 and payload.startswith(JPEG_KEEP[0xE0]) and len(payload) >= 12:
+            # A JFIF thumbnail is another, perhaps uncropped, picture: only the header stays.
+            out += b"\xff\xe0\x00\x10" + payload[:12] + b"\x00\x00"
+        elif marker == 0xEE and payload.startswith(JPEG_KEEP[0xEE]) and len(payload) >= 12:
+            out += b"\xff\xee\x00\x0e" + payload[:12]
+        elif marker == 0xE2 and payload.startswith(JPEG_KEEP[0xE2]) and icc_profile:
+            out += icc_segments(icc_profile)
+            icc_profile = None  # written once, in place of the first chunk
+        if marker == 0xDA:
+            end = entropy_end(data, position)
+            out += data[position:end]
+            position = end
 
 
 # What a picture needs to look as it did; the rest of what Pillow reads is metadata.
@@ -189,6 +247,9 @@ def picture_only(image: PILImage.Image) -> PILImage.Image:
     """Drop what Pillow read besides colour, as its writers carry some of it (comments) along."""
     image.load()
     image.info = {key: image.info[key] for key in PICTURE_INFO if key in image.info}
+    profile = colour_profile(image.info.pop("icc_profile", None))
+    if profile:
+        image.info["icc_profile"] = profile
     return image
 
 
@@ -223,7 +284,7 @@ def clean_original(file) -> ContentFile:
         cleaned = None
         if image.format in ("JPEG", "MPO") and orientation in (0, 1):
             try:
-                cleaned = strip_jpeg(data)
+                cleaned = strip_jpeg(data, image.info.get("icc_profile"))
             except (IndexError, ValueError):
                 cleaned = None
         if cleaned is None or not is_clean(cleaned):

@@ -324,6 +324,9 @@ class ReleaseAttachment(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
+        if self.file and not self.file._committed:
+            # The press gets exactly what was checked, nothing a viewer might read besides.
+            self.file = documents.stored_document(self.file)
         self.file_size = self.file.size
         super().save(*args, **kwargs)
 

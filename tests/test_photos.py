@@ -940,3 +940,127 @@ def test_phone_loads_one_small_avif_of_the_hero_and_no_gallery_photo(
     photos = [url.rsplit("/", 1)[1] for url in loaded if "/media/" in url]
     assert photos == [f"{hero.renditions['key']}-{expected}"]
     assert shown.endswith(f"/{hero.renditions['key']}-{expected}")
+
+
+# Metadata hidden where a lossless copy would carry it along
+
+HIDDEN = b"GPSLatitude 51.2277 N, GPSLongitude 6.7735 E"
+
+
+def hidden_exif():
+    exif = PILImage.Exif()
+    exif[ExifTags.Base.ImageDescription] = HIDDEN.decode()
+    return jpeg_segment(0xE1, b"Exif\x00\x00" + exif.tobytes())
+
+
+def plain_jpeg(**kwargs):
+    buffer = io.BytesIO()
+    two_halves().save(buffer, "JPEG", quality=90, **kwargs)
+    return buffer.getvalue()
+
+
+def before_end(data):
+    return data[:-2] + jpeg_segment(0xFE, HIDDEN) + hidden_exif() + data[-2:]
+
+
+def between_scans(data):
+    second_scan = data.index(b"\xff\xda", data.index(b"\xff\xda") + 2)
+    return data[:second_scan] + jpeg_segment(0xFE, HIDDEN) + hidden_exif() + data[second_scan:]
+
+
+def adobe_with_tail(data):
+    # An Adobe segment is 12 bytes; a decoder reads those and skips the rest.
+    adobe = jpeg_segment(0xEE, b"Adobe\x00\x64\x00\x00\x00\x00\x01" + HIDDEN)
+    return data[:2] + adobe + data[2:]
+
+
+def icc_with_tail(data):
+    start = data.index(b"\xff\xe2")
+    length = int.from_bytes(data[start + 2 : start + 4], "big")
+    end = start + 2 + length
+    return data[:start] + jpeg_segment(0xE2, data[start + 4 : end] + HIDDEN) + data[end:]
+
+
+def icc_extra_chunk(data):
+    # A second chunk of the profile is appended to it by every reader.
+    start = data.index(b"\xff\xe2")
+    length = int.from_bytes(data[start + 2 : start + 4], "big")
+    first = bytearray(data[start + 4 : start + 2 + length])
+    first[13] = 2  # the profile now says it has two chunks
+    second = b"ICC_PROFILE\x00\x02\x02" + HIDDEN
+    return (
+        data[:start]
+        + jpeg_segment(0xE2, bytes(first))
+        + jpeg_segment(0xE2, second)
+        + data[start + 2 + length :]
+    )
+
+
+def icc_not_a_profile(data):
+    return data[:2] + jpeg_segment(0xE2, b"ICC_PROFILE\x00\x01\x01" + HIDDEN) + data[2:]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        before_end(plain_jpeg()),
+        between_scans(plain_jpeg(progressive=True)),
+        adobe_with_tail(plain_jpeg()),
+        icc_with_tail(plain_jpeg(icc_profile=SRGB)),
+        icc_extra_chunk(plain_jpeg(icc_profile=SRGB)),
+        icc_not_a_profile(plain_jpeg()),
+    ],
+    ids=[
+        "before-end",
+        "between-scans",
+        "adobe-tail",
+        "icc-tail",
+        "icc-extra-chunk",
+        "icc-not-a-profile",
+    ],
+)
+def test_jpeg_metadata_hidden_after_the_scan_or_in_kept_segments_is_removed(
+    content, officer_client
+):
+    with PILImage.open(io.BytesIO(content)) as uploaded:
+        pixels = uploaded.convert("RGB").tobytes()
+        srgb = uploaded.info.get("icc_profile", b"").startswith(SRGB)
+
+    response = upload_image(officer_client, "handy.jpg", content)
+
+    assert response.status_code == 302
+    image = Image.objects.get()
+    leaks = [
+        name for name in media_files() if HIDDEN in (Path(settings.MEDIA_ROOT) / name).read_bytes()
+    ]
+    assert leaks == []
+    with PILImage.open(Path(settings.MEDIA_ROOT) / image.file.name) as original:
+        assert (original.format, original.getexif(), original.info.get("comment")) == (
+            "JPEG",
+            {},
+            None,
+        )
+        # Still the uploaded compressed pixels, and the colour profile without the tail.
+        assert original.convert("RGB").tobytes() == pixels
+        assert original.info.get("icc_profile") == (SRGB if srgb else None)
+
+
+@pytest.mark.parametrize(
+    ("name", "format", "orientation"),
+    [("grafik.png", "PNG", 1), ("web.webp", "WEBP", 1), ("hochkant.jpg", "JPEG", 6)],
+    ids=["png", "webp", "jpeg-turned"],
+)
+def test_colour_profile_is_stored_without_bytes_behind_its_stated_size(
+    name, format, orientation, officer_client
+):
+    buffer = io.BytesIO()
+    exif = PILImage.Exif()
+    exif[ExifTags.Base.Orientation] = orientation
+    two_halves().save(buffer, format, icc_profile=SRGB + HIDDEN, exif=exif)
+
+    upload_image(officer_client, name, buffer.getvalue())
+
+    image = Image.objects.get()
+    profiles = [read_back(name)[3].get("icc_profile") for name in media_files()]
+    assert [profile for profile in profiles if profile and HIDDEN in profile] == []
+    assert read_back(image.file.name)[3]["icc_profile"] == SRGB

@@ -1,7 +1,9 @@
 """The press kit: photo originals and attachments, downloadable only with a public release."""
 
 import io
+import warnings
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -44,18 +46,37 @@ def pdf_bytes(javascript=None):
     return buffer.getvalue()
 
 
-def docx_bytes(main=f"{DOCX_TYPE}.main+xml", extra=()):
+WORD = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def word_document(body="<w:p><w:r><w:t>Hallo</w:t></w:r></w:p>"):
+    return f'<?xml version="1.0"?><w:document xmlns:w="{WORD}"><w:body>{body}</w:body></w:document>'
+
+
+def field(*pieces):
+    """Return a paragraph with a field whose instruction is split over runs, as Word does."""
+    runs = "".join(f"<w:r><w:instrText>{piece}</w:instrText></w:r>" for piece in pieces)
+    return (
+        '<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        + runs
+        + '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>Text</w:t></w:r>'
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>'
+    )
+
+
+def docx_bytes(main=f"{DOCX_TYPE}.main+xml", extra=(), parts=None, types=""):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(
             "[Content_Types].xml",
             '<?xml version="1.0"?>'
             '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            f'<Override PartName="/word/document.xml" ContentType="{main}"/></Types>',
+            f'<Override PartName="/word/document.xml" ContentType="{main}"/>{types}</Types>',
         )
-        archive.writestr("word/document.xml", "<w:document/>")
         for name in extra:
             archive.writestr(name, b"\x00" * 16)
+        for name, content in ({"word/document.xml": word_document()} | (parts or {})).items():
+            archive.writestr(name, content)
     return buffer.getvalue()
 
 
@@ -203,6 +224,224 @@ def test_attachment_above_the_limit_is_refused(officer_client, settings):
         {"file": ["Die Datei ist 1,1 MB groß; erlaubt sind höchstens 1 MB."]}
     ]
     assert media_files() == []
+
+
+# Active content in Word files
+
+
+RELATIONSHIP = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def relationships(*entries):
+    """Return a .rels part; each entry is (type, target) or (type, target, "External")."""
+    rows = "".join(
+        f'<Relationship Id="rId{number}" Type="{kind}" Target="{target}"'
+        + (f' TargetMode="{mode[0]}"' if mode else "")
+        + "/>"
+        for number, (kind, target, *mode) in enumerate(entries, 1)
+    )
+    return (
+        '<?xml version="1.0"?><Relationships xmlns='
+        f'"http://schemas.openxmlformats.org/package/2006/relationships">{rows}</Relationships>'
+    )
+
+
+def word_rels(*entries):
+    return {"word/_rels/document.xml.rels": relationships(*entries)}
+
+
+ACTIVE_DOCX = (
+    "Word-Dateien mit Makros, Steuerelementen, eingebetteten Objekten oder Verweisen auf "
+    "andere Dateien (etwa Vorlagen aus dem Netz) werden nicht angenommen. Bitte das Dokument "
+    "ohne sie als DOCX oder als PDF speichern."
+)
+MACRO_DOCX = (
+    "Word-Dateien mit Makros werden nicht angenommen. Bitte als DOCX ohne Makros speichern."
+)
+ACTIVE_DOCXS = {
+    "remote-template": (
+        {
+            "word/_rels/settings.xml.rels": relationships(
+                (f"{RELATIONSHIP}/attachedTemplate", "https://example.net/v.dotm", "External")
+            )
+        },
+        "",
+        ACTIVE_DOCX,
+    ),
+    "local-template": (
+        {
+            "word/_rels/settings.xml.rels": relationships(
+                (f"{RELATIONSHIP}/attachedTemplate", "vorlage.dotm")
+            )
+        },
+        "",
+        ACTIVE_DOCX,
+    ),
+    "external-ole-object": (
+        word_rels((f"{RELATIONSHIP}/oleObject", "mhtml:https://example.net/x!x", "External")),
+        "",
+        ACTIVE_DOCX,
+    ),
+    "embedded-ole-object": (
+        word_rels((f"{RELATIONSHIP}/oleObject", "media/objekt.bin")),
+        "",
+        ACTIVE_DOCX,
+    ),
+    "external-image": (
+        word_rels((f"{RELATIONSHIP}/image", "https://example.net/zaehlpixel.png", "External")),
+        "",
+        ACTIVE_DOCX,
+    ),
+    "external-frame": (
+        word_rels((f"{RELATIONSHIP}/frame", "\\\\server\\freigabe\\x.htm", "External")),
+        "",
+        ACTIVE_DOCX,
+    ),
+    "alt-chunk": (
+        word_rels((f"{RELATIONSHIP}/aFChunk", "teil.htm")),
+        "",
+        ACTIVE_DOCX,
+    ),
+    "active-x": (
+        word_rels(
+            ("http://schemas.microsoft.com/office/2006/relationships/activeXControlBinary", "a.bin")
+        ),
+        "",
+        ACTIVE_DOCX,
+    ),
+    "file-hyperlink": (
+        word_rels((f"{RELATIONSHIP}/hyperlink", "file:///C:/Windows/calc.exe", "External")),
+        "",
+        ACTIVE_DOCX,
+    ),
+    "embeddings-part": ({"word/embeddings/oleObject1.bin": b"\xd0\xcf\x11\xe0"}, "", ACTIVE_DOCX),
+    "active-x-part": ({"word/activeX/activeX1.xml": "<ax/>"}, "", ACTIVE_DOCX),
+    "active-x-part-other-case": ({"Word/ActiveX/activeX1.bin": b"\x00"}, "", ACTIVE_DOCX),
+    "macros-renamed": (
+        word_rels(("http://schemas.microsoft.com/office/2006/relationships/vbaProject", "x.bin")),
+        "",
+        MACRO_DOCX,
+    ),
+    "macros-by-content-type": (
+        {"word/daten.bin": b"\xd0\xcf\x11\xe0"},
+        '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>',
+        MACRO_DOCX,
+    ),
+    "macros-part-elsewhere": ({"customXml/vbaProject.bin": b"\xd0\xcf\x11\xe0"}, "", MACRO_DOCX),
+    # Fields that fetch another file or start a program when the document is updated.
+    "field-include-picture": (
+        {
+            "word/document.xml": word_document(
+                field(" INCLUDEPIC", 'TURE "https://example.net/zaehlpixel.png" \\d ')
+            )
+        },
+        "",
+        ACTIVE_DOCX,
+    ),
+    "field-dde-in-header": (
+        {
+            "word/header1.xml": f'<w:hdr xmlns:w="{WORD}"><w:p><w:fldSimple '
+            "w:instr=' ddeauto c:\\\\windows\\\\system32\\\\cmd.exe \"/k calc\" '/></w:p></w:hdr>"
+        },
+        "",
+        ACTIVE_DOCX,
+    ),
+    "field-include-text-nested": (
+        {"word/document.xml": word_document(field(" IF 1 = 1 ", field("INCLUDETEXT x.docx")))},
+        "",
+        ACTIVE_DOCX,
+    ),
+    "field-hyperlink-to-file": (
+        {"word/document.xml": word_document(field(' HYPERLINK "file:///C:/Windows/calc.exe" '))},
+        "",
+        ACTIVE_DOCX,
+    ),
+    "field-link": (
+        {"word/document.xml": word_document(field("\tLINK\tExcel.Sheet.8 x "))},
+        "",
+        ACTIVE_DOCX,
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("parts", "types", "message"), ACTIVE_DOCXS.values(), ids=ACTIVE_DOCXS.keys()
+)
+def test_docx_with_active_content_or_references_to_other_files_is_refused(
+    parts, types, message, officer_client
+):
+    release = make_release()
+
+    response = attach(officer_client, release, "rede.docx", docx_bytes(parts=parts, types=types))
+
+    assert attachment_errors(response) == [{"file": [message]}]
+    assert (ReleaseAttachment.objects.count(), media_files()) == (0, [])
+
+
+def docx_with_two(name, first, second, second_name=None):
+    """Return a DOCX holding a part twice: readers differ in which of the two they take."""
+    buffer = io.BytesIO(docx_bytes())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # zipfile warns of the duplicate
+        with zipfile.ZipFile(buffer, "a") as archive:
+            archive.writestr(name, first)
+            archive.writestr(second_name or name, second)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        docx_with_two(
+            "word/_rels/document.xml.rels",
+            relationships((f"{RELATIONSHIP}/oleObject", "mhtml:https://example.net/x", "External")),
+            relationships(),
+        ),
+        docx_with_two(
+            "word/_rels/document.xml.rels",
+            relationships((f"{RELATIONSHIP}/attachedTemplate", "https://example.net/v.dotm")),
+            relationships(),
+            second_name="Word/_rels/Document.xml.rels",
+        ),
+    ],
+    ids=["same-name", "name-in-other-case"],
+)
+def test_docx_with_a_part_twice_is_refused_as_broken(content, officer_client):
+    release = make_release()
+
+    response = attach(officer_client, release, "rede.docx", content)
+
+    assert attachment_errors(response) == [
+        {"file": ["Die Word-Datei ist beschädigt oder kein gültiges DOCX-Dokument."]}
+    ]
+    assert media_files() == []
+
+
+def test_docx_with_web_links_and_its_own_pictures_is_attached(officer_client):
+    release = make_release()
+    content = docx_bytes(
+        parts={
+            **word_rels(
+                (f"{RELATIONSHIP}/hyperlink", "https://www.landtag.nrw.de/", "External"),
+                (f"{RELATIONSHIP}/hyperlink", "mailto:presse@example.org", "External"),
+                (f"{RELATIONSHIP}/image", "media/image1.png"),
+                (f"{RELATIONSHIP}/styles", "styles.xml"),
+            ),
+            "word/media/image1.png": photo("PNG"),
+            "word/document.xml": word_document(
+                field(' HYPERLINK "https://www.landtag.nrw.de/link" ')
+                + field(' HYPERLINK \\l "abschnitt" ')
+                + field(" PAGE ")
+                + "<w:p><w:r><w:t>DDE LINK INCLUDETEXT im Text</w:t></w:r></w:p>"
+            ),
+        }
+    )
+
+    response = attach(officer_client, release, "rede.docx", content)
+
+    assert response.status_code == 302
+    stored = (Path(settings.MEDIA_ROOT) / ReleaseAttachment.objects.get().file.name).read_bytes()
+    assert stored == content
 
 
 # Active content in PDFs: each place a PDF can hold an action, script or file
@@ -408,7 +647,6 @@ def test_pdf_with_web_links_and_page_jumps_is_attached(officer_client):
     assert response.status_code == 302
     attachment = ReleaseAttachment.objects.get()
     stored = (Path(settings.MEDIA_ROOT) / attachment.file.name).read_bytes()
-    assert stored == content
     uris = [
         annotation.get_object().get("/A", {}).get("/URI")
         for annotation in PdfReader(io.BytesIO(stored)).pages[0]["/Annots"]
@@ -416,21 +654,30 @@ def test_pdf_with_web_links_and_page_jumps_is_attached(officer_client):
     assert uris == ["https://www.landtag.nrw.de/", None, "mailto:presse@example.org", None]
 
 
-def raw_pdf(*objects):
-    """Return a one-page PDF written by hand; objects[0] is the page's /X entry."""
+def hand_pdf(*objects, catalog=b"", page=b"", after=b"", unlisted=(), moved=None):
+    """Return a one-page PDF written by hand, its own objects numbered from 4.
+
+    after is written behind the objects but listed nowhere; unlisted objects are
+    left out of the cross-reference table, moved ones listed at another offset.
+    """
     bodies = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Catalog /Pages 2 0 R " + catalog + b" >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /X " + objects[0] + b" >>",
-        *objects[1:],
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] " + page + b" >>",
+        *objects,
     ]
-    out, offsets = b"%PDF-1.7\n", []
+    out, offsets = b"%PDF-1.7\n", {}
     for number, body in enumerate(bodies, 1):
-        offsets.append(len(out))
+        offsets[number] = len(out)
         out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    out += after
+    offsets |= moved or {}
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(bodies) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"".join(
+        b"0000000000 65535 f \n" if number in unlisted else b"%010d 00000 n \n" % offset
+        for number, offset in offsets.items()
+    )
     return out + b"trailer << /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
         len(bodies) + 1,
         xref,
@@ -440,10 +687,13 @@ def raw_pdf(*objects):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (raw_pdf(b"[" * 100_000 + b"]" * 100_000), BROKEN_PDF),
+        (hand_pdf(page=b"/X " + b"[" * 100_000 + b"]" * 100_000), BROKEN_PDF),
         (
             # pypdf caps one array; three large ones pass it and still exceed the walk's bound.
-            raw_pdf(b"[%s]" % ((b"[" + b"[] " * (documents.PDF_MAX_OBJECTS // 3 + 1) + b"]") * 3)),
+            hand_pdf(
+                page=b"/X [%s]"
+                % ((b"[" + b"[] " * (documents.PDF_MAX_OBJECTS // 3 + 1) + b"]") * 3)
+            ),
             "Die PDF-Datei ist zu verschachtelt, um sie auf aktive Inhalte zu prüfen. Bitte das "
             "Dokument neu als PDF speichern, etwa über „Drucken“ → „Als PDF speichern“.",
         ),
@@ -459,6 +709,195 @@ def test_pdf_too_deep_or_too_large_to_inspect_is_refused_with_a_message(
 
     assert attachment_errors(response) == [{"file": [message]}]
     assert media_files() == []
+
+
+# What one reader sees and another does not: the check and the stored file agree
+
+
+OPEN_4 = b"/OpenAction 4 0 R"
+LAUNCH = b"<< /S /Launch /F (calc.exe) >>"
+FILE_LINK = b"<< /S /URI /URI (file:///C:/Windows/calc.exe) >>"
+GO_TO = b"<< /S /GoTo /D [3 0 R /Fit] >>"
+REPAIR_PDF = (
+    "Die PDF-Datei ist fehlerhaft aufgebaut (doppelte Einträge oder ein beschädigtes "
+    "Verzeichnis), sodass Programme sie verschieden lesen können. Bitte das Dokument neu als "
+    "PDF speichern, etwa über „Drucken“ → „Als PDF speichern“."
+)
+
+
+def object_stream_pdf(hidden, listed=True):
+    """Return a PDF whose object 4 sits in an object stream, listed by the xref stream or not."""
+    header = b"4 0 "
+    packed = zlib.compress(header + hidden)
+    objects = {
+        1: b"<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>",
+        2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+        5: b"<< /Type /ObjStm /N 1 /First %d /Filter /FlateDecode /Length %d >>\nstream\n"
+        % (len(header), len(packed))
+        + packed
+        + b"\nendstream",
+    }
+    out, offsets = b"%PDF-1.7\n", {}
+    for number, body in objects.items():
+        offsets[number] = len(out)
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    rows = [b"\x00\x00\x00\x00\x00\xff\xff"]
+    for number in range(1, 7):
+        if number == 4:
+            rows.append(b"\x02\x00\x00\x00\x05\x00\x00" if listed else b"\x00" * 7)
+        else:
+            rows.append(b"\x01" + offsets.get(number, xref).to_bytes(4, "big") + b"\x00\x00")
+    table = b"".join(rows)
+    out += b"6 0 obj\n<< /Type /XRef /Size 7 /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n" % (
+        len(table)
+    )
+    return out + table + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % xref
+
+
+DIFFERENTIAL_PDFS = {
+    # pypdf keeps the first of two equal keys, most viewers the last.
+    "duplicate-key-action-type": (
+        hand_pdf(b"<< /S /GoTo /D [3 0 R /Fit] /S /Launch /F (calc.exe) >>", catalog=OPEN_4),
+        ACTIVE_PDF,
+    ),
+    "duplicate-open-action": (
+        hand_pdf(catalog=b"/OpenAction [3 0 R /Fit] /OpenAction " + LAUNCH),
+        ACTIVE_PDF,
+    ),
+    "duplicate-annotation-type": (
+        hand_pdf(
+            b"<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /Subtype /RichMedia >>",
+            page=b"/Annots [4 0 R]",
+        ),
+        ACTIVE_PDF,
+    ),
+    "duplicate-key-link-target": (
+        hand_pdf(
+            b"<< /S /URI /URI (https://www.landtag.nrw.de/) /URI (file:///C:/x.exe) >>",
+            catalog=OPEN_4,
+        ),
+        REPAIR_PDF,
+    ),
+    # A second definition of an object, behind the one the table lists.
+    "second-definition-launch": (
+        hand_pdf(GO_TO, catalog=OPEN_4, after=b"4 0 obj\n" + LAUNCH + b"\nendobj\n"),
+        ACTIVE_PDF,
+    ),
+    "second-definition-file-link": (
+        hand_pdf(GO_TO, catalog=OPEN_4, after=b"4 0 obj\n" + FILE_LINK + b"\nendobj\n"),
+        REPAIR_PDF,
+    ),
+    "table-points-elsewhere": (hand_pdf(GO_TO, catalog=OPEN_4, moved={4: 9}), REPAIR_PDF),
+    "object-missing-from-table": (
+        hand_pdf(GO_TO, catalog=OPEN_4, unlisted=(4,)),
+        REPAIR_PDF,
+    ),
+    "object-stream-listed": (object_stream_pdf(LAUNCH), ACTIVE_PDF),
+    "object-stream-not-listed-launch": (object_stream_pdf(LAUNCH, listed=False), ACTIVE_PDF),
+    "object-stream-not-listed-file-link": (
+        object_stream_pdf(FILE_LINK, listed=False),
+        REPAIR_PDF,
+    ),
+    "hex-escaped-script": (
+        hand_pdf(b"<< /S /Java#53cript /J#53 (app.alert(1)) >>", catalog=OPEN_4),
+        ACTIVE_PDF,
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("content", "message"), DIFFERENTIAL_PDFS.values(), ids=DIFFERENTIAL_PDFS.keys()
+)
+def test_pdf_that_readers_may_read_differently_is_refused(content, message, officer_client):
+    release = make_release()
+
+    response = attach(officer_client, release, "studie.pdf", content)
+
+    assert attachment_errors(response) == [{"file": [message]}]
+    assert (ReleaseAttachment.objects.count(), media_files()) == (0, [])
+
+
+def uri_link(uri):
+    return hand_pdf(b"<< /S /URI /URI " + uri + b" >>", catalog=OPEN_4)
+
+
+OTHER_FILE_PDFS = {
+    "thread-in-network-share": hand_pdf(
+        rb"<< /S /Thread /F (\\\\server\\freigabe\\x.pdf) /D 0 >>", catalog=OPEN_4
+    ),
+    "thread-in-url-file": hand_pdf(
+        b"<< /S /Thread /F << /FS /URL /F (https://example.net/x.pdf) >> /D 0 >>",
+        catalog=OPEN_4,
+    ),
+    "uri-base-file": hand_pdf(
+        b"<< /S /URI /URI (calc.exe) >>",
+        catalog=OPEN_4 + b" /URI << /Base (file:///C:/Windows/System32/) >>",
+    ),
+    "uri-base-web": hand_pdf(
+        GO_TO, b"<< /Base (https://example.net/) >>", catalog=OPEN_4 + b" /URI 5 0 R"
+    ),
+    "uri-relative": uri_link(b"(calc.exe)"),
+    "uri-scheme-relative": uri_link(b"(//example.net/freigabe/x.exe)"),
+    "uri-network-share-after-space": uri_link(rb"( \\\\server\\freigabe\\x.exe)"),
+    "uri-utf16-file": uri_link(b"<FEFF00660069006C0065003A002F002F002F0078002E006500780065>"),
+    "uri-web-with-backslashes": uri_link(rb"(https:\\\\server\\x.exe)"),
+    "stream-from-other-file": hand_pdf(
+        b"<< /Type /XObject /Subtype /Image /Width 1 /Height 1 /ColorSpace /DeviceGray "
+        rb"/BitsPerComponent 8 /F (\\\\server\\bild) /Length 0 >>" + b"\nstream\n\nendstream",
+        page=b"/Resources << /XObject << /Im1 4 0 R >> >>",
+    ),
+    "stream-external-filter": hand_pdf(
+        b"<< /Length 0 /FFilter /FlateDecode >>\nstream\n\nendstream", page=b"/Contents 4 0 R"
+    ),
+    "stream-external-parameters": hand_pdf(
+        b"<< /Length 0 /FDecodeParms << >> >>\nstream\n\nendstream", page=b"/Contents 4 0 R"
+    ),
+    "reference-to-other-pdf": hand_pdf(
+        b"<< /Type /XObject /Subtype /Form /BBox [0 0 10 10] /Length 0 "
+        b"/Ref << /F (anderes.pdf) /Page 0 >> >>\nstream\n\nendstream",
+        page=b"/Resources << /XObject << /Fm1 4 0 R >> >>",
+    ),
+}
+
+
+@pytest.mark.parametrize("content", OTHER_FILE_PDFS.values(), ids=OTHER_FILE_PDFS.keys())
+def test_pdf_referring_to_other_files_is_refused(content):
+    with pytest.raises(ValidationError) as refused:
+        documents.validate_document(SimpleUploadedFile("verweis.pdf", content))
+
+    assert (refused.value.code, refused.value.messages) == ("active", [ACTIVE_PDF])
+
+
+def test_pdf_is_stored_as_rewritten_by_the_check_with_its_text_and_links(officer_client):
+    release = make_release()
+    text = b"BT /F1 24 Tf 72 700 Td (Pressemitteilung zum Haushalt) Tj ET"
+    content = (
+        hand_pdf(
+            b"<< /Length %d >>\nstream\n%s\nendstream" % (len(text), text),
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+            b"<< /Type /Annot /Subtype /Link /Rect [72 690 300 720] "
+            b"/A << /S /URI /URI (https://www.landtag.nrw.de/) >> >>",
+            # Nothing refers to this one: the stored file does not carry it.
+            b"<< /Notiz (Unverweistes Objekt) >>",
+            page=b"/Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> /Annots [6 0 R]",
+        )
+        + b"% Angehaengt hinter dem Ende\n"
+    )
+
+    response = attach(officer_client, release, "haushalt.pdf", content)
+
+    assert response.status_code == 302
+    attachment = ReleaseAttachment.objects.get()
+    stored = (Path(settings.MEDIA_ROOT) / attachment.file.name).read_bytes()
+    assert (b"Unverweistes" in stored, b"Angehaengt" in stored) == (False, False)
+    assert attachment.file_size == len(stored)
+    reader = PdfReader(io.BytesIO(stored), strict=True)
+    assert [page.extract_text() for page in reader.pages] == ["Pressemitteilung zum Haushalt"]
+    assert [annotation.get_object()["/A"]["/URI"] for annotation in reader.pages[0]["/Annots"]] == [
+        "https://www.landtag.nrw.de/"
+    ]
 
 
 def test_encrypted_pdf_is_refused_as_unreadable(officer_client):
