@@ -7,9 +7,10 @@ class EventsConfig(AppConfig):
     verbose_name = _("Kalender")
 
     def ready(self):
-        from events.models import Event
-        from office import cache, publishing
+        from events.models import Event, events_showing
+        from office import cache, publishing, workflow
 
         cache.watch(Event, Event.speakers.through)
         publishing.schedule(Event.objects.next_publication)
         publishing.schedule(Event.objects.next_end)
+        workflow.register(Event, events_showing)

@@ -115,3 +115,10 @@ class Event(Versioned, Publishable):
     @property
     def local_end_date(self) -> datetime.date:
         return timezone.localdate(self.ends_at)
+
+
+def events_showing(item):
+    """Return a Q of the events that show a shared item (workflow.register), or None."""
+    return {"image": models.Q(image=item), "person": models.Q(speakers=item)}.get(
+        item._meta.model_name
+    )

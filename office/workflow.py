@@ -8,7 +8,7 @@ The admin asks this module; it is the one place the rule lives.
 import datetime
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -40,10 +40,19 @@ def can_edit(user, item) -> bool:
     return item.status != Status.PUBLISHED or can_publish(user, type(item))
 
 
-def is_freigabe(user) -> bool:
-    from releases.models import Release
+# The models with a status and a publish time, each with what of the shared
+# content (quotes, figures, photos, people, names) its rows show; apps register
+# them in AppConfig.ready(), so this module knows no app's models.
+_publishables: dict = {}
 
-    return can_publish(user, Release)
+
+def register(model, shows):
+    """Register a publishable model; `shows(item)` returns a Q of its rows showing item, or None."""
+    _publishables[model] = shows
+
+
+def is_freigabe(user) -> bool:
+    return any(can_publish(user, model) for model in _publishables)
 
 
 def under_freigabe(item) -> bool:
@@ -54,29 +63,17 @@ def under_freigabe(item) -> bool:
     so the text the Freigabe approves is the text it read. The profile (with its
     portrait) and the legal pages are public the moment they are saved.
     """
-    from events.models import Event
-    from releases.models import Release
-
     name = item._meta.model_name
     if name in ("profile", "legalpage"):
         return True
     if name == "image" and Profile.objects.filter(portrait=item).exists():
         return True
-    release_uses = {
-        "quote": Q(quotes=item),
-        "statistic": Q(statistics=item),
-        "image": Q(hero_image=item) | Q(releaseimage__image=item),
-        "person": Q(quotes__person=item),
-        "category": Q(category=item),
-        "topic": Q(topics=item),
-    }[name]
-    event_uses = {"image": Q(image=item), "person": Q(speakers=item)}.get(name)
     submitted = (Status.REVIEW, Status.PUBLISHED)
-    if Release.objects.filter(release_uses, status__in=submitted).exists():
-        return True
-    return event_uses is not None and (
-        Event.objects.filter(event_uses, status__in=submitted).exists()
-    )
+    for model, shows in _publishables.items():
+        rows = shows(item)
+        if rows is not None and model.objects.filter(rows, status__in=submitted).exists():
+            return True
+    return False
 
 
 def can_edit_shared(user, item) -> bool:

@@ -7,7 +7,7 @@ class ReleasesConfig(AppConfig):
     verbose_name = _("Presse")
 
     def ready(self):
-        from office import cache, publishing
+        from office import cache, publishing, workflow
         from releases import models, sitemaps
 
         cache.watch(
@@ -22,4 +22,5 @@ class ReleasesConfig(AppConfig):
             models.Release.events.through,
         )
         publishing.schedule(models.Release.objects.next_publication)
+        workflow.register(models.Release, models.releases_showing)
         publishing.schedule(sitemaps.next_news_exit)

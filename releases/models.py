@@ -223,6 +223,18 @@ class Release(Versioned, Publishable):
         return [releases[pk] for pk in ids if pk in releases]
 
 
+def releases_showing(item):
+    """Return a Q of the releases that show a shared item (workflow.register), or None."""
+    return {
+        "quote": models.Q(quotes=item),
+        "statistic": models.Q(statistics=item),
+        "image": models.Q(hero_image=item) | models.Q(releaseimage__image=item),
+        "person": models.Q(quotes__person=item),
+        "category": models.Q(category=item),
+        "topic": models.Q(topics=item),
+    }.get(item._meta.model_name)
+
+
 class ReleaseQuote(models.Model):
     release = models.ForeignKey(Release, on_delete=models.CASCADE)
     quote = models.ForeignKey("office.Quote", verbose_name=_("Zitat"), on_delete=models.CASCADE)
