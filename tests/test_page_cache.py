@@ -27,7 +27,8 @@ from office.cache import GENERATION_KEY, per_generation, renew_generation
 from releases.models import Release
 from releases.sitemaps import NEWS_WINDOW
 from releases.views import ReleaseListView
-from tests.conftest import make_category, make_event, make_release, make_topic
+from tests.kit.caches import shared_caches
+from tests.kit.factories import make_category, make_event, make_release, make_topic
 
 pytestmark = pytest.mark.django_db
 
@@ -40,19 +41,6 @@ CACHES = {
 }
 
 
-def shared_caches(backend):
-    """Pages and their invalidation state in one backend, under a prefix of this test."""
-    prefix = uuid.uuid4().hex
-    return {
-        "default": {**backend, "KEY_PREFIX": prefix},
-        "state": {
-            **backend,
-            "KEY_PREFIX": f"{prefix}-state",
-            "LOCATION": backend.get("LOCATION", "state"),
-        },
-    }
-
-
 @pytest.fixture(params=sorted(CACHES))
 def page_cache(request, settings):
     """Turn the page cache on, in local memory and in the Redis that production shares."""
@@ -63,14 +51,6 @@ def page_cache(request, settings):
     # one (xdist, other checkouts) mid-test. Prefixed keys expire by themselves.
     if request.param == "locmem":
         cache.clear()
-
-
-@pytest.fixture
-def locmem_page_cache(settings):
-    settings.CACHES = shared_caches(CACHES["locmem"])
-    settings.PAGE_CACHE_TIMEOUT = 300
-    yield cache
-    cache.clear()
 
 
 def feed_titles(response):

@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from office import per_request
-from tests.conftest import make_release
+from tests.kit.factories import make_release
 
 pytestmark = pytest.mark.django_db
 
