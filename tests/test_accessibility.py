@@ -7,11 +7,11 @@ table headers in the accessibility tree, languages and the printed page.
 
 import pytest
 
-from tests.public_site import AXE_JS, FULL_SLUG, PAGES, build_site
+from tests.kit.browsers import EXPECTED_OUTLINE, OUTLINE_JS, WCAG_AA, open_context, run_axe
+from tests.kit.public_site import AXE_JS, FULL_SLUG, PAGES
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 FULL_RELEASE = f"/pressemitteilungen/{FULL_SLUG}/"
 VAGUE_LINK_TEXTS = {"hier", "mehr", "weiter", "weiterlesen", "mehr lesen", "link", "quelle"}
 VAGUE_LINK_TEXTS |= {"klicken sie hier", "details", "neuere", "ältere", "zurück", "vor"}
@@ -23,33 +23,6 @@ def axe_is_installed():
         pytest.fail("axe-core is missing: run `npm ci --ignore-scripts` in the project folder.")
 
 
-@pytest.fixture
-def site(settings, live_server):
-    """Serve the demo plus a release with every feature, uploads included."""
-    settings.ROOT_URLCONF = "tests.public_site"
-    build_site()
-    return live_server.url
-
-
-def open_context(browser, width, height=800, **kwargs):
-    context = browser.new_context(
-        locale="de-DE", viewport={"width": width, "height": height}, **kwargs
-    )
-    context.set_default_timeout(5000)
-    return context
-
-
-def run_axe(page, tags):
-    """Return the violations of the given axe tags as 'rule: selector' strings."""
-    results = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", tags
-    )
-    return [
-        f"{violation['id']}: {' '.join(node['target'][0] for node in violation['nodes'][:3])}"
-        for violation in results["violations"]
-    ]
-
-
 @pytest.mark.parametrize(
     ("width", "color_scheme"),
     [
@@ -58,7 +31,7 @@ def run_axe(page, tags):
         pytest.param(1280, "dark", id="desktop-dark-mode"),
     ],
 )
-def test_every_page_type_has_no_wcag_aa_violations(browser, site, width, color_scheme):
+def test_every_page_type_has_no_wcag_aa_violations(browser, live_site, width, color_scheme):
     context = open_context(
         browser, width, is_mobile=width < 400, has_touch=width < 400, color_scheme=color_scheme
     )
@@ -67,35 +40,12 @@ def test_every_page_type_has_no_wcag_aa_violations(browser, site, width, color_s
 
     violations = {}
     for name, path in PAGES:
-        page.goto(f"{site}{path}")
+        page.goto(f"{live_site}{path}")
         if found := run_axe(page, WCAG_AA):
             violations[name] = found
     context.close()
 
     assert violations == {}
-
-
-OUTLINE_JS = """() => {
-    const headings = [...document.querySelectorAll("h1, h2, h3, h4, h5, h6")];
-    const levels = headings.map(h => Number(h.tagName[1]));
-    const main = document.querySelector("main");
-    return {
-        h1: headings.filter(h => h.tagName === "H1").map(h => h.textContent.trim() !== ""),
-        first_in_main: main.querySelector("h1, h2, h3, h4, h5, h6")?.tagName,
-        skipped: levels.flatMap((level, i) =>
-            i > 0 && level > levels[i - 1] + 1 ? [`h${levels[i - 1]} → h${level}`] : []),
-        landmarks: [...document.body.children]
-            .filter(e => ["HEADER", "MAIN", "FOOTER"].includes(e.tagName))
-            .map(e => e.tagName.toLowerCase()),
-        unnamed_navs: [...document.querySelectorAll("nav, aside, section")]
-            .filter(e => !e.hasAttribute("aria-label") && !e.hasAttribute("aria-labelledby"))
-            .map(e => e.outerHTML.slice(0, 60)),
-        outside_landmarks: [...document.body.children]
-            .filter(e => !["HEADER", "MAIN", "FOOTER", "SCRIPT"].includes(e.tagName)
-                         && !e.matches(".skip-link, .preview-banner"))
-            .map(e => e.tagName),
-    };
-}"""
 
 
 LINKS_JS = """() => [...document.querySelectorAll("a[href]")].map(a => [
@@ -111,14 +61,6 @@ PLAIN_LINKS_JS = """() => [...document.querySelectorAll(
     .map(a => a.textContent.trim())"""
 LANGUAGES_JS = """() => [document.documentElement.lang,
     ...[...document.body.querySelectorAll("[lang]")].map(e => `${e.lang}: ${e.textContent}`)]"""
-EXPECTED_OUTLINE = {
-    "h1": [True],
-    "first_in_main": "H1",
-    "skipped": [],
-    "landmarks": ["header", "main", "footer"],
-    "unnamed_navs": [],
-    "outside_landmarks": [],
-}
 
 
 def unclear_links(links):
@@ -131,7 +73,7 @@ def unclear_links(links):
     return vague + [text for text, hrefs in targets.items() if len(hrefs) > 1]
 
 
-def test_every_page_reads_well_with_a_screen_reader(browser, site):
+def test_every_page_reads_well_with_a_screen_reader(browser, live_site):
     """Check headings, landmarks, link texts and languages in one pass over the pages."""
     context = open_context(browser, 1280)
     context.add_init_script(path=str(AXE_JS))
@@ -139,7 +81,7 @@ def test_every_page_reads_well_with_a_screen_reader(browser, site):
 
     outlines, best_practice, links, plain_links, languages = {}, {}, {}, {}, {}
     for name, path in PAGES:
-        page.goto(f"{site}{path}")
+        page.goto(f"{live_site}{path}")
         outlines[name] = page.evaluate(OUTLINE_JS)
         # axe's best practices include heading order, one main, content inside landmarks.
         if found := run_axe(page, ["best-practice"]):
@@ -174,10 +116,10 @@ FOCUS_JS = """() => {
 }"""
 
 
-def test_keyboard_reaches_every_link_of_a_release_in_order_with_visible_focus(browser, site):
+def test_keyboard_reaches_every_link_of_a_release_in_order_with_visible_focus(browser, live_site):
     context = open_context(browser, 1280, height=700)
     page = context.new_page()
-    page.goto(f"{site}{FULL_RELEASE}")
+    page.goto(f"{live_site}{FULL_RELEASE}")
     links = page.evaluate(
         "document.querySelectorAll('a[href], button, input, [tabindex=\"0\"]').length"
     )
@@ -209,10 +151,10 @@ def test_keyboard_reaches_every_link_of_a_release_in_order_with_visible_focus(br
     assert [stop["name"] for stop in stops if not stop["in_view"]] == []
 
 
-def test_skip_link_is_visible_when_focused_and_moves_focus_to_the_content(browser, site):
+def test_skip_link_is_visible_when_focused_and_moves_focus_to_the_content(browser, live_site):
     context = open_context(browser, 375, is_mobile=True, has_touch=True)
     page = context.new_page()
-    page.goto(f"{site}{FULL_RELEASE}")
+    page.goto(f"{live_site}{FULL_RELEASE}")
 
     hidden_before = page.locator(".skip-link").bounding_box()["y"] < 0
     page.keyboard.press("Tab")
@@ -250,7 +192,7 @@ SPACING_JS = """css => {
         pytest.param(320, 4, id="400-percent-zoom"),
     ],
 )
-def test_zoomed_pages_reflow_without_horizontal_scrolling(browser, site, width, scale):
+def test_zoomed_pages_reflow_without_horizontal_scrolling(browser, live_site, width, scale):
     # A 1280 px window zoomed to 200 % is 640 CSS pixels wide, at 400 % 320 (WCAG 1.4.10);
     # readers' own text spacing must not push content out either (WCAG 1.4.12).
     context = open_context(browser, width, height=400, device_scale_factor=scale)
@@ -258,13 +200,13 @@ def test_zoomed_pages_reflow_without_horizontal_scrolling(browser, site, width, 
 
     overflowing = {}
     for name, path in PAGES:
-        page.goto(f"{site}{path}")
+        page.goto(f"{live_site}{path}")
         plain = page.evaluate("document.documentElement.scrollWidth")
         page.evaluate(SPACING_JS, TEXT_SPACING_CSS)
         spaced = page.evaluate("document.documentElement.scrollWidth")
         if max(plain, spaced) > width:
             overflowing[name] = (plain, spaced)
-    page.goto(f"{site}/")
+    page.goto(f"{live_site}/")
     nav = page.get_by_role("navigation", name="Hauptnavigation")
     nav_boxes = [link.bounding_box() for link in nav.get_by_role("link").all()]
     nav.get_by_role("link", name="Termine").click()
@@ -279,10 +221,10 @@ def test_zoomed_pages_reflow_without_horizontal_scrolling(browser, site, width, 
     assert heading == "Termine"
 
 
-def test_quote_is_a_blockquote_with_its_speaker_in_cite(browser, site):
+def test_quote_is_a_blockquote_with_its_speaker_in_cite(browser, live_site):
     context = open_context(browser, 1280)
     page = context.new_page()
-    page.goto(f"{site}{FULL_RELEASE}")
+    page.goto(f"{live_site}{FULL_RELEASE}")
 
     quotes = page.evaluate(
         """() => [...document.querySelectorAll("main figure.quote")].map(f => [
@@ -311,10 +253,10 @@ def accessibility_tree(page):
     ]
 
 
-def test_table_in_a_release_is_announced_with_its_column_headers(browser, site):
+def test_table_in_a_release_is_announced_with_its_column_headers(browser, live_site):
     context = open_context(browser, 1280)
     page = context.new_page()
-    page.goto(f"{site}{FULL_RELEASE}")
+    page.goto(f"{live_site}{FULL_RELEASE}")
 
     tree = accessibility_tree(page)
     context.close()
@@ -323,14 +265,14 @@ def test_table_in_a_release_is_announced_with_its_column_headers(browser, site):
     assert [role for role, _ in tree if role in ("table", "row")] == ["table"] + ["row"] * 3
 
 
-def test_key_figures_and_cancellations_are_told_in_words_not_colours(browser, site):
+def test_key_figures_and_cancellations_are_told_in_words_not_colours(browser, live_site):
     context = open_context(browser, 1280)
     page = context.new_page()
     page.emulate_media(forced_colors="active")
-    page.goto(f"{site}{FULL_RELEASE}")
+    page.goto(f"{live_site}{FULL_RELEASE}")
 
     figures = page.locator(".release__figures .figure").all_inner_texts()
-    page.goto(f"{site}/termine/")
+    page.goto(f"{live_site}/termine/")
     cancelled = page.locator(".teaser--cancelled").all_inner_texts()
     context.close()
 
@@ -342,10 +284,10 @@ def test_key_figures_and_cancellations_are_told_in_words_not_colours(browser, si
     assert cancelled[0].splitlines()[-1] == "Abgesagt"
 
 
-def test_release_prints_without_navigation_and_with_link_addresses(browser, site):
+def test_release_prints_without_navigation_and_with_link_addresses(browser, live_site):
     context = open_context(browser, 1280)
     page = context.new_page()
-    page.goto(f"{site}{FULL_RELEASE}")
+    page.goto(f"{live_site}{FULL_RELEASE}")
 
     page.emulate_media(media="print")
     hidden = {

@@ -2,13 +2,9 @@
 
 import datetime
 import json
-from html.parser import HTMLParser
-from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.db import connection
 from django.test import Client
@@ -16,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from office.models import Profile
 from releases.models import Release
-from tests.conftest import (
+from tests.kit.factories import (
     make_category,
     make_event,
     make_image,
@@ -26,10 +22,10 @@ from tests.conftest import (
     make_statistic,
     make_topic,
 )
+from tests.kit.pages import BERLIN, admin_page
 
 pytestmark = pytest.mark.django_db
 
-BERLIN = ZoneInfo("Europe/Berlin")
 
 # admin path, German verbose name, factory for an object to change
 ADMIN_MODELS = [
@@ -70,107 +66,6 @@ PRESS_OFFICE_PERMISSIONS = {
 PUBLISH_PERMISSIONS = {"releases.publish_release", "events.publish_event"}
 
 
-class Page(HTMLParser):
-    """Collect an admin page's headings, changelist rows, links, scripts and form fields."""
-
-    def __init__(self, html):
-        super().__init__(convert_charrefs=True)
-        self.h1 = []
-        self.columns = {}
-        self.rows = []
-        self.links = []
-        self.scripts = []
-        self.form = {}
-        self._capture = None
-        self._in_result_table = False
-        self._in_results = False
-        self._in_form = False
-        self._select = None
-        self._textarea = None
-        self.feed(html)
-        self.close()
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        classes = (attrs.get("class") or "").split()
-        if tag == "h1":
-            self._capture = (self.h1, None)
-            self.h1.append("")
-        elif tag == "tbody" and self._in_result_table:
-            self._in_results = True
-        elif tag == "table" and attrs.get("id") == "result_list":
-            self._in_result_table = True
-        elif tag == "tr" and self._in_results:
-            self.rows.append({})
-        elif tag == "th" and self._in_result_table and not self._in_results:
-            column = next((c[7:] for c in classes if c.startswith("column-")), None)
-            if column:
-                self.columns[column] = ""
-                self._capture = (self.columns, column)
-        elif tag in ("td", "th") and self._in_results and self.rows:
-            field = next((c[6:] for c in classes if c.startswith("field-")), None)
-            if field:
-                self.rows[-1][field] = ""
-                self._capture = (self.rows[-1], field)
-        elif tag == "a":
-            self.links.append({**attrs, "text": ""})
-            if self._capture is None:
-                self._capture = (self.links[-1], "text")
-        elif tag == "script":
-            self.scripts.append(attrs)
-        elif tag == "form" and (attrs.get("id") or "").endswith("_form"):
-            self._in_form = True
-        if self._in_form:
-            self._form_field(tag, attrs)
-
-    def _form_field(self, tag, attrs):
-        name = attrs.get("name")
-        if not name or "__prefix__" in name:
-            if tag == "option" and self._select and "selected" in attrs:
-                self.form[self._select] = attrs.get("value") or ""
-            return
-        if tag == "input" and attrs.get("type") not in ("submit", "button", "file"):
-            if attrs.get("type") not in ("checkbox", "radio") or "checked" in attrs:
-                self.form[name] = attrs.get("value") or ""
-        elif tag == "select":
-            self._select = name
-        elif tag == "textarea":
-            self._textarea = name
-            self.form[name] = ""
-
-    def handle_endtag(self, tag):
-        if tag == "table" and self._in_result_table:
-            self._in_result_table = self._in_results = False
-        elif tag in ("h1", "td", "th") or (tag == "a" and self._capture):
-            if tag != "a" or self._capture[1] == "text":
-                self._capture = None
-        elif tag == "form":
-            self._in_form = False
-        elif tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            self._textarea = None
-
-    def handle_data(self, data):
-        if self._capture:
-            target, key = self._capture
-            if key is None:
-                target[-1] += data.strip()
-            else:
-                target[key] = " ".join(f"{target[key]} {data}".split())
-        if self._textarea:
-            self.form[self._textarea] += data
-
-
-def page(response):
-    return Page(response.content.decode())
-
-
-def media_files():
-    root = Path(settings.MEDIA_ROOT)
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
-
-
 # Pages render, in German
 
 
@@ -187,10 +82,10 @@ def test_press_officer_sees_changelist_add_and_change_pages_in_german(
     change = officer_client.get(f"/admin/{path}/{obj.pk}/change/")
 
     assert [changelist.status_code, add.status_code, change.status_code] == [200, 200, 200]
-    assert page(changelist).h1 == [f"{name} zur Änderung auswählen"]
-    assert len(page(changelist).rows) == 1
-    assert page(add).h1 == [f"{name} hinzufügen"]
-    assert page(change).h1 == [f"{name} ändern"]
+    assert admin_page(changelist).h1 == [f"{name} zur Änderung auswählen"]
+    assert len(admin_page(changelist).rows) == 1
+    assert admin_page(add).h1 == [f"{name} hinzufügen"]
+    assert admin_page(change).h1 == [f"{name} ändern"]
 
 
 def test_press_officer_sees_profile_pages_in_german(officer_client, profile):
@@ -198,9 +93,9 @@ def test_press_officer_sees_profile_pages_in_german(officer_client, profile):
     change = officer_client.get(f"/admin/office/profile/{profile.pk}/change/")
 
     assert [changelist.status_code, change.status_code] == [200, 200]
-    assert page(changelist).h1 == ["Profil zur Änderung auswählen"]
-    assert page(change).h1 == ["Profil ändern"]
-    assert [row["full_name"] for row in page(changelist).rows] == ["Daniel Hagemeier MdL"]
+    assert admin_page(changelist).h1 == ["Profil zur Änderung auswählen"]
+    assert admin_page(change).h1 == ["Profil ändern"]
+    assert [row["full_name"] for row in admin_page(changelist).rows] == ["Daniel Hagemeier MdL"]
 
 
 def test_only_a_superuser_enters_the_first_profile(officer_client):
@@ -209,13 +104,13 @@ def test_only_a_superuser_enters_the_first_profile(officer_client):
 
     officer_add = officer_client.get("/admin/office/profile/add/")
     first_add = client.get("/admin/office/profile/add/")
-    data = page(first_add).form | {"name": "Daniel Hagemeier", "title": "MdL"}
+    data = admin_page(first_add).form | {"name": "Daniel Hagemeier", "title": "MdL"}
     created = client.post("/admin/office/profile/add/", data)
     second_add = client.get("/admin/office/profile/add/")
 
     assert officer_add.status_code == 403
     assert first_add.status_code == 200
-    assert page(first_add).h1 == ["Profil hinzufügen"]
+    assert admin_page(first_add).h1 == ["Profil hinzufügen"]
     assert created.status_code == 302
     assert [str(p) for p in Profile.objects.all()] == ["Daniel Hagemeier MdL"]
     assert second_add.status_code == 403
@@ -249,7 +144,7 @@ def test_changelist_shows_visibility_in_berlin_time(officer_client):
             publish_at=datetime.datetime(2025, 4, 1, 8, 15, tzinfo=BERLIN),
         )
 
-        changelist = page(officer_client.get("/admin/releases/release/"))
+        changelist = admin_page(officer_client.get("/admin/releases/release/"))
 
     assert changelist.columns["visibility"] == "Stand"
     assert [(row["title"], row["visibility"]) for row in changelist.rows] == [
@@ -267,9 +162,9 @@ def test_changelist_visibility_turns_public_when_the_embargo_lifts(officer_clien
     )
 
     with time_machine.travel(release.publish_at - datetime.timedelta(seconds=1), tick=False):
-        before = page(officer_client.get("/admin/releases/release/")).rows
+        before = admin_page(officer_client.get("/admin/releases/release/")).rows
     with time_machine.travel(release.publish_at, tick=False):
-        after = page(officer_client.get("/admin/releases/release/")).rows
+        after = admin_page(officer_client.get("/admin/releases/release/")).rows
 
     assert [row["visibility"] for row in before] == ["Sperrfrist bis 21.03.2025, 09:30 Uhr"]
     assert [row["visibility"] for row in after] == ["Öffentlich"]
@@ -285,7 +180,7 @@ def test_release_add_form_creates_release_with_author_inlines_and_clean_body(
     topic = make_topic()
     first, second = make_quote(text="Erstes Zitat"), make_quote(text="Zweites Zitat")
     statistic = make_statistic(label="Kennzahl im Text")
-    add = page(officer_client.get("/admin/releases/release/add/"))
+    add = admin_page(officer_client.get("/admin/releases/release/add/"))
     data = add.form | {
         "title": "Neue Pressemitteilung",
         "slug": "neue-pressemitteilung",
@@ -317,7 +212,7 @@ def test_release_add_form_creates_release_with_author_inlines_and_clean_body(
 
 
 def test_release_add_page_carries_management_forms_of_both_inlines(officer_client):
-    form = page(officer_client.get("/admin/releases/release/add/")).form
+    form = admin_page(officer_client.get("/admin/releases/release/add/")).form
 
     assert {
         key: value
@@ -339,7 +234,7 @@ def test_editing_a_release_keeps_its_original_author(officer_client, press_offic
     author = User.objects.create_user("autorin", is_staff=True)
     release = make_release(title="Alt", author=author)
     url = f"/admin/releases/release/{release.pk}/change/"
-    data = page(officer_client.get(url)).form | {"title": "Neu"}
+    data = admin_page(officer_client.get(url)).form | {"title": "Neu"}
 
     response = officer_client.post(url, data)
 
@@ -358,7 +253,7 @@ def test_editing_a_release_keeps_its_original_author(officer_client, press_offic
     ],
 )
 def test_slug_is_prepopulated_from_the_title(path, source, officer_client):
-    scripts = page(officer_client.get(f"/admin/{path}/add/")).scripts
+    scripts = admin_page(officer_client.get(f"/admin/{path}/add/")).scripts
 
     configs = [
         json.loads(script["data-prepopulated-fields"])
@@ -421,7 +316,7 @@ def test_workflow_groups_have_exactly_their_permissions(name, expected):
 
 
 def test_admin_index_offers_press_officer_only_the_content_models(officer_client):
-    links = page(officer_client.get("/admin/")).links
+    links = admin_page(officer_client.get("/admin/")).links
 
     changelists = {
         link["href"]
@@ -478,18 +373,18 @@ def test_profile_admin_refuses_a_second_profile(officer_client, profile):
 def test_profile_admin_refuses_deletion(officer_client, profile):
     get = officer_client.get(f"/admin/office/profile/{profile.pk}/delete/")
     post = officer_client.post(f"/admin/office/profile/{profile.pk}/delete/", {"post": "yes"})
-    change = page(officer_client.get(f"/admin/office/profile/{profile.pk}/change/"))
+    change = admin_page(officer_client.get(f"/admin/office/profile/{profile.pk}/change/"))
 
     assert [get.status_code, post.status_code] == [403, 403]
     assert list(Profile.objects.all()) == [profile]
     assert [link for link in change.links if "deletelink" in (link.get("class") or "")] == []
-    assert "action" not in page(officer_client.get("/admin/office/profile/")).form
+    assert "action" not in admin_page(officer_client.get("/admin/office/profile/")).form
 
 
 def test_published_release_change_page_links_to_the_public_page(officer_client):
     release = make_release(title="Öffentliche Meldung", slug="oeffentliche-meldung")
 
-    change = page(officer_client.get(f"/admin/releases/release/{release.pk}/change/"))
+    change = admin_page(officer_client.get(f"/admin/releases/release/{release.pk}/change/"))
     [link] = [link for link in change.links if link.get("class") == "viewsitelink"]
     redirect = officer_client.get(link["href"])
 
@@ -505,7 +400,7 @@ def changelist_queries(client):
     with CaptureQueriesContext(connection) as queries:
         response = client.get("/admin/releases/release/")
     assert response.status_code == 200
-    return len(queries), len(page(response).rows)
+    return len(queries), len(admin_page(response).rows)
 
 
 def test_release_changelist_queries_do_not_grow_with_rows(

@@ -11,14 +11,13 @@ import datetime
 import feedparser
 import pytest
 import time_machine
-from django.contrib.auth.models import Group, User
 from django.test import Client
 
 from office.models import LegalPage, Quote
 from releases.models import Category, Release, Topic
-from tests.conftest import (
-    admin_form,
+from tests.kit.factories import (
     change_url,
+    client_of,
     make_category,
     make_image,
     make_profile,
@@ -26,8 +25,9 @@ from tests.conftest import (
     make_release,
     make_statistic,
     make_topic,
+    member,
 )
-from tests.test_admin import page
+from tests.kit.pages import admin_form, admin_page
 
 pytestmark = pytest.mark.django_db
 
@@ -40,24 +40,6 @@ FIGURE = "Strukturwandel kostet jedes fünfte Unternehmen Umsatz"
 PUBLIC_PATHS = ("/", "/zitate/", "/zahlen/", "/suche/?q=Strukturwandel")
 
 
-def client_as(group):
-    user = User.objects.create_user(group.lower(), password="geheim-genug-123", is_staff=True)
-    user.groups.add(Group.objects.get(name=group))
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def writer():
-    return client_as("Redaktion")
-
-
-@pytest.fixture
-def approver():
-    return client_as("Freigabe")
-
-
 def shown_on(text):
     """Return the public paths whose page shows the text beyond its first word."""
     tail = text.partition(" ")[2]
@@ -67,7 +49,7 @@ def shown_on(text):
 
 def post_form(client, url, **changes):
     """Post an admin form as the browser would, with some fields changed."""
-    return client.post(url, page(client.get(url)).form | changes)
+    return client.post(url, admin_page(client.get(url)).form | changes)
 
 
 def quote_form(text=QUOTE):
@@ -83,7 +65,7 @@ def figure_form(label=FIGURE):
 
 @pytest.mark.parametrize("role", ["Redaktion", "Freigabe"])
 def test_a_quote_or_figure_written_on_its_own_is_public_nowhere(role):
-    client = client_as(role)
+    client = client_of(member(role.lower(), role))
     make_release(title="Öffentlich").quotes.add(make_quote(text="Ein öffentlicher Satz"))
 
     answers = [
@@ -97,11 +79,13 @@ def test_a_quote_or_figure_written_on_its_own_is_public_nowhere(role):
     assert shown_on("Ein öffentlicher Satz") == ["/", "/zitate/"]
 
 
-def test_a_quote_from_the_popup_goes_public_with_its_release_and_the_freigabe(writer, approver):
+def test_a_quote_from_the_popup_goes_public_with_its_release_and_the_freigabe(
+    writer_client, approver_client
+):
     category = make_category()
-    added = post_form(writer, f"{QUOTE_ADMIN}add/?_popup=1&_to_field=id", **quote_form())
+    added = post_form(writer_client, f"{QUOTE_ADMIN}add/?_popup=1&_to_field=id", **quote_form())
     quote_pk = Quote.objects.get().pk
-    form = page(writer.get(f"{RELEASE_ADMIN}add/")).form | {
+    form = admin_page(writer_client.get(f"{RELEASE_ADMIN}add/")).form | {
         "title": "Neue Meldung",
         "slug": "neue-meldung",
         "lead": "Ein Vorspann.",
@@ -113,10 +97,10 @@ def test_a_quote_from_the_popup_goes_public_with_its_release_and_the_freigabe(wr
         "releasequote_set-0-quote": str(quote_pk),
     }
 
-    saved = writer.post(f"{RELEASE_ADMIN}add/", form)
+    saved = writer_client.post(f"{RELEASE_ADMIN}add/", form)
     submitted = shown_on(QUOTE)
     release = Release.objects.get(slug="neue-meldung")
-    approved = post_form(approver, change_url(release), status="published")
+    approved = post_form(approver_client, change_url(release), status="published")
 
     # The popup answers with the page that hands the new quote to the release form.
     assert b"popup_response" in added.content
@@ -125,13 +109,13 @@ def test_a_quote_from_the_popup_goes_public_with_its_release_and_the_freigabe(wr
     assert shown_on(QUOTE) == list(PUBLIC_PATHS[:2]) + [PUBLIC_PATHS[3]]
 
 
-def test_removing_a_quote_from_a_release_in_review_does_not_publish_it(writer):
+def test_removing_a_quote_from_a_release_in_review_does_not_publish_it(writer_client):
     release = make_release(status=Release.Status.REVIEW)
     release.quotes.add(make_quote(text=QUOTE))
     release.statistics.add(make_statistic(label=FIGURE))
 
     response = post_form(
-        writer,
+        writer_client,
         change_url(release),
         **{"releasequote_set-0-DELETE": "on", "releasestatistic_set-0-DELETE": "on"},
     )
@@ -141,24 +125,26 @@ def test_removing_a_quote_from_a_release_in_review_does_not_publish_it(writer):
     assert (shown_on(QUOTE), shown_on(FIGURE)) == ([], [])
 
 
-def test_deleting_a_release_in_review_does_not_publish_its_quote_and_figure(writer):
+def test_deleting_a_release_in_review_does_not_publish_its_quote_and_figure(writer_client):
     release = make_release(status=Release.Status.REVIEW)
     release.quotes.add(make_quote(text=QUOTE))
     release.statistics.add(make_statistic(label=FIGURE))
 
-    response = writer.post(change_url(release).replace("/change/", "/delete/"), {"post": "yes"})
+    response = writer_client.post(
+        change_url(release).replace("/change/", "/delete/"), {"post": "yes"}
+    )
 
     assert response.status_code == 302
     assert not Release.objects.exists()
     assert (shown_on(QUOTE), shown_on(FIGURE)) == ([], [])
 
 
-def test_a_quote_leaves_the_public_site_with_the_last_public_release_that_shows_it(approver):
+def test_a_quote_leaves_the_public_site_with_the_last_public_release_that_shows_it(approver_client):
     public = make_release(title="Öffentlich")
     public.quotes.add(make_quote(text=QUOTE))
     before = shown_on(QUOTE)
 
-    response = post_form(approver, change_url(public), **{"releasequote_set-0-DELETE": "on"})
+    response = post_form(approver_client, change_url(public), **{"releasequote_set-0-DELETE": "on"})
 
     assert response.status_code == 302
     assert before == ["/", "/zitate/", "/suche/?q=Strukturwandel"]
@@ -232,7 +218,7 @@ def test_a_category_or_topic_of_unpublished_releases_only_is_unknown_to_readers(
 @pytest.mark.parametrize("status", ["published", "embargoed"])
 @pytest.mark.parametrize("model", [Category, Topic])
 def test_only_the_freigabe_renames_or_deletes_what_a_published_release_is_filed_under(
-    writer, approver, now, model, status
+    writer_client, approver_client, now, model, status
 ):
     item = (make_category if model is Category else make_topic)(name="Alt", slug="alt")
     publish_at = now + datetime.timedelta(hours=1) if status == "embargoed" else now
@@ -240,11 +226,13 @@ def test_only_the_freigabe_renames_or_deletes_what_a_published_release_is_filed_
     make_release(publish_at=publish_at, **kwargs)
 
     refused = [
-        writer.post(change_url(item), {"name": "Neu", "slug": "alt"}).status_code,
-        writer.post(change_url(item).replace("/change/", "/delete/"), {"post": "yes"}).status_code,
+        writer_client.post(change_url(item), {"name": "Neu", "slug": "alt"}).status_code,
+        writer_client.post(
+            change_url(item).replace("/change/", "/delete/"), {"post": "yes"}
+        ).status_code,
     ]
     item.refresh_from_db()
-    renamed = approver.post(change_url(item), {"name": "Neu", "slug": "alt"}).status_code
+    renamed = approver_client.post(change_url(item), {"name": "Neu", "slug": "alt"}).status_code
 
     assert refused == [403, 403]
     assert renamed == 302
@@ -253,12 +241,12 @@ def test_only_the_freigabe_renames_or_deletes_what_a_published_release_is_filed_
 
 
 @pytest.mark.parametrize("model", [Category, Topic])
-def test_the_redaktion_renames_what_only_drafts_are_filed_under(writer, model):
+def test_the_redaktion_renames_what_only_drafts_are_filed_under(writer_client, model):
     item = (make_category if model is Category else make_topic)(name="Alt", slug="alt")
     kwargs = {"category": item} if model is Category else {"topics": [item]}
     make_release(status=Release.Status.DRAFT, **kwargs)
 
-    response = writer.post(change_url(item), {"name": "Neu", "slug": "alt"})
+    response = writer_client.post(change_url(item), {"name": "Neu", "slug": "alt"})
 
     assert response.status_code == 302
     item.refresh_from_db()
@@ -268,18 +256,18 @@ def test_the_redaktion_renames_what_only_drafts_are_filed_under(writer, model):
 # What is public the moment it is saved, and what a text in review shows
 
 
-def test_only_the_freigabe_changes_the_profile_and_the_legal_pages(writer, approver):
+def test_only_the_freigabe_changes_the_profile_and_the_legal_pages(writer_client, approver_client):
     profile = make_profile(name="Daniel Hagemeier")
     legal = {"slug": "impressum", "body": "<p>Angaben ohne Freigabe.</p>"}
 
     refused = [
-        post_form(writer, change_url(profile), name="Erika Fälscher").status_code,
-        writer.post("/admin/office/legalpage/add/", legal).status_code,
+        post_form(writer_client, change_url(profile), name="Erika Fälscher").status_code,
+        writer_client.post("/admin/office/legalpage/add/", legal).status_code,
     ]
     profile.refresh_from_db()
     allowed = [
-        post_form(approver, change_url(profile), name="Daniel Hagemeier-Neu").status_code,
-        approver.post("/admin/office/legalpage/add/", legal).status_code,
+        post_form(approver_client, change_url(profile), name="Daniel Hagemeier-Neu").status_code,
+        approver_client.post("/admin/office/legalpage/add/", legal).status_code,
     ]
 
     assert refused == [403, 403]
@@ -287,16 +275,16 @@ def test_only_the_freigabe_changes_the_profile_and_the_legal_pages(writer, appro
     assert allowed == [302, 302]
     assert "Daniel Hagemeier-Neu MdL" in Client().get("/ueber-mich/").content.decode()
     page_text = LegalPage.objects.get(slug="impressum")
-    assert post_form(writer, change_url(page_text), body="<p>Anders.</p>").status_code == 403
+    assert post_form(writer_client, change_url(page_text), body="<p>Anders.</p>").status_code == 403
 
 
-def test_the_portrait_is_the_freigabes_like_the_profile(writer):
+def test_the_portrait_is_the_freigabes_like_the_profile(writer_client):
     portrait = make_image(alt_text="Porträt")
     make_profile(portrait=portrait)
 
     answers = [
-        writer.post(change_url(portrait), {"alt_text": "Anders", "caption": ""}).status_code,
-        writer.post(
+        writer_client.post(change_url(portrait), {"alt_text": "Anders", "caption": ""}).status_code,
+        writer_client.post(
             change_url(portrait).replace("/change/", "/delete/"), {"post": "yes"}
         ).status_code,
     ]
@@ -306,17 +294,21 @@ def test_the_portrait_is_the_freigabes_like_the_profile(writer):
     assert portrait.alt_text == "Porträt"
 
 
-def test_what_a_release_in_review_shows_stays_as_the_freigabe_read_it(writer, approver):
+def test_what_a_release_in_review_shows_stays_as_the_freigabe_read_it(
+    writer_client, approver_client
+):
     release = make_release(status=Release.Status.REVIEW, title="In Prüfung")
     release.quotes.add(make_quote(text="Ein abgestimmter Satz"))
     release.statistics.add(make_statistic(label="Eine geprüfte Zahl"))
-    seen = admin_form(approver, change_url(release))
+    seen = admin_form(approver_client, change_url(release))
 
     changed = [
-        post_form(writer, change_url(item), text="Ein anderer Satz", label="Eine andere Zahl")
+        post_form(
+            writer_client, change_url(item), text="Ein anderer Satz", label="Eine andere Zahl"
+        )
         for item in (release.quotes.get(), release.statistics.get())
     ]
-    approved = approver.post(change_url(release), seen | {"status": "published"})
+    approved = approver_client.post(change_url(release), seen | {"status": "published"})
     body = Client().get(release.get_absolute_url()).content.decode()
 
     assert [response.status_code for response in changed] == [403, 403]

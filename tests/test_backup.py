@@ -22,7 +22,7 @@ from events.models import Event
 from office.models import Image, LegalPage, Person, Profile, Quote, Statistic
 from releases.admin import ReleaseAdmin
 from releases.models import Category, Release, ReleaseQuote, ReleaseStatistic, Topic
-from tests.conftest import (
+from tests.kit.factories import (
     image_bytes,
     make_category,
     make_event,
@@ -34,7 +34,7 @@ from tests.conftest import (
     make_statistic,
     make_topic,
 )
-from tests.test_sanitizer import FormFields
+from tests.kit.pages import admin_form
 
 pytestmark = pytest.mark.django_db
 
@@ -280,7 +280,7 @@ def test_a_failure_while_saving_relations_leaves_the_previous_version_intact(
     topic, other_topic = make_topic(name="Energie"), make_topic(name="Verkehr")
     release = make_release(title="Alter Titel", body="<p>Alter Text</p>", topics=[topic])
     url = f"/admin/releases/release/{release.pk}/change/"
-    data = FormFields(officer_client.get(url).content.decode()).data
+    data = admin_form(officer_client, url)
     data |= {"title": "Neuer Titel", "body": "<p>Neuer Text</p>", "topics": [str(other_topic.pk)]}
 
     def rendition_fails(self, request, form, formsets, change):
@@ -304,7 +304,7 @@ def test_a_double_submit_that_races_past_the_slug_check_is_refused_not_a_500(
 ):
     """Two clicks on "Sichern": the second request's slug check ran before the first committed."""
     category = make_category()
-    data = FormFields(officer_client.get("/admin/releases/release/add/").content.decode()).data
+    data = admin_form(officer_client, "/admin/releases/release/add/")
     data |= {
         "title": "Doppelt gesendet",
         "slug": "doppelt-gesendet",

@@ -3,12 +3,11 @@
 import datetime
 import html
 import re
-import zoneinfo
 
 import pytest
 
 from releases.models import Release
-from tests.conftest import (
+from tests.kit.factories import (
     make_category,
     make_event,
     make_quote,
@@ -16,22 +15,14 @@ from tests.conftest import (
     make_statistic,
     make_topic,
 )
+from tests.kit.pages import BERLIN, body, main_html
 
 pytestmark = pytest.mark.django_db
 
 NOT_FOUND = "Seite nicht gefunden"
-BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 SEARCH_VALUE = re.compile(r'name="q" value="([^"<>]*)"')
 NOTHING_FOUND = re.compile(r"Zu „([^\"<>]*)“ wurde nichts gefunden\.")
 TEASER_TITLE = re.compile(r'class="teaser__title"><a href="[^"]*">(.*?)</a>')
-
-
-def body(response):
-    return response.content.decode()
-
-
-def main_html(response):
-    return re.search(r"<main[^>]*>(.*)</main>", body(response), re.S).group(1)
 
 
 def teaser_titles(response):

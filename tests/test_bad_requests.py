@@ -4,8 +4,6 @@ Too many query parameters, a malformed Host, a form post too big or with too
 many fields: never a 500, never a cached page, never a cookie.
 """
 
-import urllib.error
-import urllib.request
 import uuid
 
 import pytest
@@ -14,7 +12,8 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.test import Client
 
 from releases.models import Release
-from tests.conftest import make_profile, make_release, running_gunicorn, server_database_url
+from tests.kit.factories import make_profile, make_release
+from tests.kit.servers import fetch_response, running_gunicorn, server_database_url
 
 pytestmark = pytest.mark.django_db
 
@@ -83,12 +82,6 @@ def page_cache(request, settings):
         redis = caches["default"]._cache.get_client()
         for key in redis.scan_iter(f"*{prefix}*"):
             redis.delete(key)
-
-
-@pytest.fixture
-def anonymous():
-    """A client that gets the error page a reader gets instead of the exception."""
-    return Client(raise_request_exception=False)
 
 
 def stored_pages():
@@ -284,16 +277,6 @@ def test_a_nul_in_an_admin_query_gets_the_400_page(officer_client, site, query):
 # Under a real gunicorn (WSGI), with production settings and the page cache on.
 
 
-def fetch(url, **headers):
-    """Return the status, the headers and the body of a GET, whatever the status."""
-    request = urllib.request.Request(url, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.headers, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read().decode()
-
-
 @pytest.fixture
 def gunicorn(transactional_db, tmp_path):
     make_profile()
@@ -303,9 +286,11 @@ def gunicorn(transactional_db, tmp_path):
 
 
 def test_gunicorn_answers_too_many_query_parameters_with_the_german_400_page(gunicorn, too_many):
-    warm = fetch(f"{gunicorn}/pressemitteilungen/")
-    refused = [fetch(f"{gunicorn}{path}?{too_many}") for path in ("/pressemitteilungen/", "/")]
-    bad_host = fetch(f"{gunicorn}/pressemitteilungen/", Host="exa mple.org")
+    warm = fetch_response(f"{gunicorn}/pressemitteilungen/")
+    refused = [
+        fetch_response(f"{gunicorn}{path}?{too_many}") for path in ("/pressemitteilungen/", "/")
+    ]
+    bad_host = fetch_response(f"{gunicorn}/pressemitteilungen/", Host="exa mple.org")
 
     assert warm[0] == 200
     assert PUBLISHED in warm[2]

@@ -1,25 +1,23 @@
 import datetime
-import importlib
 from urllib.parse import urlsplit
 
 import pytest
-from django.contrib.auth.models import Group, Permission, User
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 
 from office.models import Statistic
 from releases.models import Release, ReleaseQuote, ReleaseStatistic
-from tests.conftest import (
+from tests.kit.browsers import log_in, open_add_release_form, phone_context, save, type_with_bold
+from tests.kit.factories import (
     image_bytes,
-    make_category,
     make_image,
     make_profile,
     make_quote,
     make_release,
+    member,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "geheim-genug-123"
 SEED_TITLE = "Von der Kohle zur KI: NRW setzt auf Zukunftstechnologien und Innovationen"
 SEED_BODY = (
     "<h2>KI als Chance für Wirtschaft und Arbeitsplätze</h2>"
@@ -40,27 +38,6 @@ WORD_PASTE = (
 )
 
 
-def workflow_group(name="Freigabe"):
-    """Return a migrated workflow group, restoring it after an earlier test's flush.
-
-    Transactional tests end with a flush, which empties the rows of data migrations.
-    serialized_rollback cannot bring them back here: while Playwright's event loop
-    runs in this thread, Django's connection handler (an asgiref Local) switches to
-    per-context storage and gives the test a fresh connection without the serialized copy.
-    """
-    migration = importlib.import_module("office.migrations.0006_redaktion_freigabe")
-    group, _ = Group.objects.get_or_create(name=name)
-    if not group.permissions.exists():
-        granted = migration.codenames()
-        if name == migration.APPROVER:
-            granted += migration.PUBLISH
-        group.permissions.set(
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            for app_label, codename in granted
-        )
-    return group
-
-
 @pytest.fixture
 def context(browser):
     context = browser.new_context(locale="de-DE")
@@ -76,45 +53,16 @@ def page(context):
 
 @pytest.fixture
 def phone(browser):
-    context = browser.new_context(
-        locale="de-DE", viewport={"width": 375, "height": 800}, is_mobile=True, has_touch=True
-    )
-    context.set_default_timeout(5000)
+    context = phone_context(browser)
     yield context
     context.close()
 
 
 @pytest.fixture
-def category(transactional_db):
-    return make_category(name="Aus der Landesregierung", slug="aus-der-landesregierung")
-
-
-@pytest.fixture
 def officer_page(page, live_server):
-    user = User.objects.create_user("presse", password=PASSWORD, is_staff=True)
-    user.groups.add(workflow_group())
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "presse")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    expect(page).to_have_url(f"{live_server.url}/admin/")
+    member("presse", "Freigabe")
+    log_in(page, live_server, "presse")
     return page
-
-
-def open_add_release_form(page, live_server, title):
-    page.goto(f"{live_server.url}/admin/releases/release/add/")
-    # Typed key by key: the admin's prepopulate script listens to keyup.
-    page.locator("#id_title").press_sequentially(title)
-    page.fill("#id_lead", "Zwei Sätze Vorspann.")
-    page.click(".field-category .select2-selection")
-    page.locator(".select2-container--open .select2-search__field").press_sequentially("Landes")
-    page.locator(".select2-results__option", has_text="Aus der Landesregierung").click()
-    return page.locator(".field-body .ProseMirror[contenteditable=true]")
-
-
-def save(page):
-    page.click("input[name=_save]")
-    expect(page.locator(".messagelist .success")).to_have_count(1)
 
 
 def test_press_officer_writes_bold_text_in_the_editor(officer_page, live_server, category):
@@ -123,11 +71,7 @@ def test_press_officer_writes_bold_text_in_the_editor(officer_page, live_server,
     editor = open_add_release_form(page, live_server, "Neue Meldung zur KI")
     slug = page.input_value("#id_slug")
     editor.click()
-    page.keyboard.type("NRW wird ")
-    page.locator(".field-body button[data-name=bold]").click()
-    page.keyboard.type("KI-Standort")
-    page.locator(".field-body button[data-name=bold]").click()
-    page.keyboard.type(" Nummer eins.")
+    type_with_bold(page, "NRW wird ", "KI-Standort", " Nummer eins.")
     save(page)
 
     release = Release.objects.get()

@@ -12,15 +12,8 @@ import redis
 import time_machine
 
 from office.cache import CACHE_RETRY_SECONDS
-from tests.conftest import (
-    fetch,
-    free_port,
-    make_event,
-    make_profile,
-    make_release,
-    running_gunicorn,
-    server_database_url,
-)
+from tests.kit.factories import make_event, make_profile, make_release
+from tests.kit.servers import fetch, free_port, running_gunicorn, server_database_url
 
 pytestmark = pytest.mark.django_db
 

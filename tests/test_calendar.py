@@ -1,19 +1,16 @@
 import datetime
-import zoneinfo
 
 import icalendar
 import pytest
 import time_machine
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from events.models import Event
-from tests.conftest import make_event
+from tests.kit.factories import make_event
+from tests.kit.pages import berlin, count_queries
 
 pytestmark = pytest.mark.django_db
 
 SITE = "https://www.example.org"
-BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 
 
 def parse(response):
@@ -29,10 +26,6 @@ def vevents(response):
 
 def summaries(response):
     return [str(vevent["SUMMARY"]) for vevent in vevents(response)]
-
-
-def berlin(*args):
-    return datetime.datetime(*args, tzinfo=BERLIN)
 
 
 def make_draft_and_embargoed_events(now):
@@ -317,13 +310,6 @@ def test_demo_event_ics_has_every_field(client, profile):
 
 
 # Query counts
-
-
-def count_queries(client, path):
-    with CaptureQueriesContext(connection) as context:
-        response = client.get(path)
-    assert response.status_code == 200
-    return len(context.captured_queries)
 
 
 def test_calendar_queries_do_not_grow_with_events(client, profile, django_assert_max_num_queries):

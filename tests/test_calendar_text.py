@@ -11,7 +11,8 @@ import re
 import icalendar
 import pytest
 
-from tests.conftest import admin_form, change_url, make_event
+from tests.kit.factories import change_url, make_event
+from tests.kit.pages import admin_form
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from tests.conftest import make_release
+from tests.kit.factories import make_release
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ import time_machine
 
 from events.models import Event
 from releases.models import Release
-from tests.conftest import (
+from tests.kit.factories import (
     make_category,
     make_event,
     make_image,

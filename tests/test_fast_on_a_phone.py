@@ -1,63 +1,26 @@
 """Fast on a phone: a small first load, one small stylesheet, no JavaScript needed."""
 
 import re
-from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
 
-from tests.public_site import FULL_SLUG, FULL_TITLE, PAGES, ROOT, build_site
+from tests.kit.browsers import PAGE_BUDGET, first_load, phone_context
+from tests.kit.public_site import FULL_SLUG, FULL_TITLE, PAGES, ROOT, build_site
 
 pytestmark = pytest.mark.django_db
 
-PAGE_BUDGET = 150 * 1024
 STYLESHEET_BUDGET = 16 * 1024
 DEMO_RELEASE = "/pressemitteilungen/von-der-kohle-zur-ki/"
 DEMO_TITLE = "Von der Kohle zur KI: NRW setzt auf Zukunftstechnologien und Innovationen"
 FULL_RELEASE = f"/pressemitteilungen/{FULL_SLUG}/"
 
 
-@pytest.fixture
-def site(settings, live_server):
-    """Serve the demo plus a release with every feature, uploads included."""
-    settings.ROOT_URLCONF = "tests.public_site"
-    build_site()
-    return live_server.url
-
-
-def phone(browser, **kwargs):
-    context = browser.new_context(
-        locale="de-DE",
-        viewport={"width": 375, "height": 800},
-        is_mobile=True,
-        has_touch=True,
-        **kwargs,
-    )
-    context.set_default_timeout(5000)
-    return context
-
-
-def first_load(browser, url):
-    """Return {path: bytes on the wire} for everything a fresh phone loads for url."""
-    context = phone(browser)
-    page = context.new_page()
-    finished = []
-    page.on("requestfinished", lambda request: finished.append(request))
-    page.goto(url, wait_until="networkidle")
-    sizes = {}
-    for request in finished:
-        size = request.sizes()
-        key = f"{request.resource_type} {urlsplit(request.url).path}"
-        sizes[key] = size["responseBodySize"] + size["responseHeadersSize"]
-    context.close()
-    return sizes
-
-
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("path", [DEMO_RELEASE, FULL_RELEASE], ids=["demo", "every-feature"])
-def test_release_first_load_on_a_phone_stays_under_150_kb(browser, site, path):
-    sizes = first_load(browser, f"{site}{path}")
+def test_release_first_load_on_a_phone_stays_under_150_kb(browser, live_site, path):
+    sizes = first_load(browser, f"{live_site}{path}")
 
     kinds = sorted(key.split(" ")[0] for key in sizes)
     assert sum(sizes.values()) < PAGE_BUDGET, sizes
@@ -109,10 +72,10 @@ def test_stylesheet_gets_a_content_hash_in_production(client, settings, tmp_path
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_reader_without_javascript_reads_a_release_and_searches(browser, site):
-    context = phone(browser, java_script_enabled=False)
+def test_reader_without_javascript_reads_a_release_and_searches(browser, live_site):
+    context = phone_context(browser, java_script_enabled=False)
     page = context.new_page()
-    page.goto(f"{site}/")
+    page.goto(f"{live_site}/")
 
     page.get_by_role("link", name=FULL_TITLE).click()
     page.wait_for_url(f"**{FULL_RELEASE}")

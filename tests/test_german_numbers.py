@@ -8,8 +8,9 @@ from django.core.exceptions import ValidationError
 
 from office.models import Statistic
 from office.numbers import GermanDecimalField
-from tests.conftest import change_url
-from tests.test_admin import page
+from tests.kit.browsers import log_in
+from tests.kit.factories import PASSWORD, change_url
+from tests.kit.pages import admin_page
 
 FIGURE_ADMIN = "/admin/office/statistic/"
 
@@ -75,7 +76,7 @@ def test_a_figure_typed_the_german_way_is_stored_and_shown_back_the_same(
 ):
     response = officer_client.post(f"{FIGURE_ADMIN}add/", figure_form(typed))
     figure = Statistic.objects.get()
-    form = page(officer_client.get(change_url(figure))).form
+    form = admin_page(officer_client.get(change_url(figure))).form
     resaved = officer_client.post(change_url(figure), form)
 
     assert response.status_code == 302
@@ -93,21 +94,18 @@ def test_an_ambiguous_figure_is_not_saved_and_the_form_asks(officer_client):
     assert response.status_code == 200
     assert not Statistic.objects.exists()
     assert "(„12,5“)" in response.content.decode()
-    assert page(response).form["value"] == "12.5"
+    assert admin_page(response).form["value"] == "12.5"
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_chromium_sends_the_german_figure_as_typed(browser, live_server):
     """A number input in Chromium turned "67,8" into 678 without a word."""
-    User.objects.create_superuser("chefin", password="geheim-genug-123")
+    User.objects.create_superuser("chefin", password=PASSWORD)
     context = browser.new_context(locale="de-DE")
     context.set_default_timeout(5000)
     tab = context.new_page()
-    tab.goto(f"{live_server.url}/admin/login/")
-    tab.fill("#id_username", "chefin")
-    tab.fill("#id_password", "geheim-genug-123")
-    tab.click("input[type=submit]")
+    log_in(tab, live_server, "chefin")
     tab.goto(f"{live_server.url}{FIGURE_ADMIN}add/")
 
     tab.locator("#id_value").press_sequentially("67,8")

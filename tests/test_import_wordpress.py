@@ -22,7 +22,7 @@ from releases.models import (
     ReleaseImage,
     Topic,
 )
-from tests.conftest import image_bytes, make_profile, make_release
+from tests.kit.factories import image_bytes, make_profile, make_release
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ import time_machine
 from django.test import Client
 
 from office.models import LegalPage
-from tests.conftest import make_profile
+from tests.kit.factories import make_profile
 
 pytestmark = pytest.mark.django_db
 

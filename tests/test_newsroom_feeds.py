@@ -3,7 +3,6 @@
 import datetime
 import json
 
-import feedparser
 import pytest
 import time_machine
 from django.db import connection
@@ -13,7 +12,7 @@ from events.feeds import FEED_ITEM_COUNT as EVENT_FEED_ITEM_COUNT
 from events.models import Event
 from releases.feeds import FEED_ITEM_COUNT
 from releases.models import Release
-from tests.conftest import (
+from tests.kit.factories import (
     make_event,
     make_image,
     make_quote,
@@ -21,18 +20,12 @@ from tests.conftest import (
     make_statistic,
     make_topic,
 )
+from tests.kit.pages import parse_feed
 
 pytestmark = pytest.mark.django_db
 
 SITE = "https://www.example.org"
 JSON_FEED_ITEM_FIELDS = {"id", "url", "title", "content_html", "date_published"}
-
-
-def parse(response):
-    assert response.status_code == 200
-    feed = feedparser.parse(response.content, sanitize_html=False)
-    assert feed.bozo == 0, feed.get("bozo_exception")
-    return feed
 
 
 def json_feed(client):
@@ -62,7 +55,7 @@ def test_json_feed_carries_the_same_entries_as_rss(client, now):
     make_release(title="Entwurf", status=Release.Status.DRAFT)
     make_release(title="Sperrfrist", publish_at=now + datetime.timedelta(minutes=1))
 
-    rss = parse(client.get("/pressemitteilungen/feed/"))
+    rss = parse_feed(client.get("/pressemitteilungen/feed/"))
     feed = json_feed(client)
 
     assert [item["title"] for item in feed["items"]] == ["Neu", "Alt"]
@@ -115,7 +108,7 @@ def test_json_feed_queries_do_not_grow_with_items(client):
 def test_rss_names_creator_publisher_and_logo(client, profile):
     make_release()
 
-    feed = parse(client.get("/pressemitteilungen/feed/"))
+    feed = parse_feed(client.get("/pressemitteilungen/feed/"))
 
     assert feed.feed.publisher == "Daniel Hagemeier MdL"
     assert feed.feed.image.href == f"{SITE}/static/img/logo.png"
@@ -126,7 +119,7 @@ def test_rss_names_creator_publisher_and_logo(client, profile):
 def test_atom_feed_has_a_logo(client):
     make_release()
 
-    feed = parse(client.get("/pressemitteilungen/atom/"))
+    feed = parse_feed(client.get("/pressemitteilungen/atom/"))
 
     assert feed.feed.logo == f"{SITE}/static/img/logo.png"
     assert feed.feed.icon == f"{SITE}/static/img/logo.png"
@@ -154,7 +147,7 @@ def test_event_feed_lists_upcoming_public_events_soonest_first(client, now):
     make_event(title="Entwurf", status=Event.Status.DRAFT)
     make_event(title="Sperrfrist", publish_at=now + datetime.timedelta(minutes=1))
 
-    feed = parse(client.get("/termine/feed/"))
+    feed = parse_feed(client.get("/termine/feed/"))
 
     assert [entry.title for entry in feed.entries] == ["Morgen", "Übermorgen"]
     assert feed.feed.language == "de"
@@ -164,7 +157,7 @@ def test_event_feed_lists_upcoming_public_events_soonest_first(client, now):
 def test_event_feed_marks_a_cancelled_event_and_says_when_and_where(client, now):
     event = make_event(title="Bürgersprechstunde", cancelled=True, venue_name="Rathaus Borken")
 
-    (entry,) = parse(client.get("/termine/feed/")).entries
+    (entry,) = parse_feed(client.get("/termine/feed/")).entries
 
     assert entry.title == "Abgesagt: Bürgersprechstunde"
     assert "Rathaus Borken" in entry.summary
@@ -177,7 +170,7 @@ def test_event_feed_is_announced_and_bounded(client, now):
     for days in range(EVENT_FEED_ITEM_COUNT + 5):
         make_event(starts_at=now + datetime.timedelta(days=days + 1))
 
-    feed = parse(client.get("/termine/feed/"))
+    feed = parse_feed(client.get("/termine/feed/"))
     page = client.get("/termine/").content.decode()
 
     assert len(feed.entries) == EVENT_FEED_ITEM_COUNT
@@ -191,6 +184,6 @@ def test_control_characters_in_a_quote_or_figure_do_not_break_the_feeds(client):
     release.statistics.add(make_statistic(label="Seitenumbruch\x0cim Satz"))
 
     for path in ("/pressemitteilungen/feed/", "/pressemitteilungen/atom/"):
-        (entry,) = parse(client.get(path)).entries
+        (entry,) = parse_feed(client.get(path)).entries
         assert "Aus Wordkopiert" in entry.content[0].value
         assert "Seitenumbruchim Satz" in entry.content[0].value

@@ -22,14 +22,9 @@ from django.utils.http import http_date
 from office.cache import GENERATION_KEY
 from releases.models import Release
 from releases.sitemaps import NEWS_WINDOW
-from tests.conftest import (
-    admin_form,
-    make_category,
-    make_event,
-    make_quote,
-    make_release,
-    make_topic,
-)
+from tests.kit.caches import shared_caches
+from tests.kit.factories import make_category, make_event, make_quote, make_release, make_topic
+from tests.kit.pages import admin_form
 
 pytestmark = pytest.mark.django_db
 
@@ -42,19 +37,6 @@ CACHES = {
 }
 
 
-def shared_caches(backend):
-    """Pages and their invalidation state in one backend, under a prefix of this test."""
-    prefix = uuid.uuid4().hex
-    return {
-        "default": {**backend, "KEY_PREFIX": prefix},
-        "state": {
-            **backend,
-            "KEY_PREFIX": f"{prefix}-state",
-            "LOCATION": backend.get("LOCATION", "state"),
-        },
-    }
-
-
 @pytest.fixture(params=sorted(CACHES))
 def page_cache(request, settings):
     """Turn the page cache on, in local memory and in the Redis that production shares."""
@@ -65,14 +47,6 @@ def page_cache(request, settings):
     # one (xdist, other checkouts) mid-test. Prefixed keys expire by themselves.
     if request.param == "locmem":
         cache.clear()
-
-
-@pytest.fixture
-def locmem_page_cache(settings):
-    settings.CACHES = shared_caches(CACHES["locmem"])
-    settings.PAGE_CACHE_TIMEOUT = 300
-    yield cache
-    cache.clear()
 
 
 def feed_titles(response):

@@ -10,7 +10,7 @@ from django.core.cache import caches
 
 from office.cache import GENERATION_KEY, SCHEDULED_CHANGE_KEY
 from releases.sitemaps import ReleaseSitemap
-from tests.conftest import make_category, make_event, make_release, make_topic
+from tests.kit.factories import make_category, make_event, make_release, make_topic
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ import pytest
 from django.core.management import call_command
 
 from releases.models import ReleaseStatistic
-from tests.conftest import make_profile, make_release, make_statistic
-from tests.public_site import PAGES, build_site
+from tests.kit.factories import make_profile, make_release, make_statistic
+from tests.kit.public_site import PAGES
 
 pytestmark = pytest.mark.django_db
 
@@ -120,23 +120,16 @@ RULES_JS = """() => {
 }"""
 
 
-@pytest.fixture
-def site(settings, live_server):
-    settings.ROOT_URLCONF = "tests.public_site"
-    build_site()
-    return live_server.url
-
-
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("width", [pytest.param(375, id="phone"), pytest.param(1280, id="desktop")])
-def test_no_two_rules_stack_without_content_between(browser, site, width):
+def test_no_two_rules_stack_without_content_between(browser, live_site, width):
     """The last teaser of a list drew a rule, and the sidebar or the footer drew another."""
     page = browser.new_page(viewport={"width": width, "height": 800})
 
     stacked = {}
     for name, path in PAGES:
-        page.goto(f"{site}{path}")
+        page.goto(f"{live_site}{path}")
         if found := page.evaluate(RULES_JS):
             stacked[name] = found
     page.close()

@@ -3,7 +3,6 @@
 import datetime
 import html
 import re
-import zoneinfo
 from decimal import Decimal
 from xml.etree import ElementTree
 
@@ -15,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from events.models import Event
 from releases.models import Release
-from tests.conftest import (
+from tests.kit.factories import (
     make_category,
     make_event,
     make_image,
@@ -25,10 +24,10 @@ from tests.conftest import (
     make_statistic,
     make_topic,
 )
+from tests.kit.pages import berlin, body, main_html
 
 pytestmark = pytest.mark.django_db
 
-BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 SITE = "https://www.example.org"
 NOT_FOUND = "Seite nicht gefunden"
 PREVIEW_BANNER = "Vorschau: Dieser Inhalt ist noch nicht öffentlich."
@@ -45,18 +44,6 @@ BLOCK_TAG = re.compile(
     r"figure|figcaption|blockquote)\b[^>]*>"
 )
 ALTERNATE_LINK = re.compile(r'<link rel="alternate" type="([^"]+)" title="[^"]*" href="([^"]+)">')
-
-
-def berlin(*args):
-    return datetime.datetime(*args, tzinfo=BERLIN)
-
-
-def body(response):
-    return response.content.decode()
-
-
-def main_html(response):
-    return re.search(r"<main[^>]*>(.*)</main>", body(response), re.S).group(1)
 
 
 def head_html(response):

@@ -10,7 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from events.models import Event
-from tests.conftest import make_event
+from tests.kit.factories import make_event
+from tests.kit.pages import body
 
 pytestmark = pytest.mark.django_db
 
@@ -22,9 +23,9 @@ QUIET_LINK = '<a href="/termine/termin.ics" download>Kalenderdatei dieses Termin
 TEASER_TITLE = re.compile(r'class="teaser__title"><a href="[^"]*">([^<]*)</a>')
 
 
-def body(response):
+def ok_body(response):
     assert response.status_code == 200
-    return response.content.decode()
+    return body(response)
 
 
 def titles(markup):
@@ -33,7 +34,7 @@ def titles(markup):
 
 def events_box(response):
     """Return the home page's events box, and its part about past events (or "")."""
-    box = re.search(r'<section class="home__events".*?</section>', body(response), re.S).group()
+    box = re.search(r'<section class="home__events".*?</section>', ok_body(response), re.S).group()
     upcoming, _, past = box.partition('<h3 id="home-past-events">Vergangene Termine</h3>')
     return upcoming, past
 
@@ -48,7 +49,7 @@ def test_past_event_says_it_is_over_and_offers_its_file_quietly(client, profile,
         ends_at=now - datetime.timedelta(days=1),
     )
 
-    page = body(client.get("/termine/termin/"))
+    page = ok_body(client.get("/termine/termin/"))
 
     assert page.count(PAST) == 1
     assert BUTTON not in page
@@ -62,7 +63,7 @@ def test_running_and_coming_events_offer_the_calendar_button(client, profile, no
         ends_at=now + datetime.timedelta(hours=1),
     )
 
-    page = body(client.get("/termine/termin/"))
+    page = ok_body(client.get("/termine/termin/"))
 
     assert PAST not in page
     assert QUIET_LINK not in page
@@ -77,7 +78,7 @@ def test_past_cancelled_event_is_marked_both_ways(client, profile, now):
         ends_at=now - datetime.timedelta(days=3, hours=-2),
     )
 
-    page = body(client.get("/termine/termin/"))
+    page = ok_body(client.get("/termine/termin/"))
 
     assert [PAST in page, "Dieser Termin ist abgesagt." in page] == [True, True]
 
@@ -90,7 +91,7 @@ def test_preview_of_a_past_draft_says_it_is_over_and_offers_no_file(officer_clie
         ends_at=now - datetime.timedelta(days=1),
     )
 
-    page = body(officer_client.get("/termine/termin/"))
+    page = ok_body(officer_client.get("/termine/termin/"))
 
     assert PAST in page
     assert "/termine/termin.ics" not in page
@@ -118,9 +119,9 @@ def test_an_event_is_past_from_the_moment_after_its_end_on_page_and_lists(
     )
 
     with time_machine.travel(ends_at + offset, tick=False):
-        page = body(client.get("/termine/termin/"))
-        upcoming = titles(body(client.get("/termine/")))
-        archive = titles(body(client.get("/termine/archiv/")))
+        page = ok_body(client.get("/termine/termin/"))
+        upcoming = titles(ok_body(client.get("/termine/")))
+        archive = titles(ok_body(client.get("/termine/archiv/")))
         twin = Event.objects.get(slug="termin").is_past()
 
     assert (PAST in page, twin) == (past, past)
@@ -234,12 +235,12 @@ def test_cached_pages_turn_past_when_the_event_ends(
         starts_at=now - datetime.timedelta(hours=1),
         ends_at=now + datetime.timedelta(minutes=2),
     )
-    before = body(client.get("/termine/termin/")), events_box(client.get("/"))
+    before = ok_body(client.get("/termine/termin/")), events_box(client.get("/"))
     with django_assert_num_queries(0):  # served from the page cache
         client.get("/termine/termin/")
 
     with time_machine.travel(event.ends_at + datetime.timedelta(minutes=1)):
-        after = body(client.get("/termine/termin/")), events_box(client.get("/"))
+        after = ok_body(client.get("/termine/termin/")), events_box(client.get("/"))
 
     assert (PAST in before[0], PAST in after[0]) == (False, True)
     assert [titles(part) for part in before[1]] == [["Gleich vorbei"], []]

@@ -19,49 +19,24 @@ from PIL import ExifTags, Image as PILImage, ImageCms, PngImagePlugin
 from office import cards, images
 from office.models import Image
 from releases.models import ReleaseImage
-from tests.conftest import image_bytes, make_event, make_image, make_profile, make_release
+from tests.kit.factories import (
+    CAMERA,
+    XMP,
+    image_bytes,
+    make_event,
+    make_image,
+    make_profile,
+    make_release,
+    media_files,
+    phone_exif,
+    photo,
+    photo_image,
+    two_halves,
+)
 
 pytestmark = pytest.mark.django_db
 
-CAMERA = "PlenumTestkamera"
-XMP = (
-    b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/'
-    b'22-rdf-syntax-ns#"><rdf:Description>Wohnort-Geheimnis</rdf:Description></rdf:RDF>'
-    b"</x:xmpmeta>"
-)
 # Sample files are made here, in code, so every byte of them is known.
-
-
-def phone_exif(orientation=1):
-    """Return EXIF as a phone writes it: camera, orientation and where the photo was taken."""
-    exif = PILImage.Exif()
-    exif[ExifTags.Base.Make] = CAMERA
-    exif[ExifTags.Base.Orientation] = orientation
-    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
-    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
-    gps[ExifTags.GPS.GPSLatitude] = (51.0, 50.0, 30.0)
-    gps[ExifTags.GPS.GPSLongitudeRef] = "E"
-    gps[ExifTags.GPS.GPSLongitude] = (6.0, 51.0, 10.0)
-    return exif
-
-
-def two_halves(size=(640, 480), first=(200, 30, 30), second=(30, 30, 200), vertical=False):
-    """Return a picture whose first half (left, or top if vertical) differs from its second."""
-    picture = PILImage.new("RGB", size, second)
-    width, height = size
-    box = (0, 0, width, height // 2) if vertical else (0, 0, width // 2, height)
-    picture.paste(first, box)
-    return picture
-
-
-def photo(format="JPEG", size=(640, 480), orientation=1, **kwargs):
-    buffer = io.BytesIO()
-    picture = two_halves(size)
-    if format == "MPO":
-        kwargs["save_all"] = True
-        kwargs["append_images"] = [PILImage.new("RGB", (160, 120), (0, 255, 0))]
-    picture.save(buffer, format=format, exif=phone_exif(orientation), xmp=XMP, **kwargs)
-    return buffer.getvalue()
 
 
 def png_declaring(width, height):
@@ -91,11 +66,6 @@ def zip_bytes():
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("foto.jpg", image_bytes())
     return buffer.getvalue()
-
-
-def media_files():
-    root = Path(settings.MEDIA_ROOT)
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
 
 
 def media_state():
@@ -563,12 +533,6 @@ def srcset_entries(srcset):
     ]
 
 
-def photo_image(size=(2000, 1500), **kwargs):
-    buffer = io.BytesIO()
-    two_halves(size).save(buffer, format="JPEG", quality=90)
-    return make_image(content=buffer.getvalue(), **kwargs)
-
-
 def test_renditions_come_in_every_width_up_to_the_original_and_every_format():
     image = photo_image(size=(2000, 1500))
 
@@ -918,7 +882,7 @@ def test_remade_renditions_make_cached_pages_stale(client, settings, committed):
 def test_phone_loads_one_small_avif_of_the_hero_and_no_gallery_photo(
     browser, live_server, settings, scale, expected
 ):
-    settings.ROOT_URLCONF = "tests.public_site"
+    settings.ROOT_URLCONF = "tests.kit.public_site"
     make_profile()
     hero = photo_image(size=(2000, 1500), alt_text="Aufmacher")
     release = make_release(slug="handy", hero_image=hero, body="<p>Text</p>" * 80)

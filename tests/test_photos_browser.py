@@ -7,11 +7,8 @@ from PIL import ExifTags, Image as PILImage, ImageFilter
 from playwright.sync_api import expect
 
 from office.models import Image
-from tests.conftest import make_profile, make_release
-from tests.test_fast_on_a_phone import PAGE_BUDGET, first_load
-from tests.test_photos import phone_exif, photo_image
-from tests.test_security_browser import Watch
-from tests.test_workflow_browser import logged_in_page
+from tests.kit.browsers import PAGE_BUDGET, Watch, first_load, logged_in_page
+from tests.kit.factories import make_profile, make_release, phone_exif, photo_image
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,7 +24,7 @@ def twelve_megapixel_photo(path):
 def test_phone_photo_uploaded_in_the_browser_makes_a_small_clean_page(
     browser, live_server, settings, tmp_path
 ):
-    settings.ROOT_URLCONF = "tests.public_site"
+    settings.ROOT_URLCONF = "tests.kit.public_site"
     make_profile()
     photo = twelve_megapixel_photo(tmp_path / "IMG_0001.jpg")
     editor = logged_in_page(browser, live_server, "redakteurin", "Redaktion")
@@ -55,7 +52,7 @@ def test_phone_photo_uploaded_in_the_browser_makes_a_small_clean_page(
 
 
 def test_editor_clicks_the_photo_to_set_its_focal_point(browser, live_server, settings):
-    settings.ROOT_URLCONF = "tests.public_site"
+    settings.ROOT_URLCONF = "tests.kit.public_site"
     image = photo_image(size=(1600, 800))
     editor = logged_in_page(browser, live_server, "redakteurin", "Redaktion")
     watch = Watch(editor.context, live_server.url)

@@ -27,9 +27,8 @@ from pypdf.generic import (
 from office import documents
 from releases import pdf
 from releases.models import Release, ReleaseAttachment, ReleaseImage, ReleaseQuote
-from tests.conftest import make_image, make_quote, make_release
-from tests.test_admin import page
-from tests.test_photos import media_files, photo
+from tests.kit.factories import make_image, make_quote, make_release, media_files, photo
+from tests.kit.pages import admin_page
 
 pytestmark = pytest.mark.django_db
 
@@ -103,7 +102,7 @@ def zip_flags(data, encrypted=False, method=None):
 
 def attach(client, release, name, content, title="Studie"):
     url = f"/admin/releases/release/{release.pk}/change/"
-    data = page(client.get(url)).form | {
+    data = admin_page(client.get(url)).form | {
         "releaseattachment_set-TOTAL_FORMS": "1",
         "releaseattachment_set-0-order": "1",
         "releaseattachment_set-0-title": title,

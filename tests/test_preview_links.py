@@ -15,7 +15,9 @@ from playwright.sync_api import expect
 from events.models import Event
 from office.models import PREVIEW_LINK_SALT, PreviewLink
 from releases.models import Release, ReleaseQuote, ReleaseStatistic
-from tests.conftest import (
+from tests.kit.browsers import EXPECTED_OUTLINE, OUTLINE_JS, WCAG_AA, log_in, open_context, run_axe
+from tests.kit.factories import (
+    PASSWORD,
     change_url,
     make_category,
     make_event,
@@ -25,15 +27,12 @@ from tests.conftest import (
     make_statistic,
     make_topic,
 )
-from tests.public_site import AXE_JS, FULL_SLUG, UPCOMING_SLUG, build_site
-from tests.test_accessibility import EXPECTED_OUTLINE, OUTLINE_JS, WCAG_AA, open_context, run_axe
-from tests.test_html_validity import nu_html_checker
-from tests.test_security_headers import COMMON, PUBLIC_CSP
+from tests.kit.pages import COMMON, PUBLIC_CSP, body
+from tests.kit.public_site import AXE_JS, FULL_SLUG, UPCOMING_SLUG, build_site, nu_html_checker
 
 pytestmark = pytest.mark.django_db
 
 SITE = "https://www.example.org"
-PASSWORD = "geheim-genug-123"
 SECRET = "Geheimer Entwurf zum Haushalt"
 GONE = "Dieser Vorschau-Link gilt nicht mehr"
 BANNER = re.compile(
@@ -41,10 +40,6 @@ BANNER = re.compile(
     r"nicht öffentlich\. Bitte nicht weitergeben\. Der Link gilt bis (?P<until>[^<]*?) Uhr\.\s*</p>"
 )
 NEVER_CACHED = {"max-age=0", "no-cache", "no-store", "must-revalidate", "private"}
-
-
-def body(response):
-    return response.content.decode()
 
 
 def h1(response):
@@ -481,16 +476,6 @@ def test_link_views_need_a_csrf_token(press_officer):
     assert link.revoked_at is None
 
 
-@pytest.fixture
-def viewer():
-    """Staff who may look at releases and events but not change them."""
-    user = User.objects.create_user("leser", password="geheim-genug-123", is_staff=True)
-    user.user_permissions.set(
-        Permission.objects.filter(codename__in=["view_release", "view_event"])
-    )
-    return user
-
-
 @pytest.mark.parametrize("persona", ["staff_without_permission", "viewer"])
 def test_crafted_posts_without_change_permission_change_nothing(request, persona):
     client = Client()
@@ -581,14 +566,6 @@ def editor_with_permissions(*codenames):
     return user
 
 
-def log_in(page, live_server, username):
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    expect(page).to_have_url(f"{live_server.url}/admin/")
-
-
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_editor_shares_a_draft_and_a_phone_without_account_opens_it(browser, live_server, settings):
@@ -656,7 +633,7 @@ def build_shared_drafts():
 def test_preview_pages_have_no_wcag_aa_violations_and_a_sound_outline(
     browser, live_server, settings, width
 ):
-    settings.ROOT_URLCONF = "tests.public_site"  # serves the uploads as well
+    settings.ROOT_URLCONF = "tests.kit.public_site"  # serves the uploads as well
     pages = build_shared_drafts()
     context = open_context(browser, width, is_mobile=width < 400, has_touch=width < 400)
     context.add_init_script(path=str(AXE_JS))

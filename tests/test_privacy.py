@@ -7,7 +7,8 @@ import pytest
 from django.test import Client
 
 from releases.models import Release
-from tests.public_site import FULL_SLUG, FULL_TITLE, PAGES, build_site
+from tests.kit.browsers import phone_context
+from tests.kit.public_site import FULL_SLUG, FULL_TITLE, PAGES, build_site
 
 pytestmark = pytest.mark.django_db
 
@@ -23,21 +24,10 @@ EXTERNAL_RESOURCE = re.compile(
 DATA_BLOCK = 'type="application/ld+json"'
 
 
-@pytest.fixture
-def site(settings, live_server):
-    """Serve the demo plus a release with every feature, uploads included."""
-    settings.ROOT_URLCONF = "tests.public_site"
-    build_site()
-    return live_server.url
-
-
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_reading_every_page_type_requests_only_this_site_and_sets_no_cookie(browser, site):
-    context = browser.new_context(
-        locale="de-DE", viewport={"width": 375, "height": 800}, is_mobile=True, has_touch=True
-    )
-    context.set_default_timeout(5000)
+def test_reading_every_page_type_requests_only_this_site_and_sets_no_cookie(browser, live_site):
+    context = phone_context(browser)
     page = context.new_page()
     hosts, kinds, scripts_and_icons = set(), set(), set()
 
@@ -52,16 +42,16 @@ def test_reading_every_page_type_requests_only_this_site_and_sets_no_cookie(brow
     cookies = {}
     for name, path in PAGES:
         # "load" waits for every image, stylesheet and deferred script of the page.
-        page.goto(f"{site}{path}", wait_until="load")
+        page.goto(f"{live_site}{path}", wait_until="load")
         if found := context.cookies():
             cookies[name] = found
     page.remove_listener("request", record)
     # The control: the admin's login form does set its CSRF cookie in this context.
-    page.goto(f"{site}/admin/login/")
+    page.goto(f"{live_site}/admin/login/")
     admin_cookies = [cookie["name"] for cookie in context.cookies()]
     context.close()
 
-    assert hosts == {urlsplit(site).netloc}
+    assert hosts == {urlsplit(live_site).netloc}
     assert kinds == {"document", "stylesheet", "image", "script", "other"}
     assert scripts_and_icons == {"/static/js/share.js", "/static/favicon.svg"}
     assert cookies == {}
@@ -126,11 +116,11 @@ def test_share_links_are_missing_from_an_editors_preview(officer_client):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_copy_link_button_puts_the_release_address_on_the_clipboard(browser, site):
+def test_copy_link_button_puts_the_release_address_on_the_clipboard(browser, live_site):
     context = browser.new_context(locale="de-DE", permissions=["clipboard-read", "clipboard-write"])
     context.set_default_timeout(5000)
     page = context.new_page()
-    page.goto(f"{site}{FULL_RELEASE}")
+    page.goto(f"{live_site}{FULL_RELEASE}")
 
     page.get_by_role("button", name="Link kopieren").click()
     status = page.get_by_role("status").filter(has_text="Der Link ist kopiert.")

@@ -7,12 +7,7 @@ from django.utils import timezone
 from events.models import Event
 from office.models import Quote, Statistic
 from releases.models import Release
-from tests.conftest import (
-    make_event,
-    make_quote,
-    make_release,
-    make_statistic,
-)
+from tests.kit.factories import make_event, make_quote, make_release, make_statistic
 
 pytestmark = pytest.mark.django_db
 

@@ -6,12 +6,10 @@ from pathlib import Path
 import feedparser
 import pytest
 import time_machine
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from releases.feeds import FEED_ITEM_COUNT
 from releases.models import Release
-from tests.conftest import (
+from tests.kit.factories import (
     make_category,
     make_event,
     make_image,
@@ -20,22 +18,15 @@ from tests.conftest import (
     make_statistic,
     make_topic,
 )
+from tests.kit.pages import count_queries, parse_feed
 
 pytestmark = pytest.mark.django_db
 
 SITE = "https://www.example.org"
 
 
-def parse(response):
-    """Return the feed as readers get it, with feedparser's own sanitizer off to see the bytes."""
-    assert response.status_code == 200
-    feed = feedparser.parse(response.content, sanitize_html=False)
-    assert feed.bozo == 0, feed.get("bozo_exception")
-    return feed
-
-
 def titles(response):
-    return [entry.title for entry in parse(response).entries]
+    return [entry.title for entry in parse_feed(response).entries]
 
 
 def parsed_utc(struct):
@@ -64,7 +55,7 @@ def test_rss_feed_lists_published_releases_newest_first(client, now):
 
     response = client.get("/pressemitteilungen/feed/")
 
-    feed = parse(response)
+    feed = parse_feed(response)
     assert response["Content-Type"] == "application/rss+xml; charset=utf-8"
     assert feed.version == "rss20"
     assert [entry.title for entry in feed.entries] == ["Neuer", "Mittel", "Älter"]
@@ -75,10 +66,10 @@ def test_atom_feed_has_the_same_entries_as_rss(client, now):
     make_release(title="Neuer", publish_at=now - datetime.timedelta(hours=1))
     make_release(title="Entwurf", status=Release.Status.DRAFT)
 
-    rss = parse(client.get("/pressemitteilungen/feed/"))
+    rss = parse_feed(client.get("/pressemitteilungen/feed/"))
     response = client.get("/pressemitteilungen/atom/")
 
-    atom = parse(response)
+    atom = parse_feed(response)
     assert response["Content-Type"] == "application/atom+xml; charset=utf-8"
     assert atom.version == "atom10"
     assert [entry.title for entry in atom.entries] == ["Neuer", "Älter"]
@@ -126,8 +117,8 @@ def test_feed_holds_at_most_feed_item_count_newest_releases(client, now):
 def test_feed_channel_names_the_mdl_in_german_with_absolute_links(client, profile):
     make_release()
 
-    rss = parse(client.get("/pressemitteilungen/feed/")).feed
-    atom = parse(client.get("/pressemitteilungen/atom/")).feed
+    rss = parse_feed(client.get("/pressemitteilungen/feed/")).feed
+    atom = parse_feed(client.get("/pressemitteilungen/atom/")).feed
 
     assert rss.title == "Pressemitteilungen – Daniel Hagemeier MdL"
     assert atom.title == "Pressemitteilungen – Daniel Hagemeier MdL"
@@ -146,7 +137,7 @@ def test_feed_channel_names_the_mdl_in_german_with_absolute_links(client, profil
 def test_atom_feed_names_the_mdl_as_author(client, profile):
     make_release()
 
-    feed = parse(client.get("/pressemitteilungen/atom/"))
+    feed = parse_feed(client.get("/pressemitteilungen/atom/"))
 
     # RFC 4287 4.1.1: an Atom feed without an author on the feed or on every entry is invalid.
     assert feed.feed.get("author") == "Daniel Hagemeier MdL"
@@ -156,7 +147,7 @@ def test_atom_feed_names_the_mdl_as_author(client, profile):
 def test_entry_links_are_absolute(client, path):
     make_release(slug="von-der-kohle-zur-ki")
 
-    entries = parse(client.get(path)).entries
+    entries = parse_feed(client.get(path)).entries
 
     assert [entry.link for entry in entries] == [f"{SITE}/pressemitteilungen/von-der-kohle-zur-ki/"]
 
@@ -164,12 +155,12 @@ def test_entry_links_are_absolute(client, path):
 @pytest.mark.parametrize("path", ["/pressemitteilungen/feed/", "/pressemitteilungen/atom/"])
 def test_entry_ids_survive_slug_and_title_edits(client, path):
     release = make_release(title="Erster Titel", slug="erster-titel")
-    before = parse(client.get(path)).entries[0]
+    before = parse_feed(client.get(path)).entries[0]
 
     release.title = "Neuer Titel"
     release.slug = "neuer-titel"
     release.save()
-    after = parse(client.get(path)).entries[0]
+    after = parse_feed(client.get(path)).entries[0]
 
     assert (before.title, before.link) == (
         "Erster Titel",
@@ -185,7 +176,7 @@ def test_entry_ids_are_unique(client, now, path):
     for hours in range(5):
         make_release(title=f"Meldung {hours}", publish_at=now - datetime.timedelta(hours=hours))
 
-    ids = [entry.id for entry in parse(client.get(path)).entries]
+    ids = [entry.id for entry in parse_feed(client.get(path)).entries]
 
     assert len(ids) == 5
     assert len(set(ids)) == 5
@@ -194,7 +185,7 @@ def test_entry_ids_are_unique(client, now, path):
 def test_rss_entry_is_dated_at_publish_time(client, now):
     release = make_release(publish_at=now - datetime.timedelta(days=2, minutes=7))
 
-    entry = parse(client.get("/pressemitteilungen/feed/")).entries[0]
+    entry = parse_feed(client.get("/pressemitteilungen/feed/")).entries[0]
 
     assert parsed_utc(entry.published_parsed) == whole_seconds(release.publish_at)
 
@@ -206,7 +197,7 @@ def test_atom_entry_updated_is_last_edit_after_publication(client, now):
         release.save()
 
     with time_machine.travel(now + datetime.timedelta(hours=4)):
-        entry = parse(client.get("/pressemitteilungen/atom/")).entries[0]
+        entry = parse_feed(client.get("/pressemitteilungen/atom/")).entries[0]
 
     release.refresh_from_db()
     assert parsed_utc(entry.published_parsed) == whole_seconds(release.publish_at)
@@ -218,7 +209,7 @@ def test_atom_entry_updated_is_publish_time_when_written_before_embargo(client, 
     release = make_release(publish_at=now + datetime.timedelta(hours=6))
 
     with time_machine.travel(release.publish_at + datetime.timedelta(minutes=1)):
-        entry = parse(client.get("/pressemitteilungen/atom/")).entries[0]
+        entry = parse_feed(client.get("/pressemitteilungen/atom/")).entries[0]
 
     release.refresh_from_db()
     assert release.updated_at < release.publish_at
@@ -230,7 +221,7 @@ def test_atom_entry_updated_is_publish_time_when_written_before_embargo(client, 
 def test_entry_summary_is_the_lead(client, path):
     make_release(lead="Die Kohle geht, die KI kommt – und mit ihr neue Arbeit.")
 
-    entry = parse(client.get(path)).entries[0]
+    entry = parse_feed(client.get(path)).entries[0]
 
     assert entry.summary == "Die Kohle geht, die KI kommt – und mit ihr neue Arbeit."
 
@@ -246,7 +237,7 @@ def test_entry_content_carries_body_quote_and_key_figure(client, path):
     unrelated = make_release(title="Andere Meldung")
     unrelated.quotes.add(make_quote(text="Gehört nicht hierher."))
 
-    entries = parse(client.get(path)).entries
+    entries = parse_feed(client.get(path)).entries
     content = next(e for e in entries if e.title == release.title).content
 
     assert len(content) == 1
@@ -262,7 +253,7 @@ def test_entry_content_carries_body_quote_and_key_figure(client, path):
 
 
 def content_of(client, path, release):
-    entries = parse(client.get(path)).entries
+    entries = parse_feed(client.get(path)).entries
     return next(entry for entry in entries if entry.title == release.title).content[0].value
 
 
@@ -305,7 +296,7 @@ def test_sanitized_body_stays_sanitized_in_feed(client, path):
 
     response = client.get(path)
 
-    html = parse(response).entries[0].content[0].value
+    html = parse_feed(response).entries[0].content[0].value
     assert "<p>Hallo</p>" in html
     assert "<script" not in html
     assert "alert" not in html
@@ -320,7 +311,7 @@ def test_hero_image_is_an_absolute_jpeg_enclosure_with_its_size(client, path):
     make_release(title="Mit Bild", hero_image=image)
     make_release(title="Ohne Bild")
 
-    entries = parse(client.get(path)).entries
+    entries = parse_feed(client.get(path)).entries
 
     enclosures = {entry.title: entry.enclosures for entry in entries}
     assert enclosures["Ohne Bild"] == []
@@ -337,7 +328,7 @@ def test_entry_categories_are_category_and_topic_names(client, path):
     topics = [make_topic(name="Strukturwandel"), make_topic(name="Künstliche Intelligenz")]
     make_release(category=category, topics=topics)
 
-    entry = parse(client.get(path)).entries[0]
+    entry = parse_feed(client.get(path)).entries[0]
 
     assert sorted(tag.term for tag in entry.tags) == [
         "Aus der Landesregierung",
@@ -358,7 +349,7 @@ def test_category_feed_lists_only_its_published_releases(client, now):
     make_release(title="Entwurf", category=category, status=Release.Status.DRAFT)
     make_release(title="Sperrfrist", category=category, publish_at=now + datetime.timedelta(1))
 
-    feed = parse(client.get("/pressemitteilungen/kategorie/landesregierung/feed/"))
+    feed = parse_feed(client.get("/pressemitteilungen/kategorie/landesregierung/feed/"))
 
     assert [entry.title for entry in feed.entries] == ["Regierung", "Regierung alt"]
     assert feed.feed.link == f"{SITE}/pressemitteilungen/kategorie/landesregierung/"
@@ -379,7 +370,7 @@ def test_topic_feed_lists_only_its_published_releases(client, now):
     make_release(title="Entwurf", topics=[topic], status=Release.Status.DRAFT)
     make_release(title="Sperrfrist", topics=[topic], publish_at=now + datetime.timedelta(days=1))
 
-    feed = parse(client.get("/pressemitteilungen/thema/strukturwandel/feed/"))
+    feed = parse_feed(client.get("/pressemitteilungen/thema/strukturwandel/feed/"))
 
     assert [entry.title for entry in feed.entries] == ["Wandel", "Wandel alt"]
     assert feed.feed.link == f"{SITE}/pressemitteilungen/thema/strukturwandel/"
@@ -391,7 +382,7 @@ def test_topic_feed_lists_only_its_published_releases(client, now):
 def test_category_feed_title_names_mdl_and_category(client, profile):
     make_release(category=make_category(name="Aus der Landesregierung", slug="landesregierung"))
 
-    feed = parse(client.get("/pressemitteilungen/kategorie/landesregierung/feed/")).feed
+    feed = parse_feed(client.get("/pressemitteilungen/kategorie/landesregierung/feed/")).feed
 
     assert feed.title == "Pressemitteilungen – Daniel Hagemeier MdL: Aus der Landesregierung"
     assert feed.language == "de"
@@ -430,13 +421,6 @@ def test_feed_of_unknown_category_or_topic_is_not_found(client, path):
 
 
 # Query counts
-
-
-def count_queries(client, path):
-    with CaptureQueriesContext(connection) as context:
-        response = client.get(path)
-    assert response.status_code == 200
-    return len(context.captured_queries)
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,9 @@ from office.models import Quote, Statistic
 from office.revisions import html_to_text, word_diff
 from releases.admin import ReleaseAdmin
 from releases.models import Release
-from tests.conftest import (
+from tests.kit.browsers import log_in
+from tests.kit.factories import (
+    PASSWORD,
     change_url,
     make_category,
     make_event,
@@ -25,7 +27,7 @@ from tests.conftest import (
     make_release,
     make_statistic,
 )
-from tests.test_admin import page
+from tests.kit.pages import admin_page
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +44,7 @@ def restore_url(release, record):
 
 def edit(client, release, **changes):
     """Load the change form as a browser does and post it with `changes`."""
-    data = page(client.get(change_url(release))).form | changes
+    data = admin_page(client.get(change_url(release))).form | changes
     return client.post(change_url(release), data)
 
 
@@ -86,7 +88,7 @@ def test_admin_saves_of_events_quotes_and_figures_keep_versions(
     item = factory()
     url = f"/admin/{path}/{item.pk}/change/"
 
-    response = officer_client.post(url, page(officer_client.get(url)).form | {field: value})
+    response = officer_client.post(url, admin_page(officer_client.get(url)).form | {field: value})
 
     assert response.status_code == 302
     newest = type(item).history.filter(id=item.pk).first()
@@ -350,13 +352,6 @@ def test_redaktion_restores_drafts_but_not_published_texts(client):
     assert (published.title, draft.title) == ("Zweite Fassung", "Entwurf eins")
 
 
-@pytest.fixture
-def viewer(db):
-    user = User.objects.create_user("leserin", password="geheim-genug-123", is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="view_release"))
-    return user
-
-
 def test_restore_without_change_permission_is_refused(client, viewer):
     release = make_release(title="Erste Fassung")
     first = release.history.get()
@@ -413,8 +408,8 @@ def test_second_stale_save_is_refused_with_its_input_kept_and_the_change_shown(
     release = make_release(title="Kohle", body="<p>Erster Text</p>")
     client = Client()
     client.force_login(User.objects.create_user("kollege", is_staff=True, is_superuser=True))
-    mine = page(officer_client.get(change_url(release))).form
-    theirs = page(client.get(change_url(release))).form
+    mine = admin_page(officer_client.get(change_url(release))).form
+    theirs = admin_page(client.get(change_url(release))).form
 
     first = client.post(change_url(release), theirs | {"title": "Kohle und KI"})
     second = officer_client.post(
@@ -426,7 +421,7 @@ def test_second_stale_save_is_refused_with_its_input_kept_and_the_change_shown(
     html = second.content.decode()
     assert CONFLICT in html
     assert "Kohle <ins>und KI</ins>" in html
-    kept = page(second).form
+    kept = admin_page(second).form
     # A browser drops the newline Django writes after <textarea>.
     assert (kept["title"], kept["body"].lstrip("\n")) == ("Meine Fassung", "<p>Mein Text</p>")
     release.refresh_from_db()
@@ -451,7 +446,7 @@ def test_second_stale_save_is_refused_with_its_input_kept_and_the_change_shown(
 def test_stale_save_keeps_the_inline_quotes_and_figures_of_the_form(officer_client):
     release = make_release(title="Kohle")
     quote = make_quote(text="Ein Zitat")
-    data = page(officer_client.get(change_url(release))).form
+    data = admin_page(officer_client.get(change_url(release))).form
     release.title = "Anderswo geändert"
     release.save()
 
@@ -467,13 +462,13 @@ def test_stale_save_keeps_the_inline_quotes_and_figures_of_the_form(officer_clie
 
     assert response.status_code == 200
     assert CONFLICT in response.content.decode()
-    assert page(response).form["releasequote_set-0-quote"] == str(quote.pk)
+    assert admin_page(response).form["releasequote_set-0-quote"] == str(quote.pk)
     assert release.quotes.count() == 0
 
 
 def test_a_form_without_its_version_number_is_refused(officer_client):
     release = make_release(title="Kohle")
-    data = page(officer_client.get(change_url(release))).form
+    data = admin_page(officer_client.get(change_url(release))).form
     del data["edit_version"]
 
     response = officer_client.post(change_url(release), data | {"title": "Ohne Nummer"})
@@ -486,7 +481,7 @@ def test_a_form_without_its_version_number_is_refused(officer_client):
 
 def test_adding_needs_no_version_number(officer_client):
     category = make_category()
-    data = page(officer_client.get("/admin/releases/release/add/")).form | {
+    data = admin_page(officer_client.get("/admin/releases/release/add/")).form | {
         "title": "Neu",
         "slug": "neu",
         "lead": "Vorspann",
@@ -525,7 +520,7 @@ def test_a_save_committed_between_check_and_save_ends_in_the_conflict_form(monke
     release = make_release(title="Kohle")
     officer = Client()
     officer.force_login(editor)
-    data = page(officer.get(change_url(release))).form
+    data = admin_page(officer.get(change_url(release))).form
     save_form = ReleaseAdmin.save_form
 
     def colleague_saves_meanwhile(self, request, form, change):
@@ -548,7 +543,7 @@ def test_a_save_committed_between_check_and_save_ends_in_the_conflict_form(monke
 
     assert response.status_code == 200
     assert CONFLICT in response.content.decode()
-    assert page(response).form["title"] == "Meine Fassung"
+    assert admin_page(response).form["title"] == "Meine Fassung"
     release.refresh_from_db()
     assert (release.title, release.version) == ("Kohle und KI", 2)
     assert [r.title for r in release.history.all()] == ["Kohle und KI", "Kohle"]
@@ -600,7 +595,7 @@ def test_every_content_admin_has_versions():
 
 
 def editor_page(browser, live_server, username):
-    user = User.objects.create_user(username, password="geheim-genug-123", is_staff=True)
+    user = User.objects.create_user(username, password=PASSWORD, is_staff=True)
     user.user_permissions.add(
         *Permission.objects.filter(
             codename__in=["view_release", "change_release", "publish_release"]
@@ -609,10 +604,7 @@ def editor_page(browser, live_server, username):
     context = browser.new_context(locale="de-DE")
     context.set_default_timeout(5000)
     page = context.new_page()
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "geheim-genug-123")
-    page.click("input[type=submit]")
+    log_in(page, live_server, username)
     return page
 
 

@@ -1,7 +1,6 @@
 """Rich text is sanitized on every path into the database and out onto the page."""
 
 import ast
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -12,84 +11,12 @@ from events.models import Event
 from office.models import LegalPage
 from office.richtext import RichTextField
 from releases.models import Release
-from tests.conftest import make_category, make_event, make_profile, make_release
+from tests.kit.factories import make_event, make_profile, make_release
+from tests.kit.pages import admin_form, release_form_data
+from tests.kit.xss import XSS_VECTORS, Markup, offences, script_url
 
 pytestmark = pytest.mark.django_db
 
-# Each vector carries something that runs script, loads a foreign resource or
-# styles the page if a sanitizer lets it through.
-XSS_VECTORS = [
-    # script tags in many spellings
-    "<script>alert(1)</script>",
-    "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
-    "<ScRiPt>alert(1)</sCrIpT>",
-    '<script/xss src="//evil.example/x.js"></script>',
-    "<script>alert(1)",
-    "<p>Text<script",
-    "<scr<script>ipt>alert(1)</scr</script>ipt>",
-    "<<script>script>alert(1)<</script>/script>",
-    "<!--><script>alert(1)</script>-->",
-    "<!-- --!><script>alert(1)</script> -->",
-    "<p><!--<script>alert(1)//--></p>",
-    # event handlers on allowed and disallowed tags
-    '<p onclick="alert(1)">Text</p>',
-    "<strong onmouseover=alert(1)>Text</strong>",
-    '<a href="https://example.org" onfocus="alert(1)" autofocus>Text</a>',
-    "<ol type=1 start=2 onclick=alert(1)><li>Text</li></ol>",
-    "<table><tr><td colspan=2 onmouseover=alert(1)>Text</td></tr></table>",
-    "<img src=x onerror=alert(1)>",
-    "<img src=x onerror=alert(1)//",
-    "<details open ontoggle=alert(1)>",
-    "<body onload=alert(1)>",
-    "<video><source onerror=alert(1)></video>",
-    # script URLs, plain and obfuscated
-    '<a href="javascript:alert(1)">Text</a>',
-    '<a href="JaVaScRiPt:alert(1)">Text</a>',
-    "<a href=javascript:alert(1)>Text</a>",
-    '<a href="  javascript:alert(1)">Text</a>',
-    '<a href="jav&#x09;ascript:alert(1)">Text</a>',
-    '<a href="jav\tascript:alert(1)">Text</a>',
-    '<a href="java\nscript:alert(1)">Text</a>',
-    '<a href="\x01javascript:alert(1)">Text</a>',
-    '<a href="&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(1)">Text</a>',
-    '<a href="&#x6A;avascript&#x3A;alert(1)">Text</a>',
-    '<a href="javascript&colon;alert(1)">Text</a>',
-    '<a href="vbscript:msgbox(1)">Text</a>',
-    '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">Text</a>',
-    '<a href="DATA:text/html,<script>alert(1)</script>">Text</a>',
-    '<a href="#" xlink:href="javascript:alert(1)">Text</a>',
-    '<blockquote cite="javascript:alert(1)">Text</blockquote>',
-    '<table background="javascript:alert(1)"><tr><td>Text</td></tr></table>',
-    # SVG and MathML
-    "<svg onload=alert(1)>",
-    "<svg><script>alert(1)</script></svg>",
-    '<svg><a xlink:href="javascript:alert(1)"><text>Text</text></a></svg>',
-    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
-    '<math href="javascript:alert(1)">Text</math>',
-    # embedding and navigation
-    '<iframe src="https://evil.example"></iframe>',
-    '<iframe srcdoc="&lt;script&gt;alert(1)&lt;/script&gt;"></iframe>',
-    '<object data="javascript:alert(1)"></object>',
-    '<embed src="javascript:alert(1)">',
-    '<form action="javascript:alert(1)"><button>Text</button></form>',
-    '<button formaction="javascript:alert(1)">Text</button>',
-    '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">',
-    '<base href="https://evil.example/">',
-    '<link rel="stylesheet" href="https://evil.example/x.css">',
-    # styles
-    "<style>body{background:url(javascript:alert(1))}</style>",
-    '<p style="width:expression(alert(1))">Text</p>',
-    '<p style="background:url(javascript:alert(1))">Text</p>',
-    '<a href="https://example.org" style="color:red">Text</a>',
-    # mutation XSS and parser confusion
-    '<noscript><p title="</noscript><img src=x onerror=alert(1)>"></noscript>',
-    '<p title="x><script>alert(1)</script>">Text</p>',
-    "<textarea><script>alert(1)</script></textarea>",
-    "<template><script>alert(1)</script></template>",
-    "<xmp><script>alert(1)</script></xmp>",
-    "<plaintext><script>alert(1)</script>",
-    "<isindex action=javascript:alert(1) type=submit>",
-]
 
 # The event and profile pages use the same sanitizer (every vector is saved
 # through all three fields above) and differ only in their template, so a
@@ -100,33 +27,6 @@ RENDER_SAMPLE = [
     if vector.startswith(("<p ", "<a ", "<strong", "<ol", "<table", "<blockquote", "<noscript"))
 ]
 
-ALLOWED_TAGS = {
-    "a",
-    "blockquote",
-    "br",
-    "em",
-    "h2",
-    "h3",
-    "h4",
-    "li",
-    "ol",
-    "p",
-    "strong",
-    "table",
-    "tbody",
-    "td",
-    "th",
-    "thead",
-    "tr",
-    "ul",
-}
-GLOBAL_ATTRIBUTES = {"title", "lang"}
-ALLOWED_ATTRIBUTES = {
-    "a": {"href", "rel"},
-    "ol": {"start", "type", "data-type"},
-    "td": {"colspan", "rowspan"},
-    "th": {"colspan", "rowspan"},
-}
 # Elements the public pages must never carry inside rendered rich text.
 FORBIDDEN_TAGS = {
     "script",
@@ -142,7 +42,6 @@ FORBIDDEN_TAGS = {
     "link",
     "img",
 }
-SCRIPT_SCHEMES = ("javascript:", "vbscript:", "data:")
 
 ALLOWED_MARKUP = (
     "<h2>Zwei</h2><h3>Drei</h3><h4>Vier</h4>"
@@ -153,72 +52,6 @@ ALLOWED_MARKUP = (
     '<p><a href="https://www.landtag.nrw.de/">Landtag</a> '
     '<a href="mailto:presse@example.org">Pressestelle</a></p>'
 )
-
-
-class Markup(HTMLParser):
-    """Collect start tags with attributes and text, optionally only inside <div class="prose">."""
-
-    def __init__(self, html, only_prose=False):
-        super().__init__(convert_charrefs=True)
-        self.only_prose = only_prose
-        self.prose_depth = 0
-        self.prose_found = False
-        self.elements = []
-        self.text = []
-        self.feed(html)
-        self.close()
-
-    @property
-    def inside(self):
-        return not self.only_prose or self.prose_depth > 0
-
-    def handle_starttag(self, tag, attrs):
-        if self.only_prose and tag == "div":
-            if self.prose_depth:
-                self.prose_depth += 1
-            elif "prose" in (dict(attrs).get("class") or "").split():
-                self.prose_depth = 1
-                self.prose_found = True
-                return
-        if self.inside:
-            self.elements.append((tag, dict(attrs)))
-
-    def handle_startendtag(self, tag, attrs):
-        if self.inside:
-            self.elements.append((tag, dict(attrs)))
-
-    def handle_endtag(self, tag):
-        if self.only_prose and tag == "div" and self.prose_depth:
-            self.prose_depth -= 1
-
-    def handle_data(self, data):
-        if self.inside:
-            self.text.append(data)
-
-    @property
-    def tags(self):
-        return [tag for tag, _ in self.elements]
-
-
-def script_url(value):
-    """Return True if a browser would read the value as a script or data URL."""
-    # Browsers drop ASCII whitespace and control characters before the scheme.
-    squeezed = "".join(ch for ch in (value or "") if ord(ch) > 0x20).lower()
-    return squeezed.startswith(SCRIPT_SCHEMES)
-
-
-def offences(elements):
-    """Return every tag, attribute and URL that the allowlist should have removed."""
-    found = []
-    for tag, attrs in elements:
-        if tag not in ALLOWED_TAGS:
-            found.append(f"<{tag}>")
-        for name, value in attrs.items():
-            if name not in ALLOWED_ATTRIBUTES.get(tag, set()) | GLOBAL_ATTRIBUTES:
-                found.append(f"<{tag} {name}>")
-            if script_url(value):
-                found.append(f"<{tag} {name}={value!r}>")
-    return found
 
 
 def assert_safe_rich_text(html):
@@ -247,80 +80,6 @@ def assert_safe_page(html):
 
 def vector_id(vector):
     return vector[:40]
-
-
-@pytest.fixture
-def category(db):
-    return make_category()
-
-
-class FormFields(HTMLParser):
-    """Collect what a browser would submit with the admin's change form (id "<model>_form")."""
-
-    def __init__(self, html):
-        super().__init__(convert_charrefs=True)
-        self.data = {}
-        self.in_form = False
-        self.done = False
-        self.select = None
-        self.textarea = None
-        self.feed(html)
-        self.close()
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form" and (attrs.get("id") or "").endswith("_form") and not self.done:
-            self.in_form = True
-        if not self.in_form:
-            return
-        name = attrs.get("name")
-        if tag == "input" and name and "__prefix__" not in name:
-            if attrs.get("type") in ("submit", "button", "file"):
-                return
-            if attrs.get("type") in ("checkbox", "radio") and "checked" not in attrs:
-                return
-            self.data[name] = attrs.get("value") or ""
-        elif tag == "select" and name and "__prefix__" not in name:
-            self.select = name
-        elif tag == "option" and self.select and "selected" in attrs:
-            self.data[self.select] = attrs.get("value") or ""
-        elif tag == "textarea" and name and "__prefix__" not in name:
-            self.textarea = name
-            self.data[name] = ""
-
-    def handle_endtag(self, tag):
-        if tag == "form" and self.in_form:
-            self.in_form, self.done = False, True
-        elif tag == "select":
-            self.select = None
-        elif tag == "textarea":
-            self.textarea = None
-
-    def handle_data(self, data):
-        if self.textarea:
-            self.data[self.textarea] += data
-
-
-def release_form_data(category, body, slug):
-    """Return what the admin's add form submits; test_admin.py reads the same fields from it."""
-    data = {
-        "title": "Sicherheitstest",
-        "slug": slug,
-        "lead": "Vorspann",
-        "body": body,
-        "category": str(category.pk),
-        "status": "published",
-        "publish_at_0": "13.02.2025",
-        "publish_at_1": "10:00:00",
-    }
-    for prefix in (
-        "releasequote_set",
-        "releasestatistic_set",
-        "releaseimage_set",
-        "releaseattachment_set",
-    ):
-        data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
-    return data
 
 
 def post_release_form(client, category, body, slug):
@@ -389,7 +148,7 @@ def test_release_body_is_sanitized_when_posted_in_the_admin(vector, officer_clie
 
 
 def test_event_description_is_sanitized_when_posted_in_the_admin(officer_client):
-    data = FormFields(officer_client.get("/admin/events/event/add/").content.decode()).data
+    data = admin_form(officer_client, "/admin/events/event/add/")
     data |= {
         "title": "Termin",
         "slug": "termin",
@@ -412,7 +171,7 @@ def test_event_description_is_sanitized_when_posted_in_the_admin(officer_client)
 
 def test_profile_biography_is_sanitized_when_posted_in_the_admin(officer_client, profile):
     url = f"/admin/office/profile/{profile.pk}/change/"
-    data = FormFields(officer_client.get(url).content.decode()).data
+    data = admin_form(officer_client, url)
     data["biography"] = "".join(RENDER_SAMPLE)
 
     response = officer_client.post(url, data)

@@ -11,13 +11,7 @@ from django.db import connection
 from events.models import Event
 from office.search import stem
 from releases.models import Release, ReleaseQuote, ReleaseStatistic
-from tests.conftest import (
-    make_category,
-    make_event,
-    make_quote,
-    make_release,
-    make_statistic,
-)
+from tests.kit.factories import make_category, make_event, make_quote, make_release, make_statistic
 
 pytestmark = pytest.mark.django_db
 

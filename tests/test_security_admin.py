@@ -2,10 +2,7 @@
 
 import datetime
 import importlib
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,11 +17,12 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 import office.urls
+from tests.kit.factories import PASSWORD, member
+from tests.kit.servers import manage
 
 pytestmark = pytest.mark.django_db
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-PASSWORD = "geheim-genug-123"
 LOCKED = "Anmeldung vorübergehend gesperrt"
 
 
@@ -36,19 +34,15 @@ def lockout_on(settings):
 
 @pytest.fixture
 def editor(db):
-    user = User.objects.create_user("presse", password=PASSWORD, is_staff=True)
-    user.groups.add(Group.objects.get(name="Redaktion"))
-    return user
+    return member("presse", "Redaktion")
 
 
 @pytest.fixture
 def colleague(db):
-    user = User.objects.create_user("kollegin", password=PASSWORD, is_staff=True)
-    user.groups.add(Group.objects.get(name="Redaktion"))
-    return user
+    return member("kollegin", "Redaktion")
 
 
-def log_in(client, username, password, address="203.0.113.7", **extra):
+def post_login(client, username, password, address="203.0.113.7", **extra):
     data = {"username": username, "password": password, "next": "/admin/"} | extra
     return client.post("/admin/login/", data, REMOTE_ADDR=address)
 
@@ -65,9 +59,9 @@ def errors(response):
 
 
 def test_five_wrong_passwords_lock_the_account_even_with_the_right_one(client, editor):
-    wrong = [log_in(client, "presse", f"falsch-{n}").status_code for n in range(5)]
+    wrong = [post_login(client, "presse", f"falsch-{n}").status_code for n in range(5)]
 
-    response = log_in(client, "presse", PASSWORD)
+    response = post_login(client, "presse", PASSWORD)
 
     assert wrong == [200, 200, 200, 200, 429]
     assert response.status_code == 429
@@ -79,20 +73,20 @@ def test_five_wrong_passwords_lock_the_account_even_with_the_right_one(client, e
 
 def test_the_account_lock_holds_from_every_address(client, editor):
     for n in range(5):
-        log_in(client, "presse", "falsch", address=f"198.51.100.{n}")
+        post_login(client, "presse", "falsch", address=f"198.51.100.{n}")
 
-    response = log_in(Client(), "presse", PASSWORD, address="192.0.2.99")
+    response = post_login(Client(), "presse", PASSWORD, address="192.0.2.99")
 
     assert response.status_code == 429
 
 
 def test_one_address_guessing_many_accounts_is_locked_out(client, editor, colleague):
     for n in range(5):
-        log_in(client, f"rate-{n}", "falsch", address="203.0.113.66")
+        post_login(client, f"rate-{n}", "falsch", address="203.0.113.66")
 
-    from_attacker = log_in(Client(), "kollegin", PASSWORD, address="203.0.113.66")
+    from_attacker = post_login(Client(), "kollegin", PASSWORD, address="203.0.113.66")
     elsewhere = Client()
-    from_office = log_in(elsewhere, "kollegin", PASSWORD, address="192.0.2.10")
+    from_office = post_login(elsewhere, "kollegin", PASSWORD, address="192.0.2.10")
 
     assert from_attacker.status_code == 429
     assert from_office.status_code == 302
@@ -101,22 +95,22 @@ def test_one_address_guessing_many_accounts_is_locked_out(client, editor, collea
 
 def test_the_lock_ends_after_the_cool_off(client, editor):
     for _ in range(5):
-        log_in(client, "presse", "falsch")
+        post_login(client, "presse", "falsch")
 
     with time_machine.travel(timezone.now() + datetime.timedelta(minutes=16)):
-        response = log_in(client, "presse", PASSWORD)
+        response = post_login(client, "presse", PASSWORD)
         assert (response.status_code, logged_in(client)) == (302, True)
 
 
 def test_a_successful_login_resets_the_count(client, editor):
     for _ in range(4):
-        log_in(client, "presse", "falsch")
-    log_in(client, "presse", PASSWORD)
+        post_login(client, "presse", "falsch")
+    post_login(client, "presse", PASSWORD)
     client.post("/admin/logout/")
     for _ in range(4):
-        log_in(client, "presse", "falsch")
+        post_login(client, "presse", "falsch")
 
-    response = log_in(client, "presse", PASSWORD)
+    response = post_login(client, "presse", PASSWORD)
 
     assert response.status_code == 302
 
@@ -165,7 +159,7 @@ def device(editor):
 
 
 def test_an_editor_with_a_second_factor_needs_the_code(client, device):
-    response = log_in(client, "presse", PASSWORD)
+    response = post_login(client, "presse", PASSWORD)
 
     assert response.status_code == 200
     assert errors(response) == ["Bitte geben Sie auch den Code aus Ihrer Authenticator-App ein."]
@@ -173,7 +167,7 @@ def test_an_editor_with_a_second_factor_needs_the_code(client, device):
 
 
 def test_an_editor_with_a_second_factor_logs_in_with_the_right_code(client, device):
-    response = log_in(client, "presse", PASSWORD, otp_token=code(device))
+    response = post_login(client, "presse", PASSWORD, otp_token=code(device))
 
     assert response.status_code == 302
     assert logged_in(client)
@@ -183,11 +177,11 @@ def test_an_editor_with_a_second_factor_logs_in_with_the_right_code(client, devi
 def test_a_wrong_code_is_refused_and_counts_as_a_failed_login(client, device):
     wrong = f"{(int(code(device)) + 1) % 1_000_000:06d}"
 
-    first = log_in(client, "presse", PASSWORD, otp_token=wrong)
+    first = post_login(client, "presse", PASSWORD, otp_token=wrong)
     for _ in range(4):
-        log_in(client, "presse", PASSWORD, otp_token=wrong)
+        post_login(client, "presse", PASSWORD, otp_token=wrong)
     with time_machine.travel(timezone.now() + datetime.timedelta(minutes=2)):
-        right = log_in(client, "presse", PASSWORD, otp_token=code(device))
+        right = post_login(client, "presse", PASSWORD, otp_token=code(device))
 
     assert errors(first) == ["Der Code aus der Authenticator-App stimmt nicht."]
     assert right.status_code == 429
@@ -195,14 +189,14 @@ def test_a_wrong_code_is_refused_and_counts_as_a_failed_login(client, device):
 
 
 def test_an_editor_without_a_second_factor_logs_in_with_the_password(client, editor):
-    response = log_in(client, "presse", PASSWORD)
+    response = post_login(client, "presse", PASSWORD)
 
     assert response.status_code == 302
     assert logged_in(client)
 
 
 def test_an_editor_sets_up_the_second_factor_and_needs_it_from_then_on(client, editor):
-    log_in(client, "presse", PASSWORD)
+    post_login(client, "presse", PASSWORD)
     page = client.get("/admin/zwei-faktor/")
     pending = TOTPDevice.objects.get(user=editor, confirmed=False)
 
@@ -211,7 +205,7 @@ def test_an_editor_sets_up_the_second_factor_and_needs_it_from_then_on(client, e
     with time_machine.travel(timezone.now() + datetime.timedelta(seconds=5)):
         confirmed = client.post("/admin/zwei-faktor/", {"otp_token": code(pending)})
     client.post("/admin/logout/")
-    without_code = log_in(client, "presse", PASSWORD)
+    without_code = post_login(client, "presse", PASSWORD)
 
     assert page.status_code == 200
     assert 'src="data:image/svg+xml;base64,' in page.content.decode()
@@ -235,7 +229,7 @@ def test_required_second_factor_sends_a_release_editor_to_set_it_up(
 ):
     settings.TWO_FACTOR_REQUIRED = True
     editor.groups.add(release_group)
-    log_in(client, "presse", PASSWORD)
+    post_login(client, "presse", PASSWORD)
 
     blocked = [client.get(path) for path in ("/admin/", "/admin/releases/release/")]
     setup = client.get("/admin/zwei-faktor/")
@@ -251,7 +245,7 @@ def test_required_second_factor_sends_a_release_editor_to_set_it_up(
 def test_required_second_factor_cannot_be_turned_off(client, settings, device, release_group):
     settings.TWO_FACTOR_REQUIRED = True
     device.user.groups.add(release_group)
-    log_in(client, "presse", PASSWORD, otp_token=code(device))
+    post_login(client, "presse", PASSWORD, otp_token=code(device))
 
     with time_machine.travel(timezone.now() + datetime.timedelta(seconds=60)):
         client.post("/admin/zwei-faktor/", {"otp_token": code(device)})
@@ -284,7 +278,7 @@ def test_only_the_named_group_needs_the_second_factor_and_only_when_required(
 ):
     settings.TWO_FACTOR_REQUIRED = required
     editor.groups.set([Group.objects.get(name=group)])
-    log_in(client, "presse", PASSWORD)
+    post_login(client, "presse", PASSWORD)
 
     response = client.get("/admin/")
 
@@ -292,7 +286,7 @@ def test_only_the_named_group_needs_the_second_factor_and_only_when_required(
 
 
 def test_an_editor_turns_the_optional_second_factor_off_with_a_code(client, device):
-    log_in(client, "presse", PASSWORD, otp_token=code(device))
+    post_login(client, "presse", PASSWORD, otp_token=code(device))
 
     with time_machine.travel(timezone.now() + datetime.timedelta(seconds=60)):
         response = client.post("/admin/zwei-faktor/", {"otp_token": code(device)})
@@ -326,7 +320,7 @@ def test_passwords_must_be_long_uncommon_and_unlike_the_name(password, messages)
 
 def test_a_session_expires_after_two_hours_without_a_request(client, editor):
     start = timezone.now()
-    log_in(client, "presse", PASSWORD)
+    post_login(client, "presse", PASSWORD)
 
     # Every request renews the session, so steady work is never cut off.
     steps = []
@@ -341,7 +335,7 @@ def test_a_session_expires_after_two_hours_without_a_request(client, editor):
 
 
 def test_the_session_cookie_ends_with_the_browser_and_is_http_only(client, editor):
-    response = log_in(client, "presse", PASSWORD)
+    response = post_login(client, "presse", PASSWORD)
 
     cookie = response.cookies["sessionid"]
     assert (cookie["max-age"], cookie["expires"], cookie["httponly"]) == ("", "", True)
@@ -349,18 +343,6 @@ def test_the_session_cookie_ends_with_the_browser_and_is_http_only(client, edito
 
 
 # The admin's path
-
-
-def manage(*args, **env):
-    environment = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=BASE_DIR,
-        env=environment | env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def test_admin_path_comes_from_the_environment_and_stays_out_of_the_page_cache():

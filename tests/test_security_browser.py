@@ -4,57 +4,16 @@ import re
 
 import feedparser
 import pytest
-from django.contrib.auth.models import User
 from django.test import Client
 from playwright.sync_api import expect
 
 from releases.models import Release
-from tests.conftest import make_category, make_event, make_profile, make_quote, make_release
-from tests.test_browser import PASSWORD, workflow_group
-from tests.test_sanitizer import release_form_data
-from tests.test_security_xss import VECTORS
+from tests.kit.browsers import Watch, log_in, open_add_release_form, save, type_with_bold
+from tests.kit.factories import make_event, make_profile, make_quote, make_release, member
+from tests.kit.pages import release_form_data
+from tests.kit.xss import VECTORS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-# Reports every CSP violation of every document to the test, before any page script runs.
-REPORT_VIOLATIONS = """
-document.addEventListener("securitypolicyviolation", (event) => {
-    window.reportViolation({
-        directive: event.effectiveDirective,
-        blocked: event.blockedURI,
-        page: document.location.pathname,
-        sample: event.sample,
-    });
-});
-"""
-
-
-class Watch:
-    """What a page did that it should not: violations, console errors, dialogs, foreign requests."""
-
-    def __init__(self, context, origin):
-        self.origin = origin
-        self.violations, self.errors, self.dialogs, self.foreign = [], [], [], []
-        context.expose_binding("reportViolation", lambda source, v: self.violations.append(v))
-        context.add_init_script(REPORT_VIOLATIONS)
-
-    def attach(self, page):
-        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
-        page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
-        page.on(
-            "request",
-            lambda r: (
-                r.url.startswith(("http:", "https:"))
-                and not r.url.startswith(self.origin)
-                and self.foreign.append(r.url)
-            ),
-        )
-        # Nothing may leave the machine, whatever a page asks for.
-        page.route(
-            lambda url: not url.startswith(self.origin) and url.startswith("http"),
-            lambda route: route.abort(),
-        )
-        return page
 
 
 @pytest.fixture
@@ -67,36 +26,14 @@ def watched(browser, live_server):
     context.close()
 
 
-@pytest.fixture
-def category(transactional_db):
-    return make_category(name="Aus der Landesregierung", slug="aus-der-landesregierung")
-
-
 def test_editor_writes_and_saves_a_release_under_the_admin_policy(watched, live_server, category):
     page, watch = watched
-    user = User.objects.create_user("presse", password=PASSWORD, is_staff=True)
-    user.groups.add(workflow_group())
-
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "presse")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    expect(page).to_have_url(f"{live_server.url}/admin/")
-    page.goto(f"{live_server.url}/admin/releases/release/add/")
-    page.locator("#id_title").press_sequentially("Sicher im Netz")
-    page.fill("#id_lead", "Zwei Sätze Vorspann.")
-    page.click(".field-category .select2-selection")
-    page.locator(".select2-container--open .select2-search__field").press_sequentially("Landes")
-    page.locator(".select2-results__option", has_text="Aus der Landesregierung").click()
-    editor = page.locator(".field-body .ProseMirror[contenteditable=true]")
+    member("presse", "Freigabe")
+    log_in(page, live_server, "presse")
+    editor = open_add_release_form(page, live_server, "Sicher im Netz")
     editor.click()
-    page.keyboard.type("Die Policy hält ")
-    page.locator(".field-body button[data-name=bold]").click()
-    page.keyboard.type("und der Editor läuft")
-    page.locator(".field-body button[data-name=bold]").click()
-    page.keyboard.type(".")
-    page.click("input[name=_save]")
-    expect(page.locator(".messagelist .success")).to_have_count(1)
+    type_with_bold(page, "Die Policy hält ", "und der Editor läuft", ".")
+    save(page)
     page.goto(f"{live_server.url}/admin/zwei-faktor/")
     expect(page.locator("#two-factor-secret")).to_have_count(1)
 
@@ -164,8 +101,7 @@ def test_every_armed_vector_stored_through_the_admin_stays_dead_in_the_browser(
     watched, live_server, category
 ):
     page, watch = watched
-    editor = User.objects.create_user("presse", password=PASSWORD, is_staff=True)
-    editor.groups.add(workflow_group())
+    editor = member("presse", "Freigabe")
     make_profile()
     admin = Client()
     admin.force_login(editor)

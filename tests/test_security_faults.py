@@ -3,21 +3,13 @@
 import json
 import socket
 import threading
-import uuid
 from contextlib import contextmanager, suppress
 
 import pytest
 from django.db import connections
-from django.test import Client
 
-from tests.conftest import (
-    fetch,
-    make_event,
-    make_profile,
-    make_release,
-    running_gunicorn,
-    server_database_url,
-)
+from tests.kit.factories import make_event, make_profile, make_release
+from tests.kit.servers import fetch, running_gunicorn, server_database_url
 
 pytestmark = pytest.mark.django_db
 
@@ -42,12 +34,6 @@ def site(db):
     make_profile()
     make_release(title="Vor der Störung", slug="vorher")
     make_event(title="Sprechstunde", slug="sprechstunde")
-
-
-@pytest.fixture
-def anonymous():
-    """A client that gets the error page a reader gets instead of the exception."""
-    return Client(raise_request_exception=False)
 
 
 @contextmanager
@@ -101,16 +87,9 @@ def test_site_recovers_by_itself_when_the_database_is_back(site, anonymous):
     assert MAINTENANCE not in up.content.decode()
 
 
-def test_cached_pages_are_still_served_while_the_database_is_away(site, anonymous, settings):
-    # Every cache this test's own, so no other test (or xdist worker) moves the generation.
-    settings.CACHES = {
-        alias: {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "KEY_PREFIX": uuid.uuid4().hex,
-        }
-        for alias in settings.CACHES
-    }
-    settings.PAGE_CACHE_TIMEOUT = 300
+def test_cached_pages_are_still_served_while_the_database_is_away(
+    site, anonymous, locmem_page_cache
+):
     warm = anonymous.get("/pressemitteilungen/vorher/")
 
     with database_unreachable():

@@ -1,14 +1,13 @@
 """Every response carries the security headers; public pages need no inline code at all."""
 
 import re
-import uuid
 from html.parser import HTMLParser
 
 import pytest
 from django.test import Client
 
 from office.models import LegalPage
-from tests.conftest import (
+from tests.kit.factories import (
     image_bytes,
     make_category,
     make_event,
@@ -19,32 +18,17 @@ from tests.conftest import (
     make_statistic,
     make_topic,
 )
-from tests.test_security_admin import manage
+from tests.kit.pages import COMMON, PUBLIC_CSP
+from tests.kit.servers import manage
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC_CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-    "font-src 'self'; connect-src 'self'; manifest-src 'self'; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors 'none'; object-src 'none'"
-)
 ADMIN_CSP = re.compile(
     r"default-src 'none'; script-src 'self' 'nonce-([\w-]+)'; "
     r"style-src 'self' 'nonce-\1' 'sha256-PlumsSlvJ7vvWzjqibGAYKq92O3y/4JTxWWsWJvyUYA='; "
     r"img-src 'self' data:; font-src 'self'; connect-src 'self'; manifest-src 'self'; "
     r"base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'"
 )
-PERMISSIONS_POLICY = (
-    "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), "
-    "gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=()"
-)
-COMMON = {
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "strict-origin-when-cross-origin",
-    "Cross-Origin-Opener-Policy": "same-origin",
-    "X-Frame-Options": "DENY",
-    "Permissions-Policy": PERMISSIONS_POLICY,
-}
 
 PUBLIC_PATHS = [
     "/",
@@ -162,16 +146,7 @@ def test_public_pages_have_no_inline_code_and_load_only_their_own_files(client, 
     assert [src for src in found.scripts if not src.startswith("/static/")] == []
 
 
-def test_a_page_from_the_page_cache_gets_the_headers_too(client, site, settings):
-    # Every cache this test's own, so no other test (or xdist worker) moves the generation.
-    settings.CACHES = {
-        alias: {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "KEY_PREFIX": uuid.uuid4().hex,
-        }
-        for alias in settings.CACHES
-    }
-    settings.PAGE_CACHE_TIMEOUT = 300
+def test_a_page_from_the_page_cache_gets_the_headers_too(client, site, locmem_page_cache):
     client.get("/pressemitteilungen/")
 
     cached = client.get("/pressemitteilungen/")

@@ -6,7 +6,6 @@ what a reader then reads.
 """
 
 import datetime
-import zoneinfo
 from urllib.parse import quote
 
 import pytest
@@ -16,7 +15,7 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
 from releases.models import Release
-from tests.conftest import (
+from tests.kit.factories import (
     make_category,
     make_event,
     make_profile,
@@ -25,10 +24,10 @@ from tests.conftest import (
     make_statistic,
     make_topic,
 )
+from tests.kit.pages import BERLIN
 
 pytestmark = pytest.mark.django_db
 
-BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 ALLOWED = {200, 301, 400, 404}
 
 # The site fixture is created once per test and only read by the examples.

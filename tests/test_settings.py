@@ -1,13 +1,9 @@
 """Settings come from the environment; production settings pass Django's deploy checks."""
 
-import os
+import functools
 import secrets
-import subprocess
-import sys
-from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-
+from tests.kit import servers
 
 # Each test sets these itself. DJANGO_ALLOW_ASYNC_UNSAFE comes from conftest for
 # Playwright; check --deploy rightly refuses it, and no deployment has it.
@@ -19,18 +15,7 @@ TEST_ONLY = {
     "SITE_URL",
     "ALLOWED_HOSTS",
 }
-
-
-def manage(*args, **env):
-    environment = {key: value for key, value in os.environ.items() if key not in TEST_ONLY}
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=BASE_DIR,
-        env=environment | env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+manage = functools.partial(servers.manage, unset=TEST_ONLY)
 
 
 def test_production_settings_pass_check_deploy():

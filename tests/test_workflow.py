@@ -5,15 +5,15 @@ import datetime
 import feedparser
 import pytest
 import time_machine
-from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.utils import timezone
 
 from events.models import Event
 from office.models import AuditEntry, Image
 from releases.models import Release, ReleaseImage
-from tests.conftest import (
+from tests.kit.factories import (
     change_url,
+    client_of,
     make_category,
     make_event,
     make_image,
@@ -23,8 +23,7 @@ from tests.conftest import (
     make_statistic,
     make_topic,
 )
-from tests.test_admin import page
-from tests.test_page_cache import shared_caches
+from tests.kit.pages import admin_page
 
 pytestmark = pytest.mark.django_db
 
@@ -32,36 +31,14 @@ RELEASE_ADMIN = "/admin/releases/release/"
 PUBLISH_REFUSED = "Veröffentlichen und Zurückziehen ist der Freigabe vorbehalten."
 
 
-def member(username, group):
-    user = User.objects.create_user(username, password="geheim-genug-123", is_staff=True)
-    user.groups.add(Group.objects.get(name=group))
-    return user
-
-
-@pytest.fixture
-def writer(db):
-    return member("redakteurin", "Redaktion")
-
-
-@pytest.fixture
-def approver(db):
-    return member("freigeber", "Freigabe")
-
-
-def client_of(user):
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def post_change(client, item, **changes):
     """Post the item's change form as the browser would, with some fields changed."""
-    form = page(client.get(change_url(item))).form
+    form = admin_page(client.get(change_url(item))).form
     return client.post(change_url(item), form | changes)
 
 
 def new_release_data(client, category, **fields):
-    form = page(client.get(f"{RELEASE_ADMIN}add/")).form
+    form = admin_page(client.get(f"{RELEASE_ADMIN}add/")).form
     return form | {
         "title": "Neue Meldung",
         "slug": "neue-meldung",
@@ -288,7 +265,7 @@ def test_author_sees_a_sent_back_release_and_the_comment_on_the_dashboard(approv
     post_change(client_of(approver), release, status="draft", workflow_comment="Kürzer, bitte.")
 
     dashboard = client_of(writer).get("/admin/").content.decode()
-    changelist = page(client_of(writer).get(RELEASE_ADMIN))
+    changelist = admin_page(client_of(writer).get(RELEASE_ADMIN))
 
     assert "Zurück an mich" in dashboard
     assert "Zurückgegeben: wartet auf Überarbeitung" in dashboard
@@ -384,7 +361,7 @@ def test_changelist_states_who_waits_for_what(approver, now):
     make_release(title="B", status=Release.Status.REVIEW)
     make_release(title="C", status=Release.Status.WITHDRAWN)
 
-    rows = page(client_of(approver).get(f"{RELEASE_ADMIN}?o=1")).rows
+    rows = admin_page(client_of(approver).get(f"{RELEASE_ADMIN}?o=1")).rows
 
     assert sorted((row["title"], row["visibility"]) for row in rows) == [
         ("A", "Entwurf"),
@@ -491,10 +468,8 @@ EVENT_MARKER = "/termine/sperrtermin/"
 
 
 def test_approved_embargo_stays_off_every_cached_surface_until_its_minute(
-    settings, approver, writer, now, committed
+    locmem_page_cache, approver, writer, now, committed
 ):
-    settings.CACHES = shared_caches({"BACKEND": "django.core.cache.backends.locmem.LocMemCache"})
-    settings.PAGE_CACHE_TIMEOUT = 300
     category = make_category(name="Landespolitik", slug="landespolitik")
     make_release(
         title="Ältere Meldung", category=category, publish_at=now - datetime.timedelta(days=1)

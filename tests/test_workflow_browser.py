@@ -2,43 +2,19 @@
 an embargo, and readers see the release on the page and in the feed once the embargo ends."""
 
 import datetime
-import zoneinfo
 
 import feedparser
 import pytest
 import time_machine
-from django.contrib.auth.models import User
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from office.models import AuditEntry
 from releases.models import Release
-from tests.test_browser import PASSWORD, open_add_release_form, save, workflow_group
+from tests.kit.browsers import logged_in_page, open_add_release_form, save, type_with_bold
+from tests.kit.pages import BERLIN
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
-
-
-@pytest.fixture
-def category(transactional_db):
-    from tests.conftest import make_category
-
-    return make_category(name="Aus der Landesregierung", slug="aus-der-landesregierung")
-
-
-def logged_in_page(browser, live_server, username, group):
-    user = User.objects.create_user(username, password=PASSWORD, is_staff=True)
-    user.groups.add(workflow_group(group))
-    context = browser.new_context(locale="de-DE")
-    context.set_default_timeout(5000)
-    page = context.new_page()
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    expect(page).to_have_url(f"{live_server.url}/admin/")
-    return page
 
 
 def test_release_goes_from_writer_through_approval_and_embargo_to_readers(
@@ -47,11 +23,7 @@ def test_release_goes_from_writer_through_approval_and_embargo_to_readers(
     writer = logged_in_page(browser, live_server, "redakteurin", "Redaktion")
     editor = open_add_release_form(writer, live_server, "Neue Förderung für KI-Start-ups")
     editor.click()
-    writer.keyboard.type("Das Land fördert ")
-    writer.locator(".field-body button[data-name=bold]").click()
-    writer.keyboard.type("hundert Gründungen")
-    writer.locator(".field-body button[data-name=bold]").click()
-    writer.keyboard.type(" im Jahr.")
+    type_with_bold(writer, "Das Land fördert ", "hundert Gründungen", " im Jahr.")
     assert writer.locator("#id_status option").all_inner_texts() == ["Entwurf", "In Prüfung"]
     writer.select_option("#id_status", "review")
     writer.fill("#id_workflow_comment", "Bitte heute noch freigeben.")

@@ -1,13 +1,17 @@
 """Every public page type with real content, shared by the accessibility, HTML and privacy checks.
 
-Not a test module: the browser, vnu and request checks import the site and the
-page list from here so they all look at the same pages.
+The browser, vnu and request checks import the site and the page list from here,
+so they all look at the same pages; a test serves it with ROOT_URLCONF set to this module.
 """
 
 import datetime
 import io
+import json
+import shutil
+import subprocess
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -24,9 +28,9 @@ from releases.models import (
     ReleaseStatistic,
     Topic,
 )
-from tests.conftest import image_bytes, make_event, make_image, make_quote, make_release
+from tests.kit.factories import image_bytes, make_event, make_image, make_quote, make_release
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 NODE_MODULES = ROOT / "node_modules"
 AXE_JS = NODE_MODULES / "axe-core" / "axe.min.js"
 VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -170,3 +174,21 @@ PAGES = [
     ("barrierefreiheit", "/barrierefreiheit/"),
     ("not found", "/gibt-es-nicht/"),
 ]
+
+
+def nu_html_checker(paths):
+    """Return vnu's errors for the files as 'file:line: message', one JVM for all of them."""
+    if not VNU_JAR.exists() or not shutil.which("java"):
+        pytest.fail("vnu needs Java and `npm ci --ignore-scripts` in the project folder.")
+    result = subprocess.run(
+        ["java", "-jar", str(VNU_JAR), "--format", "json", "--also-check-css", *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    messages = json.loads(result.stderr)["messages"]
+    return [
+        f"{message['url'].rsplit('/', 1)[-1]}:{message.get('lastLine', '?')}: {message['message']}"
+        for message in messages
+        if message["type"] != "info"
+    ]

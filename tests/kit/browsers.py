@@ -1,0 +1,178 @@
+"""Chromium for tests: logged-in editors, phones, axe and what a page did that it should not."""
+
+from urllib.parse import urlsplit
+
+from playwright.sync_api import expect
+
+from tests.kit.factories import PASSWORD, member
+
+
+def log_in(page, live_server, username):
+    """Log a user with the kit's PASSWORD in to the admin, through the login form."""
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    expect(page).to_have_url(f"{live_server.url}/admin/")
+
+
+def logged_in_page(browser, live_server, username, group):
+    """Return a fresh browser page of a new member of group, logged in to the admin."""
+    member(username, group)
+    context = browser.new_context(locale="de-DE")
+    context.set_default_timeout(5000)
+    page = context.new_page()
+    log_in(page, live_server, username)
+    return page
+
+
+def open_add_release_form(page, live_server, title):
+    """Fill in the add form of a release up to its text; return the text's editor.
+
+    The category picked is the one of the `category` fixture.
+    """
+    page.goto(f"{live_server.url}/admin/releases/release/add/")
+    # Typed key by key: the admin's prepopulate script listens to keyup.
+    page.locator("#id_title").press_sequentially(title)
+    page.fill("#id_lead", "Zwei Sätze Vorspann.")
+    page.click(".field-category .select2-selection")
+    page.locator(".select2-container--open .select2-search__field").press_sequentially("Landes")
+    page.locator(".select2-results__option", has_text="Aus der Landesregierung").click()
+    return page.locator(".field-body .ProseMirror[contenteditable=true]")
+
+
+def type_with_bold(page, before, bold, after):
+    """Type into the focused editor, the middle part in bold through the toolbar's button."""
+    page.keyboard.type(before)
+    page.locator(".field-body button[data-name=bold]").click()
+    page.keyboard.type(bold)
+    page.locator(".field-body button[data-name=bold]").click()
+    page.keyboard.type(after)
+
+
+def save(page):
+    """Save the admin form and expect the success message."""
+    page.click("input[name=_save]")
+    expect(page.locator(".messagelist .success")).to_have_count(1)
+
+
+def open_context(browser, width, height=800, **kwargs):
+    context = browser.new_context(
+        locale="de-DE", viewport={"width": width, "height": height}, **kwargs
+    )
+    context.set_default_timeout(5000)
+    return context
+
+
+# What a phone may load for one page, everything included.
+PAGE_BUDGET = 150 * 1024
+
+
+def phone_context(browser, **kwargs):
+    """Return a browser context that looks like a phone to the site."""
+    return open_context(browser, 375, is_mobile=True, has_touch=True, **kwargs)
+
+
+def first_load(browser, url):
+    """Return {path: bytes on the wire} for everything a fresh phone loads for url."""
+    context = phone_context(browser)
+    page = context.new_page()
+    finished = []
+    page.on("requestfinished", lambda request: finished.append(request))
+    page.goto(url, wait_until="networkidle")
+    sizes = {}
+    for request in finished:
+        size = request.sizes()
+        key = f"{request.resource_type} {urlsplit(request.url).path}"
+        sizes[key] = size["responseBodySize"] + size["responseHeadersSize"]
+    context.close()
+    return sizes
+
+
+# Accessibility: axe-core's WCAG 2.1 AA rules and the heading outline every page needs.
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def run_axe(page, tags):
+    """Return the violations of the given axe tags as 'rule: selector' strings."""
+    results = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", tags
+    )
+    return [
+        f"{violation['id']}: {' '.join(node['target'][0] for node in violation['nodes'][:3])}"
+        for violation in results["violations"]
+    ]
+
+
+OUTLINE_JS = """() => {
+    const headings = [...document.querySelectorAll("h1, h2, h3, h4, h5, h6")];
+    const levels = headings.map(h => Number(h.tagName[1]));
+    const main = document.querySelector("main");
+    return {
+        h1: headings.filter(h => h.tagName === "H1").map(h => h.textContent.trim() !== ""),
+        first_in_main: main.querySelector("h1, h2, h3, h4, h5, h6")?.tagName,
+        skipped: levels.flatMap((level, i) =>
+            i > 0 && level > levels[i - 1] + 1 ? [`h${levels[i - 1]} → h${level}`] : []),
+        landmarks: [...document.body.children]
+            .filter(e => ["HEADER", "MAIN", "FOOTER"].includes(e.tagName))
+            .map(e => e.tagName.toLowerCase()),
+        unnamed_navs: [...document.querySelectorAll("nav, aside, section")]
+            .filter(e => !e.hasAttribute("aria-label") && !e.hasAttribute("aria-labelledby"))
+            .map(e => e.outerHTML.slice(0, 60)),
+        outside_landmarks: [...document.body.children]
+            .filter(e => !["HEADER", "MAIN", "FOOTER", "SCRIPT"].includes(e.tagName)
+                         && !e.matches(".skip-link, .preview-banner"))
+            .map(e => e.tagName),
+    };
+}"""
+
+
+EXPECTED_OUTLINE = {
+    "h1": [True],
+    "first_in_main": "H1",
+    "skipped": [],
+    "landmarks": ["header", "main", "footer"],
+    "unnamed_navs": [],
+    "outside_landmarks": [],
+}
+
+
+# Reports every CSP violation of every document to the test, before any page script runs.
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+    window.reportViolation({
+        directive: event.effectiveDirective,
+        blocked: event.blockedURI,
+        page: document.location.pathname,
+        sample: event.sample,
+    });
+});
+"""
+
+
+class Watch:
+    """What a page did that it should not: violations, console errors, dialogs, foreign requests."""
+
+    def __init__(self, context, origin):
+        self.origin = origin
+        self.violations, self.errors, self.dialogs, self.foreign = [], [], [], []
+        context.expose_binding("reportViolation", lambda source, v: self.violations.append(v))
+        context.add_init_script(REPORT_VIOLATIONS)
+
+    def attach(self, page):
+        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        page.on(
+            "request",
+            lambda r: (
+                r.url.startswith(("http:", "https:"))
+                and not r.url.startswith(self.origin)
+                and self.foreign.append(r.url)
+            ),
+        )
+        # Nothing may leave the machine, whatever a page asks for.
+        page.route(
+            lambda url: not url.startswith(self.origin) and url.startswith("http"),
+            lambda route: route.abort(),
+        )
+        return page
