@@ -168,6 +168,27 @@ def current_state(now: datetime) -> State:
     return State(generation, change)
 
 
+def per_generation(name: str, compute, limit: int = 60 * 60):
+    """Return compute()'s value, kept until the next committed edit or scheduled change.
+
+    Only for what reads every release and shows on most pages (the archive
+    beside every list); computed afresh, and not kept, while the cache is away.
+    """
+    now = timezone.now()
+    try:
+        with breaker.guard():
+            generation, change = current_state(now)
+            key = f"plenum:{name}:{generation}:{change.timestamp() if change else NEVER}"
+            value = cache.get(key)
+    except CACHE_ERRORS:
+        return compute()
+    if value is None:
+        value = compute()
+        with suppress(*CACHE_ERRORS), breaker.guard():
+            cache.set(key, value, seconds_until(change, now, limit))
+    return value
+
+
 def seconds_until(change: datetime | None, now: datetime, limit: int) -> int:
     if change is None:
         return limit

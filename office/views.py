@@ -12,6 +12,7 @@ from django.views.generic import ListView
 
 from events.models import Event
 from events.views import EventDetailView
+from office.cache import per_generation
 from office.forms import SearchForm
 from office.links import absolute_url
 from office.models import LegalPage, PreviewLink, Quote, Statistic
@@ -36,10 +37,19 @@ def home(request):
         "events": upcoming,
         # Read only when nothing is upcoming, so the box does not look empty.
         "past_events": [] if upcoming else events.past()[:HOME_EVENT_COUNT],
-        "quote": Quote.objects.published().select_related("person").first(),
-        "figures": Statistic.objects.published()[:HOME_FIGURE_COUNT],
+        # Finding the public ones reads every link of quotes and figures to releases.
+        "quote": per_generation("home-quote", newest_quote),
+        "figures": per_generation("home-figures", newest_figures),
     }
     return render(request, "office/home.html", ctx)
+
+
+def newest_quote():
+    return Quote.objects.published().select_related("person").first()
+
+
+def newest_figures():
+    return list(Statistic.objects.published()[:HOME_FIGURE_COUNT])
 
 
 class QuoteListView(ListView):

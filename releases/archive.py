@@ -11,6 +11,7 @@ from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.utils import timezone
 
+from office.cache import per_generation
 from releases.models import Category, Release, Topic
 
 
@@ -22,7 +23,15 @@ def in_use(model):
 
 
 def release_archive():
-    """Return the categories and years of published releases (queries: one, and one a year)."""
+    """Return the categories and years of published releases, kept per content generation.
+
+    Beside every list and release page, and reading the whole archive: without
+    the memo it was half of a list page (README, "Leistung").
+    """
+    return per_generation("release-archive", read_release_archive)
+
+
+def read_release_archive():
     return {"categories": list(in_use(Category)), "years": release_years()}
 
 

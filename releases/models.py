@@ -202,7 +202,6 @@ class Release(Versioned, Publishable):
         Ranked on ids alone, then fetched: grouping whole rows, bodies included,
         spilled 30 MB to disk per page view at 10,000 releases.
         """
-
         public = Release.objects.published().exclude(pk=self.pk)
         topic_ids = [topic.pk for topic in self.topics.all()]
         ids = []

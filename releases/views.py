@@ -9,6 +9,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView
 
+from office.cache import per_generation
 from office.cards import card_response
 from office.models import Image, Profile
 from office.paging import DeferredJoinPaginator
@@ -93,7 +94,9 @@ class ReleaseDetailView(PreviewMixin, DetailView):
         release = self.object
         photos = [release.hero_image] if release.hero_image else []
         photos += [link.image for link in release.gallery if link.image not in photos]
-        return super().get_context_data(related=release.related(), press_photos=photos, **kwargs)
+        # Ranking by shared topics reads every release on them: kept per content generation.
+        related = per_generation(f"related:{release.pk}", release.related)
+        return super().get_context_data(related=related, press_photos=photos, **kwargs)
 
 
 def social_card(request, slug):

@@ -131,7 +131,8 @@ def refresh(output):
     path = output / CATALOGUE
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as file:
-        write_po(file, catalog, width=100, sort_output=True)
+        # Without source lines: they moved with every edit of the code around a text.
+        write_po(file, catalog, width=100, sort_output=True, no_location=True)
     with path.with_suffix(".mo").open("wb") as file:
         write_mo(file, catalog)
     return path

@@ -139,12 +139,17 @@ def test_deleting_a_release_in_review_does_not_publish_its_quote_and_figure(writ
     assert (shown_on(QUOTE), shown_on(FIGURE)) == ([], [])
 
 
-def test_a_quote_leaves_the_public_site_with_the_last_public_release_that_shows_it(approver_client):
+def test_a_quote_leaves_the_public_site_with_the_last_public_release_that_shows_it(
+    approver_client, committed
+):
     public = make_release(title="Öffentlich")
     public.quotes.add(make_quote(text=QUOTE))
     before = shown_on(QUOTE)
 
-    response = post_form(approver_client, change_url(public), **{"releasequote_set-0-DELETE": "on"})
+    with committed():
+        response = post_form(
+            approver_client, change_url(public), **{"releasequote_set-0-DELETE": "on"}
+        )
 
     assert response.status_code == 302
     assert before == ["/", "/zitate/", "/suche/?q=Strukturwandel"]

@@ -265,7 +265,7 @@ def related_titles(client, slug):
     )
 
 
-def test_related_releases_follow_edits_and_embargoes_at_once(client, profile, now):
+def test_related_releases_follow_edits_and_embargoes_at_once(client, profile, now, committed):
     """The ranking is kept between requests; an edit or an embargo's end renews it."""
     energy = make_topic(name="Energie")
     shown = make_release(slug="haupt", topics=[energy])
@@ -275,8 +275,9 @@ def test_related_releases_follow_edits_and_embargoes_at_once(client, profile, no
     )
     before = related_titles(client, shown.slug)
 
-    withdrawn_later.status = Release.Status.WITHDRAWN
-    withdrawn_later.save()
+    with committed():
+        withdrawn_later.status = Release.Status.WITHDRAWN
+        withdrawn_later.save()
     after_withdrawal = related_titles(client, shown.slug)
     with time_machine.travel(embargoed.publish_at):
         at_embargo_end = related_titles(client, shown.slug)

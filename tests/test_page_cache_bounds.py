@@ -217,8 +217,7 @@ def test_every_entry_in_redis_expires_but_the_content_state(
     expiring = {key: in_redis.ttl(key) for key in in_redis()}
     state = {key: in_redis.ttl(key, alias="state") for key in in_redis(alias="state")}
 
-    # The next change is read only for the page cache.
-    assert state == {GENERATION_KEY: -1, **({SCHEDULED_CHANGE_KEY: -1} if page_cache else {})}
+    assert state == {GENERATION_KEY: -1, SCHEDULED_CHANGE_KEY: -1}
     assert len(of_kind(expiring, "page")) == (len(kept) if page_cache else 0)
     assert len(of_kind(expiring, "vevent")) == 1
     assert {key: ttl for key, ttl in expiring.items() if not 0 < ttl <= 24 * 60 * 60} == {}

@@ -303,7 +303,7 @@ def test_preview_page_costs_few_queries(reader, profile, django_assert_max_num_q
     event.speakers.set([make_person() for _ in range(relations)])
     links = [link_for(release), link_for(event)]
 
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(18):
         release_page = reader.get(f"/vorschau/{links[0].token}/")
     with django_assert_max_num_queries(6):
         event_page = reader.get(f"/vorschau/{links[1].token}/")
