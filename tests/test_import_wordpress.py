@@ -703,8 +703,11 @@ def test_home_page_with_unknown_post_id_is_still_the_home_page(imported, client)
     with time_machine.travel(NOW, tick=False):
         draft = client.get("/?p=11")
         unknown = client.get("/?p=999")
+        nul = client.get("/?p=%00")
+        nul_path = client.get("/2025/%00/")
 
-    assert (draft.status_code, unknown.status_code) == (200, 200)
+    assert (draft.status_code, unknown.status_code, nul.status_code) == (200, 200, 200)
+    assert nul_path.status_code == 404
 
 
 # Subscribers see nothing new
