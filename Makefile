@@ -38,6 +38,9 @@ run: install key
 	DEBUG=1 $(PY) manage.py loaddemo
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
+# Two processes: the two cores of these machines, and CI's time (about 5 min per database serial).
+PYTEST_ARGS ?= -n 2
+
 test: install-test key
 	$(PY) manage.py check --fail-level WARNING
 	$(PY) manage.py makemigrations --check --dry-run
