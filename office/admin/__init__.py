@@ -15,8 +15,6 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from office import workflow
-from office.links import absolute_url
 from office.models import (
     AuditEntry,
     Image,
@@ -27,8 +25,10 @@ from office.models import (
     Quote,
     Statistic,
 )
-from office.numbers import GermanDecimalField
-from office.revisions import EditConflict, changed_fields, field_diffs
+from office.models.numbers import GermanDecimalField
+from office.publishing import workflow
+from office.publishing.revisions import EditConflict, changed_fields, field_diffs
+from office.site.links import absolute_url
 
 
 class GermanSlugMixin:

@@ -16,12 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from PIL import Image as PILImage
 
-from office import images
-from office.cache import renew_at_commit
-from office.numbers import german_number
+from office.media import images
+from office.media.richtext import RichTextField
+from office.models.numbers import german_number
 from office.publishing import Status
-from office.revisions import Versioned, history
-from office.richtext import RichTextField
+from office.publishing.cache import renew_at_commit
+from office.publishing.revisions import Versioned, history
 
 
 class Profile(models.Model):
