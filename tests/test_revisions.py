@@ -12,7 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from events.models import Event
-from office.admin import VersionedAdminMixin
+from office.admin.versions import VersionedAdminMixin
 from office.models import Quote, Statistic
 from office.publishing.revisions import html_to_text, word_diff
 from releases.admin import ReleaseAdmin
