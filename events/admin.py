@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Event
-from office.admin import PublishableAdmin, SharePreviewMixin, VersionedAdminMixin
+from office.admin.versions import VersionedAdminMixin
+from office.admin.workflow import PublishableAdmin, SharePreviewMixin
 from releases.models import Release
 
 

@@ -8,7 +8,8 @@ class EventsConfig(AppConfig):
 
     def ready(self):
         from events.models import Event, events_showing
-        from office import cache, publishing, workflow
+        from office import publishing
+        from office.publishing import cache, workflow
 
         cache.watch(Event, Event.speakers.through)
         publishing.schedule(Event.objects.next_publication)

@@ -12,10 +12,10 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from events.models import Event
-from office.cache import CACHE_ERRORS, breaker
-from office.links import absolute_url
 from office.publishing import last_change
-from office.revisions import html_to_text
+from office.publishing.cache import CACHE_ERRORS, breaker
+from office.publishing.revisions import html_to_text
+from office.site.links import absolute_url
 
 PRODID = "-//Plenum//Termine//DE"
 # Fragments of an event that is not edited for a day are rendered again: cheap, and

@@ -5,9 +5,9 @@ from django.utils.translation import gettext as _
 
 from events.calendar import event_uid
 from events.models import Event
-from office.feeds import Rss201rev2Feed
-from office.links import absolute_url
 from office.models import Profile
+from office.site.feeds import Rss201rev2Feed
+from office.site.links import absolute_url
 
 FEED_ITEM_COUNT = 20
 

@@ -5,10 +5,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from office.media.richtext import RichTextField
+from office.media.validators import validate_public_slug
 from office.publishing import Publishable, PublishableQuerySet
-from office.revisions import Versioned, history
-from office.richtext import RichTextField
-from office.validators import validate_public_slug
+from office.publishing.revisions import Versioned, history
 
 
 class EventQuerySet(PublishableQuerySet):

@@ -1,5 +1,5 @@
 from events.models import Event
-from office.sitemaps import PublishedSitemap
+from office.site.sitemaps import PublishedSitemap
 
 
 class EventSitemap(PublishedSitemap):

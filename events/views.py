@@ -8,9 +8,9 @@ from django.views.generic import DetailView, ListView
 
 from events.calendar import calendar_for, subscribed_events, subscription_ical
 from events.models import Event
-from office.cards import card_response
+from office.media.cards import card_response
 from office.models import Profile
-from office.preview import PreviewMixin
+from office.publishing.preview import PreviewMixin
 from releases.models import Release
 
 EVENTS_PER_PAGE = 20

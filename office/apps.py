@@ -12,7 +12,7 @@ class OfficeConfig(AppConfig):
     verbose_name = _("Büro")
 
     def ready(self):
-        from office import cache
+        from office.media.richtext import drop_control_characters
         from office.models import (
             Image,
             LegalPage,
@@ -22,7 +22,7 @@ class OfficeConfig(AppConfig):
             Statistic,
             end_preview_links,
         )
-        from office.richtext import drop_control_characters
+        from office.publishing import cache
 
         cache.watch(Profile, Person, Quote, Statistic, Image, LegalPage)
         for model in ("releases.Release", "events.Event"):
@@ -34,4 +34,4 @@ class OfficeConfig(AppConfig):
 
 class PlenumAdminConfig(admin_apps.AdminConfig):
     default = False  # office's own config stays the default for "office"
-    default_site = "office.adminsite.PlenumAdminSite"
+    default_site = "office.admin.site.plenum_site"

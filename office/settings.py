@@ -83,26 +83,26 @@ MIDDLEWARE = [
     # Outside WhiteNoise and the page cache, so static files and cached pages
     # get the headers too, with a policy computed per response.
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    "office.security.SecurityHeadersMiddleware",
+    "office.site.security.SecurityHeadersMiddleware",
     # Before anything answers: a request Django cannot read is a 400 on every path.
-    "office.security.BadRequestMiddleware",
+    "office.site.security.BadRequestMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Answers 304, from a cached page or a fresh one alike.
     "django.middleware.http.ConditionalGetMiddleware",
     # Compression inside the page cache: a hit is stored compressed, with its
-    # ETag, so it is neither compressed nor hashed again (office/cache.py).
-    "office.cache.PageCacheMiddleware",
+    # ETag, so it is neither compressed nor hashed again (office/publishing/cache.py).
+    "office.publishing.cache.PageCacheMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     # ETag and Last-Modified of the plain page, before GZip pads it at random
-    # (office/conditional.py).
-    "office.conditional.PlainValidatorsMiddleware",
+    # (office/publishing/conditional.py).
+    "office.publishing.conditional.PlainValidatorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Inside the page cache: a redirect is decided per request, by the release's status now.
     "releases.redirects.OldAddressMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Versions record who saved them (office/revisions.py).
+    # Versions record who saved them (office/publishing/revisions.py).
     "simple_history.middleware.HistoryRequestMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -115,13 +115,13 @@ ROOT_URLCONF = "office.urls"
 WSGI_APPLICATION = "office.wsgi.application"
 
 TEMPLATES = [
-    # The public site (templates/): Jinja2, for speed (office/templating.py says why).
+    # The public site (templates/): Jinja2, for speed (office/site/templating.py says why).
     {
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [BASE_DIR / "templates"],
         "OPTIONS": {
-            "environment": "office.templating.environment",
-            "context_processors": ["office.context_processors.site"],
+            "environment": "office.site.templating.environment",
+            "context_processors": ["office.site.context_processors.site"],
         },
     },
     # The admin and its overrides (office/templates/admin/): Django's templates.
@@ -149,7 +149,7 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writing transactions take the lock when they begin, not at their first write:
     # two admin saves then run one after the other, and the second sees the first's
-    # version number (office/revisions.py) instead of failing with "database is locked".
+    # version number (office/publishing/revisions.py) instead of failing with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -160,7 +160,7 @@ if REDIS_URL := os.environ.get("REDIS_URL"):
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         # Redis answers within a millisecond or two: a quarter second is ample,
-        # and all a hung one costs, since office/cache.py then leaves it alone
+        # and all a hung one costs, since office/publishing/cache.py then leaves it alone
         # for a while and serves pages uncached.
         "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
     }
@@ -185,7 +185,7 @@ if ADMIN_PATH == "/" or not re.fullmatch(r"[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*/", A
     )
 
 # Anonymous GETs of public pages are cached this many seconds at most (0: off);
-# office/cache.py keeps every entry short of the next edit or embargo end.
+# office/publishing/cache.py keeps every entry short of the next edit or embargo end.
 PAGE_CACHE_TIMEOUT = envint("PAGE_CACHE_TIMEOUT", 300)
 # The health check must ask the database itself, never a cached answer; a
 # shared preview link shows a draft, which no cache may keep.
@@ -209,7 +209,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # django-axes counts failed logins per account and per address, each on its
-# own, and locks either for a while, with a German page (office/security.py).
+# own, and locks either for a while, with a German page (office/site/security.py).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -218,8 +218,8 @@ AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "office.security.locked_out"
-AXES_CLIENT_IP_CALLABLE = "office.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "office.site.security.locked_out"
+AXES_CLIENT_IP_CALLABLE = "office.site.security.client_ip"
 # Behind the proxy every request comes from the proxy; it appends the reader's
 # address to X-Forwarded-For, and that many addresses from the right are ours.
 PROXY_COUNT = envint("PROXY_COUNT", 1 if HTTPS else 0)
@@ -294,7 +294,7 @@ SECURE_CSP = {
     "upgrade-insecure-requests": HTTPS,
 }
 # The admin adds a per-request nonce for the editor's import map and Django's
-# inline styles, and data: images for its widgets; office/security.py applies it.
+# inline styles, and data: images for its widgets; office/site/security.py applies it.
 # The hash is the base stylesheet that the editor (Tiptap, inside
 # django-prose-editor 0.28.0) injects without a nonce; tests/test_security_browser.py
 # fails on any other inline style, so an upgrade that changes it is noticed.

@@ -5,8 +5,8 @@ from django.urls import include, path
 from django.views.static import serve
 
 from events.sitemaps import EventSitemap
-from office import health, views
-from office.sitemaps import PageSitemap
+from office.site import health, views
+from office.site.sitemaps import PageSitemap
 from releases.sitemaps import NewsSitemap, ReleaseSitemap
 
 sitemaps = {

@@ -1,12 +1,12 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from office.admin import (
+from office.admin.versions import VersionedAdminMixin
+from office.admin.workflow import (
     GermanSlugMixin,
     PublishableAdmin,
     SharedContentMixin,
     SharePreviewMixin,
-    VersionedAdminMixin,
 )
 from releases.models import (
     Category,

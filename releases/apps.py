@@ -7,7 +7,8 @@ class ReleasesConfig(AppConfig):
     verbose_name = _("Presse")
 
     def ready(self):
-        from office import cache, publishing, workflow
+        from office import publishing
+        from office.publishing import cache, workflow
         from releases import models, sitemaps
 
         cache.watch(

@@ -11,7 +11,7 @@ from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.utils import timezone
 
-from office.cache import per_generation
+from office.publishing.cache import per_generation
 from releases.models import Category, Release, Topic
 
 

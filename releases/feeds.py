@@ -11,10 +11,10 @@ from django.utils.feedgenerator import Enclosure
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from office.feeds import Atom1Feed, Rss201rev2Feed
-from office.links import absolute_url
 from office.models import Profile
-from office.seo import logo_url
+from office.site.feeds import Atom1Feed, Rss201rev2Feed
+from office.site.links import absolute_url
+from office.site.seo import logo_url
 from releases.archive import by_slug
 from releases.models import Category, Release, Topic, text_prefetches
 

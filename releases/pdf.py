@@ -6,10 +6,10 @@ from PIL import ImageFile
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from office.links import absolute_url
+from office.site.links import absolute_url
 
 # Importing WeasyPrint makes Pillow accept truncated images process-wide;
-# uploads are judged strictly, so switch it back (office/images.py relies on it).
+# uploads are judged strictly, so switch it back (office/media/images.py relies on it).
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 MEDIA_SCHEME = "plenum-media:"

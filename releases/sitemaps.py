@@ -2,7 +2,7 @@ import datetime
 
 from django.utils import timezone
 
-from office.sitemaps import PublishedSitemap
+from office.site.sitemaps import PublishedSitemap
 from releases.models import Release
 
 

@@ -9,11 +9,11 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView
 
-from office.cache import per_generation
-from office.cards import card_response
+from office.media.cards import card_response
 from office.models import Image, Profile
-from office.paging import DeferredJoinPaginator
-from office.preview import PreviewMixin
+from office.publishing.cache import per_generation
+from office.publishing.preview import PreviewMixin
+from office.site.paging import DeferredJoinPaginator
 from releases.archive import by_slug
 from releases.models import Category, Release, ReleaseAttachment, Topic
 

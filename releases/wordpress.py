@@ -11,7 +11,7 @@ from defusedxml.ElementTree import iterparse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _, gettext_lazy
 
-from office.richtext import CONTROL_CHARACTERS, sanitize_html
+from office.media.richtext import CONTROL_CHARACTERS, sanitize_html
 from releases.redirects import QUERY_KEYS
 
 WXR_PREFIX = "http://wordpress.org/export/"

@@ -8,4 +8,4 @@ def broken(request):
 
 
 urlpatterns = [path("kaputt/", broken)]
-handler500 = "office.health.server_error"
+handler500 = "office.site.health.server_error"

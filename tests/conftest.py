@@ -12,7 +12,7 @@ from django.db.models import FETCH_RAISE
 from django.test import Client
 from django.utils import timezone
 
-from office.cache import breaker
+from office.publishing.cache import breaker
 from tests.kit.caches import shared_caches
 from tests.kit.factories import PASSWORD, client_of, make_category, make_profile, member
 from tests.kit.public_site import build_site
@@ -94,7 +94,7 @@ def committed(django_capture_on_commit_callbacks):
     """Commit like the admin does: what the test wrote before, then what the block writes.
 
     The test's transaction never commits, and the page cache learns of an edit
-    at its commit (office/cache.py); the callbacks of earlier writes run first,
+    at its commit (office/publishing/cache.py); the callbacks of earlier writes run first,
     as their own commit would have run them.
     """
 

@@ -11,7 +11,7 @@ import pytest
 import redis
 import time_machine
 
-from office.cache import CACHE_RETRY_SECONDS
+from office.publishing.cache import CACHE_RETRY_SECONDS
 from tests.kit.factories import make_event, make_profile, make_release
 from tests.kit.servers import fetch, free_port, running_gunicorn, server_database_url
 
@@ -88,7 +88,7 @@ def cache_messages(caplog):
     return [
         record.getMessage().partition(";")[0]
         for record in caplog.records
-        if record.name == "office.cache"
+        if record.name == "office.publishing.cache"
     ]
 
 

@@ -53,7 +53,7 @@ def test_every_page_has_one_small_stylesheet_and_only_deferred_same_origin_scrip
 def test_stylesheet_gets_a_content_hash_in_production(client, settings, tmp_path):
     """Check that a hashed name lets browsers and CDNs cache the stylesheet for good."""
     build_site()
-    # Static addresses are remembered (office/links.py), per storage.
+    # Static addresses are remembered (office/site/links.py), per storage.
     before = client.get(DEMO_RELEASE).content.decode()
     settings.STATIC_ROOT = tmp_path / "static"
     settings.STORAGES = {

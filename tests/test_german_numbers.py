@@ -7,7 +7,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
 from office.models import Statistic
-from office.numbers import GermanDecimalField
+from office.models.numbers import GermanDecimalField
 from tests.kit.browsers import log_in
 from tests.kit.factories import PASSWORD, change_url
 from tests.kit.pages import admin_page

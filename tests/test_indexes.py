@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from events.models import Event
 from office.models import Quote, Statistic
-from office.paging import DeferredJoinPaginator
 from office.publishing import next_change
+from office.site.paging import DeferredJoinPaginator
 from releases.models import Release, Topic
 
 pytestmark = pytest.mark.django_db

@@ -19,7 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.http import http_date
 
-from office.cache import GENERATION_KEY
+from office.publishing.cache import GENERATION_KEY
 from releases.models import Release
 from releases.sitemaps import NEWS_WINDOW
 from tests.kit.caches import shared_caches

@@ -8,7 +8,7 @@ import redis
 import time_machine
 from django.core.cache import caches
 
-from office.cache import GENERATION_KEY, SCHEDULED_CHANGE_KEY
+from office.publishing.cache import GENERATION_KEY, SCHEDULED_CHANGE_KEY
 from releases.sitemaps import ReleaseSitemap
 from tests.kit.factories import make_category, make_event, make_release, make_topic
 

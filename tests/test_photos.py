@@ -16,7 +16,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from PIL import ExifTags, Image as PILImage, ImageCms, PngImagePlugin
 
-from office import cards, images
+from office.media import cards, images
 from office.models import Image
 from releases.models import ReleaseImage
 from tests.kit.factories import (

@@ -24,7 +24,7 @@ from pypdf.generic import (
     TextStringObject,
 )
 
-from office import documents
+from office.media import documents
 from releases import pdf
 from releases.models import Release, ReleaseAttachment, ReleaseImage, ReleaseQuote
 from tests.kit.factories import make_image, make_quote, make_release, media_files, photo

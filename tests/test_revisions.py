@@ -12,9 +12,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from events.models import Event
-from office.admin import VersionedAdminMixin
+from office.admin.versions import VersionedAdminMixin
 from office.models import Quote, Statistic
-from office.revisions import html_to_text, word_diff
+from office.publishing.revisions import html_to_text, word_diff
 from releases.admin import ReleaseAdmin
 from releases.models import Release
 from tests.kit.browsers import log_in

@@ -8,8 +8,8 @@ from django.apps import apps
 from django.conf import settings
 
 from events.models import Event
+from office.media.richtext import RichTextField
 from office.models import LegalPage
-from office.richtext import RichTextField
 from releases.models import Release
 from tests.kit.factories import make_event, make_profile, make_release
 from tests.kit.pages import admin_form, release_form_data
@@ -333,7 +333,7 @@ def calls_bypassing_pre_save(source):
 
 
 def test_rich_text_fields_are_the_four_known_ones():
-    # The versions (office/revisions.py) copy the field, so a kept version is sanitized too.
+    # The versions (office/publishing/revisions.py) copy the field: kept versions are sanitized too.
     assert rich_text_fields() == {
         ("release", "body"),
         ("event", "description"),

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from events.models import Event
-from office.search import stem
+from office.site.search import stem
 from releases.models import Release, ReleaseQuote, ReleaseStatistic
 from tests.kit.factories import make_category, make_event, make_quote, make_release, make_statistic
 
@@ -296,7 +296,7 @@ def test_stem_cuts_one_ending_and_leaves_short_words():
 
 def test_postgresql_uses_german_full_text_search():
     """On PostgreSQL the stemming comes from the german configuration, not the fallback."""
-    from office.search import uses_full_text
+    from office.site.search import uses_full_text
 
     assert uses_full_text() == (connection.vendor == "postgresql")
 
@@ -305,7 +305,7 @@ def test_release_search_uses_the_gin_index_on_postgresql():
     """PostgreSQL answers from the stored vector's index; SQLite's word matcher reads the table."""
     from django.db import transaction
 
-    from office.search import RELEASE_TEXT, search
+    from office.site.search import RELEASE_TEXT, search
 
     make_release(title="Wasserstoff")
     # All releases, so that the search index is the only one that can narrow the rows.

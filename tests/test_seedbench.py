@@ -165,7 +165,7 @@ def test_release_list_pages_link_every_public_release_and_nothing_else(client, s
 
 def test_deep_pages_list_the_same_releases_as_counting_rows_would(client):
     # Past page 21 the paginator skips ids on the index, then reads the page's rows
-    # (office/paging.py): the same slices, the short last page included.
+    # (office/site/paging.py): the same slices, the short last page included.
     seedbench("--releases", "300")
     public = urls(Release.objects.published())
     last = -(-len(public) // 10)

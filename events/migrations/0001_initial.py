@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import office.validators
+import office.media.validators
 from django.db import migrations, models
 
 
@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='Angelegt')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='Zuletzt geändert')),
                 ('title', models.CharField(max_length=200, verbose_name='Titel')),
-                ('slug', models.SlugField(help_text='Teil der Adresse; nach der Veröffentlichung nicht mehr ändern.', max_length=200, unique=True, validators=[office.validators.validate_public_slug], verbose_name='Kurzform')),
+                ('slug', models.SlugField(help_text='Teil der Adresse; nach der Veröffentlichung nicht mehr ändern.', max_length=200, unique=True, validators=[office.media.validators.validate_public_slug], verbose_name='Kurzform')),
                 ('starts_at', models.DateTimeField(verbose_name='Beginn')),
                 ('ends_at', models.DateTimeField(verbose_name='Ende')),
                 ('all_day', models.BooleanField(default=False, help_text='Kalender zeigen dann nur die Tage, nicht die Uhrzeiten.', verbose_name='Ganztägig')),

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import office.validators
+import office.media.validators
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
@@ -56,7 +56,7 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='Angelegt')),
                 ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='Zuletzt geändert')),
                 ('title', models.CharField(max_length=200, verbose_name='Titel')),
-                ('slug', models.SlugField(help_text='Teil der Adresse; nach der Veröffentlichung nicht mehr ändern.', max_length=200, validators=[office.validators.validate_public_slug], verbose_name='Kurzform')),
+                ('slug', models.SlugField(help_text='Teil der Adresse; nach der Veröffentlichung nicht mehr ändern.', max_length=200, validators=[office.media.validators.validate_public_slug], verbose_name='Kurzform')),
                 ('starts_at', models.DateTimeField(verbose_name='Beginn')),
                 ('ends_at', models.DateTimeField(verbose_name='Ende')),
                 ('all_day', models.BooleanField(default=False, help_text='Kalender zeigen dann nur die Tage, nicht die Uhrzeiten.', verbose_name='Ganztägig')),

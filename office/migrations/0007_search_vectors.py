@@ -9,14 +9,14 @@ A trigger rather than a generated column: PostgreSQL refuses to change the
 type of a column a generated column reads, so a later max_length change in a
 Django migration would fail. The trigger fires on every write path (admin,
 commands, bulk_create, loaddata). The column is not a model field: only
-office/search.py reads it, and SQLite, which has no tsvector, never sees it.
+office/site/search.py reads it, and SQLite, which has no tsvector, never sees it.
 """
 
 import importlib
 
 from django.db import migrations
 
-# table: (index name, ((columns, weight), ...)); the weights of office/search.py.
+# table: (index name, ((columns, weight), ...)); the weights of office/site/search.py.
 VECTORS = {
     "releases_release": (
         "release_search_idx",

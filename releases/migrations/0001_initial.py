@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import office.validators
+import office.media.validators
 from django.conf import settings
 from django.db import migrations, models
 
@@ -54,7 +54,7 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='Angelegt')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='Zuletzt geändert')),
                 ('title', models.CharField(max_length=200, verbose_name='Titel')),
-                ('slug', models.SlugField(help_text='Teil der Adresse; nach der Veröffentlichung nicht mehr ändern.', max_length=200, unique=True, validators=[office.validators.validate_public_slug], verbose_name='Kurzform')),
+                ('slug', models.SlugField(help_text='Teil der Adresse; nach der Veröffentlichung nicht mehr ändern.', max_length=200, unique=True, validators=[office.media.validators.validate_public_slug], verbose_name='Kurzform')),
                 ('lead', models.TextField(help_text='Zwei, drei Sätze: erscheinen in Listen, Feeds und Vorschauen.', verbose_name='Vorspann')),
                 ('body', models.TextField(verbose_name='Text')),
                 ('author', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='Autor')),

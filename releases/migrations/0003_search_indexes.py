@@ -1,4 +1,4 @@
-"""GIN indexes over the weighted German vectors that office/search.py queries.
+"""GIN indexes over the weighted German vectors that office/site/search.py queries.
 
 Expression indexes: PostgreSQL keeps them current on every write, with no
 stored vector column and no trigger. The expressions are copied, not

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from office import images
+from office.media import images
 from office.models import Image
 
 

@@ -1,4 +1,7 @@
-"""Fill the database with many releases and events for benchmarks, quickly and repeatably."""
+"""Fill the database with many releases and events for benchmarks, quickly and repeatably.
+
+One module despite its length: one command, the benchmark's whole data set, read top to bottom.
+"""
 
 import datetime
 import io
@@ -16,9 +19,9 @@ from django.utils.text import slugify
 from PIL import Image as PILImage
 
 from events.models import Event
-from office.cache import renew_generation
 from office.management.commands.loaddemo import Command as LoadDemo
 from office.models import Image, Person, Profile, Quote, Statistic
+from office.publishing.cache import renew_generation
 from releases.models import Category, Release, ReleaseQuote, ReleaseStatistic, Topic
 
 SEED = 20250213

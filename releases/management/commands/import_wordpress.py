@@ -15,11 +15,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _, gettext_lazy
 
-from office.documents import validate_document
-from office.images import validate_image_file
+from office.media.documents import validate_document
+from office.media.images import validate_image_file
+from office.media.richtext import CONTROL_CHARACTERS
+from office.media.validators import RESERVED_SLUGS
 from office.models import Image, LegalPage, Profile
-from office.richtext import CONTROL_CHARACTERS
-from office.validators import RESERVED_SLUGS
 from releases.models import (
     Category,
     OldAddress,
@@ -752,7 +752,7 @@ def credit(meta):
 
 
 def first_paragraph(body):
-    from office.revisions import html_to_text
+    from office.publishing.revisions import html_to_text
 
     return next(iter(html_to_text(body).splitlines()), "")
 

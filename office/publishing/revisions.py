@@ -11,7 +11,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from office.richtext import RichTextField
+from office.media.richtext import RichTextField
 
 
 class Versioned(models.Model):

@@ -9,7 +9,7 @@ Three ideas carry it:
 - No entry, and no `s-maxage` promised to a proxy, outlives the next moment a
   public surface changes without an edit (`office.publishing.next_change`).
 - Conditional requests are answered by the ETag of the plain body
-  (office/conditional.py), never by a date, so a 304 cannot be stale.
+  (office/publishing/conditional.py), never by a date, so a 304 cannot be stale.
 """
 
 import hashlib

@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from django.utils.crypto import salted_hmac
 from PIL import Image as PILImage, ImageDraw, ImageFont
 
-from office.images import SOCIAL_SIZE
+from office.media.images import SOCIAL_SIZE
 
 CARD_VERSION = 1
 BACKGROUND = (8, 58, 102)  # the site's header band

@@ -12,11 +12,11 @@ from django.views.generic import ListView
 
 from events.models import Event
 from events.views import EventDetailView
-from office.cache import per_generation
-from office.forms import SearchForm
-from office.links import absolute_url
 from office.models import LegalPage, PreviewLink, Quote, Statistic
-from office.search import highlight, search_site
+from office.publishing.cache import per_generation
+from office.site.forms import SearchForm
+from office.site.links import absolute_url
+from office.site.search import highlight, search_site
 from releases.archive import release_archive, topics_in_use
 from releases.models import Release
 from releases.views import ReleaseDetailView

@@ -1,6 +1,6 @@
-"""The admin site; apart from admin.py, which registers while the lazy site imports this."""
+"""The admin site: the dashboard, the second factor required for logins, the editor's catalog."""
 
-from functools import update_wrapper
+from functools import cache, update_wrapper
 
 from django.contrib import admin
 from django.shortcuts import redirect
@@ -8,7 +8,8 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 
-from office import twofactor, workflow
+from office.admin import twofactor
+from office.publishing import workflow
 
 
 class PlenumAdminSite(admin.AdminSite):
@@ -56,3 +57,10 @@ class PlenumAdminSite(admin.AdminSite):
     def get_urls(self):
         extra = [path("zwei-faktor/", self.admin_view(self.two_factor), name="two_factor")]
         return extra + super().get_urls()
+
+
+# Django makes the site on first use, importing this module and so the package,
+# whose registrations make it again: both times it must be the same site.
+@cache
+def plenum_site():
+    return PlenumAdminSite()

@@ -23,9 +23,9 @@ from django.utils.timezone import template_localtime
 from django.utils.translation import gettext, ngettext, npgettext, pgettext
 from jinja2 import ChainableUndefined, Environment
 
-from office import seo
-from office.links import absolute_url, share_targets
-from office.search import mark_words
+from office.site import seo
+from office.site.links import absolute_url, share_targets
+from office.site.search import mark_words
 from releases.archive import release_archive
 
 # The text column: 42rem at most, the phone's width less the page's padding below.

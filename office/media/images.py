@@ -1,5 +1,7 @@
 """Photos: uploads judged by their content, metadata stripped, renditions for readers.
 
+One module despite its length: it is one capability, what a photo may carry.
+
 Every upload is opened and fully decoded by Pillow before anything is stored;
 the stored original is a clean copy (orientation applied; EXIF, XMP, IPTC,
 PNG text, comments, thumbnails and appended pictures removed; only the colour

@@ -1,8 +1,8 @@
 from django.utils.translation import gettext as _
 
-from office.links import absolute_url
 from office.models import Profile
-from office.seo import logo_url
+from office.site.links import absolute_url
+from office.site.seo import logo_url
 
 
 def site(request):

@@ -1,4 +1,7 @@
-"""The one rule about publishing, shared by releases and events (DESIGN.md), and its clock.
+"""The publishing kernel: the one rule about publishing, shared by releases and events
+(DESIGN.md), and its clock here; the Freigabe (`workflow`), versions (`revisions`),
+previews (`preview`), the page cache (`cache`) and conditional requests (`conditional`)
+beside it. Nothing in this package imports from releases or events.
 
 The clock answers when a public surface next changes without an edit: an
 embargo ending, an event ending, a release leaving the news sitemap. Each app

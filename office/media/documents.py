@@ -1,4 +1,7 @@
-"""Press-kit attachments: PDF and Word files, judged by their content like photos."""
+"""Press-kit attachments: PDF and Word files, judged by their content like photos.
+
+One module despite its length: it is one capability, what a PDF or DOCX may carry.
+"""
 
 import io
 import logging
@@ -14,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext_lazy as _
 
-from office.images import check_size
+from office.media.images import check_size
 
 MIME_TYPES = {
     "pdf": "application/pdf",

@@ -6,7 +6,7 @@ from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
-from office.links import absolute_url
+from office.site.links import absolute_url
 
 DESCRIPTION_WORDS = 45
 

@@ -1,0 +1,64 @@
+"""The photo library in the admin: thumbnails, the focal point picker, the social crop."""
+
+from django.contrib import admin
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from office.admin.workflow import SharedContentMixin
+from office.models import (
+    Image,
+)
+
+
+@admin.register(Image)
+class ImageAdmin(SharedContentMixin, admin.ModelAdmin):
+    list_display = ("thumbnail", "alt_text", "credit", "dimensions", "uploaded_at")
+    search_fields = ("alt_text", "caption", "credit")
+    date_hierarchy = "uploaded_at"
+    readonly_fields = ("thumbnail", "dimensions", "focal_picker", "social_crop")
+    fieldsets = (
+        (None, {"fields": ("file", "thumbnail", "dimensions", "alt_text", "caption", "credit")}),
+        (_("Zuschnitt"), {"fields": ("focal_picker", "focal_x", "focal_y", "social_crop")}),
+    )
+
+    class Media:
+        js = ("admin_plenum/focal-point.js",)
+        css = {"all": ("admin_plenum/focal-point.css",)}
+
+    @admin.display(description=_("Vorschau"))
+    def thumbnail(self, obj):
+        if not obj.file:
+            return "–"
+        picture = obj.picture()
+        return format_html(
+            '<img src="{}" alt="" width="120" loading="lazy" class="plenum-thumbnail">',
+            picture["src"] if picture else obj.file.url,
+        )
+
+    @admin.display(description=_("Abmessungen"))
+    def dimensions(self, obj):
+        return f"{obj.width} × {obj.height} px" if obj.width else "–"
+
+    @admin.display(description=_("Bildmittelpunkt wählen"))
+    def focal_picker(self, obj):
+        if not obj.renditions:
+            return _("Nach dem Speichern hier ins Bild klicken, um den Bildmittelpunkt zu setzen.")
+        return format_html(
+            '<span class="plenum-focal"><img src="{}" alt="{}">'
+            '<span class="plenum-focal__marker"></span></span><br>{}',
+            obj.picture()["src"],
+            _("Bild zum Setzen des Bildmittelpunkts"),
+            _("Ins Bild klicken, z. B. auf ein Gesicht; die Prozentwerte unten folgen."),
+        )
+
+    @admin.display(description=_("Vorschaubild für soziale Netzwerke"))
+    def social_crop(self, obj):
+        if not obj.renditions:
+            return "–"
+        url, width, height = obj.social()
+        return format_html(
+            '<img src="{}" alt="" width="300" loading="lazy" class="plenum-thumbnail"><br>{}',
+            url,
+            _("%(width)d × %(height)d px, zugeschnitten um den Bildmittelpunkt")
+            % {"width": width, "height": height},
+        )

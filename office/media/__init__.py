@@ -1,0 +1,4 @@
+"""What editors upload or type, judged before it is kept: photos and their renditions
+(`images`), PDF and Word attachments (`documents`), social preview cards (`cards`),
+rich text sanitizing (`richtext`) and the slugs a public address may take (`validators`).
+"""
