@@ -171,8 +171,8 @@ def current_state(now: datetime) -> State:
 def per_generation(name: str, compute, limit: int = 60 * 60):
     """Return compute()'s value, kept until the next committed edit or scheduled change.
 
-    Only for what reads every release and shows on most pages (the archive
-    beside every list); computed afresh, and not kept, while the cache is away.
+    Only for what reads the whole archive and was measured to dominate its page
+    (README, "Leistung"); computed afresh, and not kept, while the cache is away.
     """
     now = timezone.now()
     try:

@@ -22,7 +22,7 @@ class WrittenAtOnce:
         outfile.write(buffer.getvalue())
 
 
-class DatedByContent:
+class FixedDateWhenEmpty:
     """Date an empty feed by a fixed moment, not "now" as Django does.
 
     Dated "now", its ETag changed every second, and a reader polling an empty
@@ -35,9 +35,9 @@ class DatedByContent:
         return super().latest_post_date()
 
 
-class Rss201rev2Feed(DatedByContent, WrittenAtOnce, feedgenerator.Rss201rev2Feed):
+class Rss201rev2Feed(FixedDateWhenEmpty, WrittenAtOnce, feedgenerator.Rss201rev2Feed):
     pass
 
 
-class Atom1Feed(DatedByContent, WrittenAtOnce, feedgenerator.Atom1Feed):
+class Atom1Feed(FixedDateWhenEmpty, WrittenAtOnce, feedgenerator.Atom1Feed):
     pass

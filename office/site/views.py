@@ -84,8 +84,7 @@ def search(request):
         ctx.update(page_obj=page, paginator=page.paginator, is_paginated=page.has_other_pages())
     else:
         for section in sections:
-            # The total rides along with the first results: one query a section, not
-            # two, and the hidden-quotes subquery runs once (36 -> 29 ms, PostgreSQL).
+            # The total rides along with the first results: one query a section, not two.
             total = Window(Count("*"))
             section.shown = list(section.results.annotate(total=total)[:SEARCH_SECTION_PREVIEW])
             section.count = section.shown[0].total if section.shown else 0
