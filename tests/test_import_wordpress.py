@@ -406,7 +406,7 @@ def test_classic_content_becomes_paragraphs_and_shortcodes_are_converted(importe
         "<p>Zweiter Absatz,<br>mit Zeilenumbruch.</p>"
         '<p><a href="https://twitter.com/mmuster/status/1">https://twitter.com/mmuster/status/1</a></p>'
         "<p>Ein Zitat [sic] bleibt, [die Landesregierung] auch.</p>"
-        '<p>Siehe <a href="/pressemitteilungen/beitrag-11/">den Entwurf</a> und '
+        '<p>Siehe <a href="/?p=11">den Entwurf</a> und '
         '<a href="/pressemitteilungen/beitrag-12/">die Schulpolitik</a> und '
         '<a href="/wp-content/uploads/2025/03/studie.pdf">die Studie</a>.</p>'
         "<h2>Große Überschrift</h2>"
@@ -697,6 +697,24 @@ def test_embargoed_post_redirects_once_its_time_has_come(imported, client):
         301,
         "/pressemitteilungen/beitrag-13/",
     )
+
+
+@pytest.mark.parametrize("status", ["draft", "future", "private"])
+def test_links_to_unpublished_posts_do_not_name_them(tmp_path, client, status):
+    """A draft's slug is its title: a public text linking it must not publish it."""
+    items = [
+        item(1, "Öffentlich", f'<p><a href="{SITE}/?p=2">Mehr</a></p>'),
+        item(
+            2, "Geheimer Plan zur Kreisreform", status=status, slug="", date="2099-01-01 10:00:00"
+        ),
+    ]
+
+    run_import(tmp_path, wxr(items))
+    body = client.get(Release.objects.get(wordpress_id=1).get_absolute_url()).content.decode()
+
+    assert '<a href="/?p=2">Mehr</a>' in body
+    assert "kreisreform" not in body.lower()
+    assert client.get("/?p=2").status_code == 200
 
 
 def test_home_page_with_unknown_post_id_is_still_the_home_page(imported, client):

@@ -176,7 +176,7 @@ class Importer:
         self.authors = {}
         self.categories = {}  # WordPress nicename -> its data
         self.tags = {}
-        self.posts = {}  # post id -> (link, post_name, title)
+        self.posts = {}  # post id -> (link, post_name, title, WordPress status)
         self.slugs = {}
         self.category_objects = {}
         self.topic_objects = {}
@@ -244,6 +244,7 @@ class Importer:
                 data.get("link", ""),
                 unquote(data.get("wp:post_name", "")),
                 plain_text(data.get("title")),
+                data.get("wp:status"),
             )
 
     def upload_path(self, data):
@@ -261,10 +262,15 @@ class Importer:
         )
         taken = set(Release.objects.values_list("slug", flat=True))
         prefix = urlsplit(self.site.info.get("wp:base_blog_url", "")).path.rstrip("/")
-        for number, (link, post_name, title) in self.posts.items():
+        for number, (link, post_name, title, status) in self.posts.items():
             slug = existing.get(number) or self.unique_slug(post_name, title, number, taken)
             self.slugs[number] = slug
             url = reverse("releases:detail", kwargs={"slug": slug})
+            if status != "publish":
+                # Links in other texts must not name an unpublished release's address
+                # (a draft's slug is its title): they keep the old address on this
+                # site, which redirects once the release is public.
+                url = f"/?p={number}"
             for path in (link_path(link), f"/?p={number}"):
                 if path != "/":
                     self.site.paths[path] = url
@@ -297,7 +303,7 @@ class Importer:
         }.items():
             self.site.paths[path] = url
         # Posts get theirs when written, by id: their redirect checks the status at request time.
-        posts = {link_path(link) for link, _name, _title in self.posts.values()}
+        posts = {link_path(link) for link, *_ in self.posts.values()}
         for path, url in self.site.paths.items():
             if path not in posts and not path.startswith("/?p="):
                 self.addresses[path] = {"target": url}
