@@ -166,9 +166,9 @@ class Release(Versioned, Publishable):
     # Set by the WordPress import: the post it came from, and the GUID its feed
     # items had, so feed readers that followed the old site see no item twice.
     wordpress_id = models.PositiveBigIntegerField(
-        null=True, blank=True, unique=True, editable=False
+        _("WordPress-Nummer"), null=True, blank=True, unique=True, editable=False
     )
-    feed_guid = models.CharField(max_length=500, blank=True, editable=False)
+    feed_guid = models.CharField(_("Kennung im Feed"), max_length=500, blank=True, editable=False)
 
     objects = ReleaseQuerySet.as_manager()
     history = history(_("Pressemitteilung"))
@@ -323,7 +323,7 @@ class ReleaseAttachment(models.Model):
     file_size = models.PositiveIntegerField(editable=False, null=True)
     order = models.PositiveSmallIntegerField(_("Reihenfolge"), default=0)
     wordpress_id = models.PositiveBigIntegerField(
-        null=True, blank=True, unique=True, editable=False
+        _("WordPress-Nummer"), null=True, blank=True, unique=True, editable=False
     )
 
     class Meta:
@@ -372,11 +372,19 @@ class OldAddress(models.Model):
     """
 
     path = models.CharField(_("Alte Adresse"), max_length=500, unique=True)
-    release = models.ForeignKey(Release, null=True, blank=True, on_delete=models.CASCADE)
-    attachment = models.ForeignKey(
-        ReleaseAttachment, null=True, blank=True, on_delete=models.CASCADE
+    release = models.ForeignKey(
+        Release, verbose_name=_("Pressemitteilung"), null=True, blank=True, on_delete=models.CASCADE
     )
-    image = models.ForeignKey("office.Image", null=True, blank=True, on_delete=models.CASCADE)
+    attachment = models.ForeignKey(
+        ReleaseAttachment,
+        verbose_name=_("Anhang"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+    )
+    image = models.ForeignKey(
+        "office.Image", verbose_name=_("Bild"), null=True, blank=True, on_delete=models.CASCADE
+    )
     target = models.CharField(
         _("Neue Adresse"), max_length=500, blank=True, help_text=_("Ein Pfad dieser Website.")
     )
@@ -405,12 +413,8 @@ class OldAddress(models.Model):
                 "releases:attachment", kwargs={"slug": slug, "pk": self.attachment_id}
             )
         if self.image_id:
-            shows = models.Q(hero_image=self.image_id) | models.Q(releaseimage__image=self.image_id)
-            if not public.filter(shows).exists():
+            if not public.filter(releases_showing(self.image)).exists():
                 return None
             # The file itself, as the old address was: embedded elsewhere, it still shows.
-            from office.models import Image
-
-            name = Image.objects.filter(pk=self.image_id).values_list("file", flat=True).first()
-            return Image._meta.get_field("file").storage.url(name)
+            return self.image.file.url
         return self.target or None

@@ -8,11 +8,10 @@ from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
-from django.utils.text import slugify
 from django.utils.translation import gettext as _, gettext_lazy
 
 from office.media.richtext import CONTROL_CHARACTERS, sanitize_html
-from releases.redirects import QUERY_KEYS
+from releases.redirects import QUERY_KEYS, RESIZED
 
 WXR_PREFIX = "http://wordpress.org/export/"
 PREFIXES = {
@@ -20,9 +19,6 @@ PREFIXES = {
     "http://purl.org/dc/elements/1.1/": "dc",
     "http://wellformedweb.org/CommentAPI/": "wfw",
 }
-GERMAN = str.maketrans(
-    {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"}
-)
 
 
 class ExportError(Exception):
@@ -132,10 +128,6 @@ def plain_text(value):
     return " ".join(CONTROL_CHARACTERS.sub("", html.unescape(text)).split())
 
 
-def german_slug(text):
-    return slugify(text.translate(GERMAN))
-
-
 def shorten(text, limit):
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
@@ -170,8 +162,6 @@ BLOCK_SPACE = re.compile(
 )
 EMPTY_LINK = re.compile(r"<a\b[^>]*>\s*</a\s*>", re.I)
 HREF = re.compile(r'href="([^"]*)"')
-# The sizes WordPress cut from an upload: foto-300x200.jpg is foto.jpg.
-RESIZED = re.compile(r"-\d+x\d+(\.\w+)$")
 UPLOADS = "/wp-content/uploads/"
 
 

@@ -387,7 +387,7 @@ def test_report_lists_what_was_not_made_public_and_not_imported(imported):
     )
     assert "Beitrag 17 „Gelöscht“: im Papierkorb – nicht übernommen." in imported
     assert "Seite „Über mich“ (/ueber-mich/) nicht übernommen." in imported
-    assert "1 Einträge des unbekannten Typs „tribe_events“ nicht übernommen." in imported
+    assert "1 Eintrag des unbekannten Typs „tribe_events“ nicht übernommen." in imported
     assert "Datei 103 „2025/03/fehlt.jpg“: Datei fehlt im Upload-Ordner." in imported
     assert "Datei 104 „../../geheim.jpg“: Pfad außerhalb des Upload-Ordners." in imported
     assert "Datei 106 „2025/03/musik.mp3“: Dateityp „.mp3“ wird nicht übernommen." in imported

@@ -76,7 +76,7 @@ class Image(models.Model):
     renditions = models.JSONField(default=dict, editable=False)
     # The attachment it came from in the move from WordPress, so a second import updates it.
     wordpress_id = models.PositiveBigIntegerField(
-        null=True, blank=True, unique=True, editable=False
+        _("WordPress-Nummer"), null=True, blank=True, unique=True, editable=False
     )
     uploaded_at = models.DateTimeField(_("Hochgeladen"), auto_now_add=True)
 

@@ -15,11 +15,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.text import slugify
 from PIL import Image as PILImage
 
 from events.models import Event
 from office.management.commands.loaddemo import Command as LoadDemo
+from office.media.validators import german_slug
 from office.models import Image, Person, Profile, Quote, Statistic
 from office.publishing.cache import renew_generation
 from releases.models import Category, Release, ReleaseQuote, ReleaseStatistic, Topic
@@ -31,10 +31,6 @@ DRAFT_SHARE = 0.05
 EMBARGO_SHARE = 0.03
 EVENT_CANCELLED_SHARE = 0.05
 IMAGE_COUNT = 12
-GERMAN = str.maketrans(
-    {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"}
-)
-
 CATEGORIES = [
     ("aus-dem-landtag", "Aus dem Landtag"),
     ("aus-dem-wahlkreis", "Aus dem Wahlkreis"),
@@ -228,10 +224,6 @@ IMAGE_ALTS = [
     "Feuerwehrleute vor einem Löschfahrzeug",
     "Radweg zwischen Feldern im Westmünsterland",
 ]
-
-
-def german_slug(text):
-    return slugify(text.translate(GERMAN))
 
 
 class Command(BaseCommand):

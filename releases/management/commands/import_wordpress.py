@@ -13,13 +13,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _, gettext_lazy
+from django.utils.translation import gettext as _, gettext_lazy, ngettext
 
 from office.media.documents import validate_document
 from office.media.images import validate_image_file
 from office.media.richtext import CONTROL_CHARACTERS
-from office.media.validators import RESERVED_SLUGS
+from office.media.validators import RESERVED_SLUGS, german_slug
 from office.models import Image, LegalPage, Profile
+from office.publishing.revisions import html_to_text
 from releases.models import (
     Category,
     OldAddress,
@@ -33,7 +34,6 @@ from releases.wordpress import (
     Content,
     ExportError,
     Site,
-    german_slug,
     link_path,
     plain_text,
     read_export,
@@ -395,13 +395,22 @@ class Importer:
         if internal:
             self.report.counts["other"]["skipped"] += internal
             self.report.lines.append(
-                _("%(n)s interne Einträge von WordPress (Menüs, Revisionen, Vorlagen) übergangen.")
+                ngettext(
+                    "%(n)s interner Eintrag von WordPress (Menü, Revision, Vorlage) übergangen.",
+                    "%(n)s interne Einträge von WordPress (Menüs, Revisionen, Vorlagen) "
+                    "übergangen.",
+                    internal,
+                )
                 % {"n": internal}
             )
         for post_type, n in sorted(unknown.items()):
             self.report.counts["other"]["skipped"] += n
             self.report.lines.append(
-                _("%(n)s Einträge des unbekannten Typs „%(type)s“ nicht übernommen.")
+                ngettext(
+                    "%(n)s Eintrag des unbekannten Typs „%(type)s“ nicht übernommen.",
+                    "%(n)s Einträge des unbekannten Typs „%(type)s“ nicht übernommen.",
+                    n,
+                )
                 % {"n": n, "type": post_type}
             )
 
@@ -454,25 +463,23 @@ class Importer:
             "body": body,
             "category_id": category.pk,
             "status": status,
-            "publish_at": publish_at or timezone.now(),
             "author_id": author,
             "byline": byline,
             "feed_guid": data.get("guid", "").strip()[:500],
         }
+        if publish_at is not None:
+            # Without a date (a draft) a new release gets the model's default, an old one keeps its.
+            values["publish_at"] = publish_at
         thumbnail = data["meta"].get("_thumbnail_id", "").strip()
         thumbnail = int(thumbnail) if thumbnail.isdigit() else None
         if thumbnail in self.images:
             values["hero_image_id"] = self.images[thumbnail]
         release = Release.objects.filter(wordpress_id=number).first()
         if release is None:
-            if publish_at is None:
-                values.pop("publish_at")
             release = Release.objects.create(slug=self.slugs[number], wordpress_id=number, **values)
             release.topics.set(topics)
             self.report.count("release", "created")
         else:
-            if publish_at is None:
-                values.pop("publish_at")
             changed = changed_values(release, values)
             for name, value in changed.items():
                 setattr(release, name, value)
@@ -758,8 +765,6 @@ def credit(meta):
 
 
 def first_paragraph(body):
-    from office.publishing.revisions import html_to_text
-
     return next(iter(html_to_text(body).splitlines()), "")
 
 
