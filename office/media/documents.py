@@ -19,10 +19,6 @@ from django.utils.translation import gettext_lazy as _
 
 from office.media.images import check_size
 
-MIME_TYPES = {
-    "pdf": "application/pdf",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-}
 LABELS = {"pdf": "PDF", "docx": "Word (DOCX)"}
 DOCX_MAIN = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 # A DOCX is a ZIP; unpacked it must stay reasonable, or it is a zip bomb.
