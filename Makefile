@@ -36,7 +36,9 @@ key: .secret_key
 run: install key
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py loaddemo
-	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+	@# The background worker beside the development server; Ctrl+C ends both.
+	DEBUG=1 $(PY) manage.py db_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
+	  DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
 # Two processes: the two cores of these machines, and CI's time (about 5 min per database serial).
 PYTEST_ARGS ?= -n 2

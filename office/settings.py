@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "simple_history",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -176,6 +177,11 @@ else:
             "LOCATION": os.environ.get("CACHE_STATE_DIR", BASE_DIR / ".cache-state"),
         },
     }
+
+# Background work (photo renditions, mail) waits in the database for
+# `manage.py db_worker`: no broker to run, and a task enqueued on commit is in the
+# same database as the rows it reads.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # The editors' admin; another path keeps it out of scanners' default lists.
 ADMIN_PATH = os.environ.get("ADMIN_PATH", "admin/").strip().strip("/") + "/"

@@ -56,19 +56,12 @@ def running_gunicorn(tmp_path, **environment):
     the server's output goes to tmp_path / "gunicorn.log".
     """
     port = free_port()
-    # No REDIS_URL unless given: the shell's would share another server's cache.
-    inherited = {"DEBUG", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    environment = {key: value for key, value in os.environ.items() if key not in inherited} | {
-        "DJANGO_SETTINGS_MODULE": "tests.server_settings",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SITE_URL": f"http://127.0.0.1:{port}",
-        "PAGE_CACHE_TIMEOUT": "300",
-        "MEDIA_ROOT": str(tmp_path),
-        # The page cache's shared state, for this server alone.
-        "CACHE_STATE_DIR": str(tmp_path / "cache-state"),
+    environment = server_environment(
+        tmp_path,
+        SITE_URL=f"http://127.0.0.1:{port}",
+        PAGE_CACHE_TIMEOUT="300",
         **environment,
-    }
+    )
     log = (tmp_path / "gunicorn.log").open("w")
     command = [sys.executable, "-m", "gunicorn", "office.wsgi:application"]
     command += ["--bind", f"127.0.0.1:{port}", "--workers", "1", "--timeout", "30"]
@@ -84,6 +77,42 @@ def running_gunicorn(tmp_path, **environment):
     finally:
         process.terminate()
         process.wait(timeout=10)
+        log.close()
+
+
+def server_environment(tmp_path, **environment):
+    """The environment of a production process a test starts: its own key, media and cache state."""
+    # No REDIS_URL unless given: the shell's would share another server's cache.
+    inherited = {"DEBUG", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    return {key: value for key, value in os.environ.items() if key not in inherited} | {
+        "DJANGO_SETTINGS_MODULE": "tests.server_settings",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "MEDIA_ROOT": str(tmp_path),
+        # The page cache's shared state, for this server alone.
+        "CACHE_STATE_DIR": str(tmp_path / "cache-state"),
+        "DATABASE_URL": server_database_url(),
+        **environment,
+    }
+
+
+@contextmanager
+def running_worker(tmp_path, **environment):
+    """Run `manage.py db_worker` on the test database; yield the process.
+
+    It polls every 0.1 s; its output goes to tmp_path / "worker.log". Only
+    transactional tests (`transaction=True`) commit what it should see.
+    """
+    log = (tmp_path / "worker.log").open("a")
+    command = [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay"]
+    command += ["--interval", "0.1", "--verbosity", "2"]
+    environment = server_environment(tmp_path, **environment)
+    process = subprocess.Popen(command, cwd=BASE_DIR, env=environment, stdout=log, stderr=log)
+    try:
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
         log.close()
 
 
