@@ -196,8 +196,9 @@ def behind(version, newest, record, open_records, now):
             f"erschienen. Auf {overdue[-1]} anheben."
         )
     if fixes:
-        candidate, at = fixes[-1]
-        due = (at + timedelta(GRACE_DAYS)).date().isoformat()
+        # The first bug-fix release starts the clock; the newest is the one to take.
+        due = (min(at for _candidate, at in fixes) + timedelta(GRACE_DAYS)).date().isoformat()
+        candidate = fixes[-1][0]
         return WARNING, f"{unchecked}; Fehlerkorrektur {candidate} spätestens am {due} einspielen."
     return WARNING, f"{unchecked}; neue Funktionsreihe, als geplantes Upgrade einspielen."
 

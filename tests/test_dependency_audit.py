@@ -136,6 +136,17 @@ def test_a_bug_fix_release_of_this_morning_is_a_warning_with_its_due_date(pypi):
     )
 
 
+def test_the_due_date_is_when_the_first_bug_fix_release_turns_overdue(pypi):
+    releases = {"7.1.0": (60, False), "7.1.1": (10, False), "7.1.2": (1, False)}
+    pypi["pypdf"] = project("7.1.2", **releases)
+
+    level, message = by_name(audit_dependencies.audit({"pypdf": "7.1.0"}))["pypdf"]
+
+    due = (datetime.now(UTC) + timedelta(audit_dependencies.GRACE_DAYS - 10)).date().isoformat()
+    assert level == WARNING
+    assert message.endswith(f"Fehlerkorrektur 7.1.2 spätestens am {due} einspielen.")
+
+
 def test_a_new_feature_series_is_a_planned_upgrade_not_a_red_build(pypi):
     pypi["django"] = project("6.2.0", **{"6.1.3": (90, False), "6.2.0": (40, False)})
 
