@@ -7,7 +7,7 @@ PYTHON ?= $(firstword $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.13.*
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help run test install install-test key lint check audit messages
+.PHONY: help run test install install-test key lint check audit messages lock
 
 help:
 	@echo "make run   – installiert alles, lädt die Demo-Inhalte und startet http://127.0.0.1:8000/"
@@ -18,14 +18,27 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip>=25.1"
 
+# Exactly the locked set, every file checked against its hash; --no-deps because the
+# lock already names every dependency, and `pip check` proves that it does.
 install: $(PY)
-	$(PY) -m pip install --quiet --group runtime
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements/runtime.txt
+	$(PY) -m pip check
 
 # axe-core and the Nu HTML Checker come from npm at the versions in package-lock.json;
 # --ignore-scripts, because vnu-jar's postinstall would download a Java of its own.
 install-test: $(PY)
-	$(PY) -m pip install --quiet --group test --group lint
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements/test.txt
+	$(PY) -m pip check
 	test -d node_modules/axe-core -a -d node_modules/vnu-jar || npm ci --ignore-scripts --no-audit --no-fund
+
+# The lock files from pyproject.toml's dependency groups (scripts/lock_dependencies.py);
+# UPGRADE=1 also moves every transitive package to its newest release. pip-tools comes
+# from the test lock, or from the lint group while there is none yet.
+lock: $(PY)
+	if [ -f requirements/test.txt ]; then \
+	  $(PY) -m pip install --quiet --require-hashes --no-deps -r requirements/test.txt; \
+	else $(PY) -m pip install --quiet --group lint; fi
+	$(PY) scripts/lock_dependencies.py $(if $(UPGRADE),--upgrade)
 
 # A random development key in an untracked file; production sets SECRET_KEY.
 key: .secret_key
@@ -56,7 +69,8 @@ lint: install-test
 messages: install-test
 	$(PY) scripts/messages.py
 
-# Known vulnerabilities in what production installs (scripts/audit_dependencies.py
-# says why this is not pip-audit); fails when PyPI cannot be asked.
+# Known vulnerabilities in the runtime lock, i.e. what production installs
+# (scripts/audit_dependencies.py says why this is not pip-audit and what fails);
+# fails when PyPI cannot be asked.
 audit: install-test
 	$(PY) scripts/audit_dependencies.py
