@@ -148,11 +148,13 @@ class ReleaseAdmin(VersionedAdminMixin, SharePreviewMixin, PublishableAdmin):
     )
     revision_fields = ("title", "lead", "body", "correction_note")
     inlines = (
-        ReleaseImageInline,
-        ReleaseAttachmentInline,
         ReleaseQuoteInline,
         ReleaseStatisticInline,
+        ReleaseImageInline,
+        ReleaseAttachmentInline,
     )
+    CORRECTION = _("Korrektur nach Veröffentlichung")
+    RECORD = _("Verlauf")
     fieldsets = (
         (None, {"fields": ("title", "slug", "lead", "body")}),
         (_("Einordnung"), {"fields": ("category", "topics", "hero_image", "events")}),
@@ -160,7 +162,34 @@ class ReleaseAdmin(VersionedAdminMixin, SharePreviewMixin, PublishableAdmin):
             _("Veröffentlichung"),
             {"fields": ("status", "publish_at", "workflow_comment", "workflow_history")},
         ),
-        (_("Korrektur nach Veröffentlichung"), {"fields": ("correction_note", "revised_at")}),
-        (_("Verlauf"), {"fields": ("author", "byline", "created_at", "updated_at")}),
+        (CORRECTION, {"fields": ("correction_note", "revised_at")}),
+        (
+            RECORD,
+            {"fields": ("author", "byline", "created_at", "updated_at"), "classes": ("collapse",)},
+        ),
     )
     version_fields = ("title", "lead", "body")
+
+    class Media:
+        css = {"all": ("admin_plenum/desk-form.css",)}
+
+    def get_fieldsets(self, request, obj=None):
+        """Show what writing needs; a correction once published, the record once saved."""
+        hidden = {str(self.CORRECTION)}
+        if obj is not None and obj.status == Release.Status.PUBLISHED:
+            hidden.clear()
+        if obj is None:
+            hidden.add(str(self.RECORD))
+        fieldsets = super().get_fieldsets(request, obj)
+        return [(name, options) for name, options in fieldsets if str(name) not in hidden]
+
+    def get_inlines(self, request, obj):
+        # A new release gets its quotes and figures; the press kit once it exists.
+        if obj is None:
+            return (ReleaseQuoteInline, ReleaseStatisticInline)
+        return (
+            ReleaseQuoteInline,
+            ReleaseStatisticInline,
+            ReleaseImageInline,
+            ReleaseAttachmentInline,
+        )

@@ -85,6 +85,10 @@ class SharedItemInline(admin.StackedInline):
     extra = 0
     classes = ("plenum-ordered",)
 
+    class Media:
+        js = ("admin_plenum/ordering.js",)
+        css = {"all": ("admin_plenum/desk-form.css",)}
+
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
         formset.form = type(formset.form.__name__, (formset.form,), {"user": request.user})
