@@ -1,6 +1,10 @@
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import AdminDateWidget
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from office.admin.content import NewSharedItemForm, SharedItemInline
 from office.admin.versions import VersionedAdminMixin
 from office.admin.workflow import (
     GermanSlugMixin,
@@ -8,6 +12,8 @@ from office.admin.workflow import (
     SharedContentMixin,
     SharePreviewMixin,
 )
+from office.models import Person, Quote, Statistic
+from office.models.numbers import GermanDecimalField
 from releases.models import (
     Category,
     Release,
@@ -33,18 +39,81 @@ class TopicAdmin(SharedContentMixin, GermanSlugMixin, admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
 
 
-class ReleaseQuoteInline(admin.TabularInline):
+def shared_field(model, name, **kwargs):
+    """Return the form field of a shared model's field, optional, for writing a new one."""
+    return model._meta.get_field(name).formfield(required=False, **kwargs)
+
+
+class ReleaseQuoteForm(NewSharedItemForm):
+    item_field = "quote"
+    new_fields = ("text", "person", "said_on", "context")
+    new_marker = "text"
+
+    new_text = shared_field(Quote, "text", widget=forms.Textarea(attrs={"rows": 3}))
+    new_person = forms.ModelChoiceField(
+        Person.objects.all(),
+        label=_("Person"),
+        required=False,
+        help_text=Quote._meta.get_field("person").help_text,
+    )
+    new_said_on = shared_field(Quote, "said_on", widget=AdminDateWidget, initial=timezone.localdate)
+    new_context = shared_field(Quote, "context")
+
+
+class ReleaseStatisticForm(NewSharedItemForm):
+    item_field = "statistic"
+    new_fields = ("qualifier", "value", "unit", "label", "source_name", "source_year")
+    new_marker = "label"
+
+    new_qualifier = shared_field(Statistic, "qualifier")
+    new_value = shared_field(
+        Statistic,
+        "value",
+        form_class=GermanDecimalField,
+        help_text=_("Wie gewohnt mit Komma, z. B. 67,8 oder 1.234,5. Leer für Aussagen ohne Zahl."),
+    )
+    new_unit = shared_field(Statistic, "unit")
+    new_label = shared_field(Statistic, "label")
+    new_source_name = shared_field(Statistic, "source_name")
+    new_source_year = shared_field(Statistic, "source_year")
+
+
+class ReleaseQuoteInline(SharedItemInline):
     model = ReleaseQuote
-    extra = 0
+    form = ReleaseQuoteForm
     autocomplete_fields = ("quote",)
-    fields = ("order", "quote")
+    fieldsets = (
+        (None, {"fields": ("quote",)}),
+        (
+            _("oder ein neues Zitat schreiben"),
+            {
+                "fields": ("new_text", "new_person", "new_said_on", "new_context"),
+                "classes": ("plenum-new-item",),
+            },
+        ),
+        (None, {"fields": ("order",), "classes": ("plenum-order",)}),
+    )
 
 
-class ReleaseStatisticInline(admin.TabularInline):
+class ReleaseStatisticInline(SharedItemInline):
     model = ReleaseStatistic
-    extra = 0
+    form = ReleaseStatisticForm
     autocomplete_fields = ("statistic",)
-    fields = ("order", "statistic")
+    fieldsets = (
+        (None, {"fields": ("statistic",)}),
+        (
+            _("oder eine neue Kennzahl schreiben"),
+            {
+                "fields": (
+                    ("new_qualifier", "new_value", "new_unit"),
+                    "new_label",
+                    ("new_source_name", "new_source_year"),
+                ),
+                "classes": ("plenum-new-item",),
+            },
+        ),
+        (None, {"fields": ("order",), "classes": ("plenum-order",)}),
+    )
 
 
 class ReleaseImageInline(admin.TabularInline):
@@ -79,11 +148,13 @@ class ReleaseAdmin(VersionedAdminMixin, SharePreviewMixin, PublishableAdmin):
     )
     revision_fields = ("title", "lead", "body", "correction_note")
     inlines = (
-        ReleaseImageInline,
-        ReleaseAttachmentInline,
         ReleaseQuoteInline,
         ReleaseStatisticInline,
+        ReleaseImageInline,
+        ReleaseAttachmentInline,
     )
+    CORRECTION = _("Korrektur nach Veröffentlichung")
+    RECORD = _("Verlauf")
     fieldsets = (
         (None, {"fields": ("title", "slug", "lead", "body")}),
         (_("Einordnung"), {"fields": ("category", "topics", "hero_image", "events")}),
@@ -91,7 +162,34 @@ class ReleaseAdmin(VersionedAdminMixin, SharePreviewMixin, PublishableAdmin):
             _("Veröffentlichung"),
             {"fields": ("status", "publish_at", "workflow_comment", "workflow_history")},
         ),
-        (_("Korrektur nach Veröffentlichung"), {"fields": ("correction_note", "revised_at")}),
-        (_("Verlauf"), {"fields": ("author", "byline", "created_at", "updated_at")}),
+        (CORRECTION, {"fields": ("correction_note", "revised_at")}),
+        (
+            RECORD,
+            {"fields": ("author", "byline", "created_at", "updated_at"), "classes": ("collapse",)},
+        ),
     )
     version_fields = ("title", "lead", "body")
+
+    class Media:
+        css = {"all": ("admin_plenum/desk-form.css",)}
+
+    def get_fieldsets(self, request, obj=None):
+        """Show what writing needs; a correction once published, the record once saved."""
+        hidden = {str(self.CORRECTION)}
+        if obj is not None and obj.status == Release.Status.PUBLISHED:
+            hidden.clear()
+        if obj is None:
+            hidden.add(str(self.RECORD))
+        fieldsets = super().get_fieldsets(request, obj)
+        return [(name, options) for name, options in fieldsets if str(name) not in hidden]
+
+    def get_inlines(self, request, obj):
+        # A new release gets its quotes and figures; the press kit once it exists.
+        if obj is None:
+            return (ReleaseQuoteInline, ReleaseStatisticInline)
+        return (
+            ReleaseQuoteInline,
+            ReleaseStatisticInline,
+            ReleaseImageInline,
+            ReleaseAttachmentInline,
+        )

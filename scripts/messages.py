@@ -9,8 +9,15 @@ One extractor for everything, Babel's: Python as it is, the Jinja2 templates thr
 Jinja2's own extractor, and the admin's Django templates through Django's templatize(),
 which is what `makemessages` feeds to xgettext. `makemessages` itself cannot read Jinja2.
 
-`--output DIR` writes the catalogue under DIR instead (the test compares it with the
-committed one).
+The admin also shows texts of Django and of the editor whose own German catalogue
+lacks them (Django 6.1's newest texts, the editor's toolbar labels): the catalogue takes
+them in too, English msgid, German msgstr written here by hand, and keeps them; a
+new one arrives with its English msgstr until someone writes the German
+(tests/test_translation.py fails on it). The admin's scripts (domain djangojs) get
+locale/de/LC_MESSAGES/djangojs.po the same way, extracted from static/admin_plenum/.
+
+`--output DIR` writes the catalogues under DIR instead (the test compares them with the
+committed ones).
 """
 
 import argparse
@@ -30,6 +37,10 @@ from babel.messages.mofile import write_mo  # noqa: E402
 from babel.messages.pofile import read_po, write_po  # noqa: E402
 
 CATALOGUE = Path("locale", "de", "LC_MESSAGES", "django.po")
+SCRIPT_CATALOGUE = CATALOGUE.with_name("djangojs.po")
+# Packages whose texts the admin shows and whose source catalogue (locale/en) says
+# which texts there are; their German catalogue may lag behind a release.
+BORROWED = ("django.conf", "django.contrib.admin", "django.contrib.auth")
 APPS = ("office", "releases", "events")
 # Django's lazy and no-op variants, as `makemessages` knows them.
 KEYWORDS = {
@@ -70,11 +81,37 @@ def sources():
             yield path, JINJA2, JINJA2_OPTIONS
 
 
-def extract():
+def script_sources():
+    """Yield (path, method, options) for the admin's own scripts."""
+    for path in sorted((BASE_DIR / "static" / "admin_plenum").glob("*.js")):
+        yield path, "javascript", {}
+
+
+def borrowed_gaps(domain):
+    """Yield the msgids of Django's admin catalogues that have no German there."""
+    import importlib
+
+    for package in BORROWED:
+        locale = Path(importlib.import_module(package).__file__).parent / "locale"
+        source, german = (locale / lang / "LC_MESSAGES" / f"{domain}.po" for lang in ("en", "de"))
+        if not source.exists():
+            continue
+        with source.open("rb") as file, german.open("rb") as other:
+            english, translated = read_po(file), read_po(other)
+        for message in english:
+            known = translated.get(message.id, message.context)
+            strings = known.string if known else ""
+            if message.id and (
+                not known or known.fuzzy or not all(strings if known.pluralizable else [strings])
+            ):
+                yield message
+
+
+def extract(domain="django"):
     """Return a catalogue of every text in the code, without translations."""
     catalog = Catalog(
         locale="de",
-        domain="django",
+        domain=domain,
         header_comment=HEADER,
         project="Plenum",
         version="1",
@@ -83,7 +120,7 @@ def extract():
         language_team="Deutsch",
         fuzzy=False,
     )
-    for path, method, options in sources():
+    for path, method, options in sources() if domain == "django" else script_sources():
         location = path.relative_to(BASE_DIR).as_posix()
         for lineno, message, comments, context in extract_from_file(
             method, path, keywords=KEYWORDS, options=options
@@ -91,13 +128,20 @@ def extract():
             catalog.add(
                 message, None, [(location, lineno)], auto_comments=comments, context=context
             )
+    for message in borrowed_gaps(domain):
+        catalog.add(message.id, None, context=message.context)
     return catalog
 
 
-def current_german(message):
+def current_german(message, domain="django"):
     """Return what the site shows for the message today."""
     from django.utils import translation
 
+    if domain != "django":
+        catalog = translation.trans_real.DjangoTranslation("de", domain=domain)
+        if isinstance(message.id, tuple):
+            return tuple(catalog.ngettext(*message.id, n) for n in (1, 2))
+        return catalog.gettext(message.id)
     with translation.override("de"):
         if isinstance(message.id, tuple):
             singular, plural = message.id
@@ -111,13 +155,13 @@ def current_german(message):
         return translation.gettext(message.id)
 
 
-def refresh(output):
-    django.setup()
-    catalog = extract()
-    committed = BASE_DIR / CATALOGUE
+def refresh(output, target=CATALOGUE):
+    domain = target.stem
+    catalog = extract(domain)
+    committed = BASE_DIR / target
     if committed.exists():
         with committed.open("rb") as file:
-            previous = read_po(file, locale="de", domain="django")
+            previous = read_po(file, locale="de", domain=domain)
         catalog.creation_date = previous.creation_date
         catalog.revision_date = previous.revision_date
     else:
@@ -127,8 +171,8 @@ def refresh(output):
         if not message.id:
             continue
         kept = previous.get(message.id, message.context)
-        message.string = kept.string if kept and kept.string else current_german(message)
-    path = output / CATALOGUE
+        message.string = kept.string if kept and kept.string else current_german(message, domain)
+    path = output / target
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as file:
         # Without source lines: they moved with every edit of the code around a text.
@@ -141,8 +185,10 @@ def refresh(output):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=BASE_DIR, help="folder to write locale/ in")
-    path = refresh(parser.parse_args().output)
-    print(f"{path} und {path.with_suffix('.mo').name} geschrieben.")
+    django.setup()
+    for target in (CATALOGUE, SCRIPT_CATALOGUE):
+        path = refresh(parser.parse_args().output, target)
+        print(f"{path} und {path.with_suffix('.mo').name} geschrieben.")
 
 
 if __name__ == "__main__":

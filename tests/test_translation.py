@@ -13,6 +13,7 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
+import django
 import pytest
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
@@ -20,6 +21,7 @@ from django.apps import apps
 from django.core.management import call_command
 from django.db import models
 from django.utils.html import strip_tags
+from django.utils.translation import trans_real
 
 from events.models import Event
 from office.models import Profile
@@ -27,6 +29,7 @@ from releases.models import Category, Release, Topic
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 CATALOGUE = Path("locale", "de", "LC_MESSAGES", "django.po")
+SCRIPT_CATALOGUE = CATALOGUE.with_name("djangojs.po")
 MARKED = re.compile(r"⟦[^⟦⟧]*⟧")
 LETTER = re.compile(r"[^\W\d_]")
 EDGES = re.compile(r"^\W+|\W+$")
@@ -44,11 +47,13 @@ def catalogue(path=BASE_DIR / CATALOGUE):
 
 def translations(catalog):
     """Return {(msgid, context): msgstr} of every message, the header left out."""
-    # A .mo read back gives a plural's forms as lists, a .po as tuples.
+    # A .mo read back gives a plural's forms as lists and a context as bytes, a .po
+    # tuples and text.
     return {
-        (tuple(m.id) if isinstance(m.id, list) else m.id, m.context): (
-            tuple(m.string) if isinstance(m.string, list) else m.string
-        )
+        (
+            tuple(m.id) if isinstance(m.id, list) else m.id,
+            m.context.decode() if isinstance(m.context, bytes) else m.context,
+        ): (tuple(m.string) if isinstance(m.string, list) else m.string)
         for m in catalog
         if m.id
     }
@@ -241,13 +246,56 @@ def test_the_committed_mo_is_the_compiled_po():
     assert compiled == translations(catalogue())
 
 
+def django_english(domain="django"):
+    """Return the msgids of Django's catalogues for the admin, as Django writes them."""
+    found = set()
+    for package in ("conf", "contrib/admin", "contrib/auth"):
+        path = Path(django.__file__).parent / package / "locale/en/LC_MESSAGES" / f"{domain}.po"
+        if path.exists():
+            found |= set(translations(catalogue(path)).keys())
+    return found
+
+
 def test_the_catalogue_shows_the_german_texts_as_the_code_writes_them():
-    # Only the admin overrides' few English msgids (Django's own) have another msgstr.
-    changed = {key: string for key, string in translations(catalogue()).items() if string != key[0]}
-    assert {msgid for msgid, _ in changed} == {
-        "Home",
-        "Log in",
-        ("Please correct the error below.", "Please correct the errors below."),
-        "You are authenticated as %(username)s, but are not authorized to access this page. "
-        "Would you like to login to a different account?",
-    }
+    # Only English msgids have another msgstr: those of the admin overrides and the texts
+    # Django's German catalogue lacks, all of them Django's own.
+    changed = {key for key, string in translations(catalogue()).items() if string != key[0]}
+    assert changed - django_english() == set()
+    assert ("Filter by %(field_name)s", None) in changed
+
+
+SAME_IN_GERMAN = {
+    "django": [
+        "%(class_name)s %(instance)s", "%(truncated_text)s…", "%s GB", "%s KB", "%s MB",
+        "%s PB", "%s TB", "Administration", "Afrikaans", "April", "April", "April", "Aug.",
+        "August", "August", "Bengali", "Esperanto", "Feb.", "Filter", "Hindi", "IPv4", "IPv6",
+        "Ido", "Igbo", "Interlingua", "Jan.", "Kannada", "Khmer", "Malayalam", "Marathi",
+        "Nepali", "Nov.", "November", "November", "Sept.", "September", "September", "Swahili",
+        "Syndication", "Text", "URL", "Urdu",
+    ],
+    "djangojs": [
+        "Apr", "April", "Aug", "August", "Feb", "Filter", "Jan", "Jul", "Jun", "Nov",
+        "November", "Sep", "September",
+    ],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("domain", ["django", "djangojs"])
+def test_every_text_of_djangos_admin_has_german(domain):
+    german = trans_real.DjangoTranslation("de", domain=domain)
+    english = []
+    for msgid, context in django_english(domain):
+        singular = msgid[0] if isinstance(msgid, tuple) else msgid
+        key = f"{context}\x04{singular}" if context else singular
+        if LETTER.search(singular) and german.gettext(key) in (singular, key):
+            english.append(singular)
+    # Language names and a few words German writes the same way.
+    assert sorted(english) == sorted(SAME_IN_GERMAN[domain])
+
+
+def test_the_editors_toolbar_labels_have_german():
+    with (BASE_DIR / SCRIPT_CATALOGUE).open("rb") as file:
+        scripts = translations(read_po(file, locale="de", domain="djangojs"))
+    for label in ("bold", "italic", "Paragraph", "insert link", "Insert table", "undo"):
+        assert scripts[(label, None)] not in ("", label)
+    assert scripts[("Überschrift %s", None)] == "Überschrift %s"

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from office.admin.versions import VersionedAdminMixin
@@ -15,6 +16,90 @@ from office.models import (
 )
 from office.models.numbers import GermanDecimalField
 from office.publishing import workflow
+
+
+class NewSharedItemForm(forms.ModelForm):
+    """A row of a release's quotes or figures: pick one that exists, or write a new one here.
+
+    The new one is created on save and shown by this release only, so it passes the
+    Freigabe with it, like one picked (README, "Zitate und Kennzahlen").
+    """
+
+    # Set by a subclass: the link field, the fields of a new item (each a form field
+    # "new_<name>"), and the one whose value means "write a new one".
+    item_field = ""
+    new_fields = ()
+    new_marker = ""
+    # Set per request by SharedItemInline.get_formset.
+    user = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[self.item_field].required = False
+        self.new_item = None
+
+    def has_new_item(self):
+        return self.cleaned_data.get(f"new_{self.new_marker}") not in (None, "")
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.instance.pk or not self.has_changed():
+            return cleaned_data
+        picked = cleaned_data.get(self.item_field)
+        if picked and self.has_new_item():
+            raise ValidationError(
+                _("Bitte entweder ein vorhandenes wählen oder ein neues schreiben, nicht beides.")
+            )
+        if not picked and not self.has_new_item():
+            raise ValidationError(_("Bitte ein vorhandenes wählen oder ein neues schreiben."))
+        model = self._meta.model._meta.get_field(self.item_field).related_model
+        if not picked and not self.user.has_perm(f"office.add_{model._meta.model_name}"):
+            raise ValidationError(_("Sie dürfen hier nur Vorhandenes wählen."))
+        if not picked:
+            item = model(**{name: cleaned_data.get(f"new_{name}") for name in self.new_fields})
+            for name in self.new_fields:
+                if cleaned_data.get(f"new_{name}") is None and not model._meta.get_field(name).null:
+                    setattr(item, name, "")
+            try:
+                item.full_clean()
+            except ValidationError as error:
+                for name, messages in error.message_dict.items():
+                    self.add_error(f"new_{name}" if name in self.new_fields else None, messages)
+            self.new_item = item
+        return cleaned_data
+
+    def save(self, commit=True):
+        if self.new_item is not None:
+            self.new_item.save()
+            setattr(self.instance, self.item_field, self.new_item)
+        return super().save(commit)
+
+
+class SharedItemInline(admin.StackedInline):
+    """Quotes or figures of a release: picked with a search field or written in place.
+
+    The order is a number field without JavaScript; with it, admin_plenum/ordering.js
+    hides it and offers a handle to drag and buttons to move a row up or down.
+    """
+
+    extra = 0
+    classes = ("plenum-ordered",)
+
+    class Media:
+        js = ("admin_plenum/ordering.js",)
+        css = {"all": ("admin_plenum/desk-form.css",)}
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = type(formset.form.__name__, (formset.form,), {"user": request.user})
+        return formset
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == self.form.item_field:
+            # Written in place instead: no popup window.
+            field.widget.can_add_related = False
+        return field
 
 
 @admin.register(Profile)
