@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "office",
     "releases",
     "events",
+    "distribution",
     "office.apps.PlenumAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
