@@ -142,6 +142,9 @@ class Mailing(models.Model):
     state = models.CharField(
         _("Stand"), max_length=20, choices=State.choices, default=State.PLANNED
     )
+    # When the run the mailing waits for is booked (a task's run_after), so a
+    # save of its release books a run only when that moment changed.
+    booked_for = models.DateTimeField(null=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("Veranlasst von"),
