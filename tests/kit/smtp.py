@@ -22,7 +22,7 @@ class Mailbox:
     """
 
     def __init__(self):
-        self.accepted = []  # (envelope recipients, raw bytes, monotonic time)
+        self.accepted = []  # (envelope recipients, raw bytes, time.time() of acceptance)
         self.temporary = {}
         self.permanent = set()
         self.hold_at = None
@@ -51,7 +51,7 @@ class Mailbox:
                 await asyncio.sleep(0.02)
             return "451 4.3.0 Not queued"
         with self._lock:
-            self.accepted.append((list(envelope.rcpt_tos), envelope.content, time.monotonic()))
+            self.accepted.append((list(envelope.rcpt_tos), envelope.content, time.time()))
         return "250 2.0.0 Queued"
 
     def release(self):
