@@ -184,6 +184,7 @@ else:
 # same database as the rows it reads.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+
 # Outgoing mail (the Presseverteiler, notifications) through the SMTP server of
 # EMAIL_URL; unset, nothing leaves the machine: every mail is written to a file
 # in SENT_MAIL_DIR, readable in the admin in DEBUG (README, "E-Mail").
