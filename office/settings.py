@@ -4,7 +4,7 @@ import os
 import re
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "office",
     "releases",
     "events",
+    "distribution",
     "office.apps.PlenumAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -183,6 +184,41 @@ else:
 # same database as the rows it reads.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+
+# Outgoing mail (the Presseverteiler, notifications) through the SMTP server of
+# EMAIL_URL; unset, nothing leaves the machine: every mail is written to a file
+# in SENT_MAIL_DIR, readable in the admin in DEBUG (README, "E-Mail").
+def smtp_mailer(url: str) -> dict:
+    """Return a MAILERS entry for smtp://, smtp+tls:// (STARTTLS) or smtps:// (TLS) URLs."""
+    parts = urlsplit(url)
+    security = {"smtp": {}, "smtp+tls": {"use_tls": True}, "smtps": {"use_ssl": True}}
+    if parts.scheme not in security or not parts.hostname:
+        raise ImproperlyConfigured(
+            "EMAIL_URL must look like smtp://host:port, smtp+tls://user:password@host:587 "
+            f"or smtps://user:password@host:465, not {parts.scheme}://…"
+        )
+    options = {"host": parts.hostname, "port": parts.port, "timeout": 20, **security[parts.scheme]}
+    if parts.username:
+        options |= {"username": unquote(parts.username), "password": unquote(parts.password or "")}
+    return {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": options}
+
+
+SENT_MAIL_DIR = Path(os.environ.get("SENT_MAIL_DIR", BASE_DIR / "sent-mail"))
+if EMAIL_URL := os.environ.get("EMAIL_URL", "").strip():
+    MAILERS = {"default": smtp_mailer(EMAIL_URL)}
+else:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": str(SENT_MAIL_DIR)},
+        }
+    }
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL") or f"presse@{urlsplit(SITE_URL).hostname}"
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# A temporary SMTP failure is tried again after this many seconds, doubling each
+# time; a worker that died mid-mailing is followed by a run after as long.
+MAILING_RETRY_SECONDS = envint("MAILING_RETRY_SECONDS", 300)
+
 # The editors' admin; another path keeps it out of scanners' default lists.
 ADMIN_PATH = os.environ.get("ADMIN_PATH", "admin/").strip().strip("/") + "/"
 if ADMIN_PATH == "/" or not re.fullmatch(r"[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*/", ADMIN_PATH):
@@ -194,8 +230,16 @@ if ADMIN_PATH == "/" or not re.fullmatch(r"[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*/", A
 # office/publishing/cache.py keeps every entry short of the next edit or embargo end.
 PAGE_CACHE_TIMEOUT = envint("PAGE_CACHE_TIMEOUT", 300)
 # The health check must ask the database itself, never a cached answer; a
-# shared preview link shows a draft, which no cache may keep.
-UNCACHED_PATH_PREFIXES = (f"/{ADMIN_PATH}", "/media/", "/static/", "/healthz", "/vorschau/")
+# shared preview link shows a draft, which no cache may keep; the
+# Presseverteiler's pages are each one person's.
+UNCACHED_PATH_PREFIXES = (
+    f"/{ADMIN_PATH}",
+    "/media/",
+    "/static/",
+    "/healthz",
+    "/vorschau/",
+    "/presseverteiler/",
+)
 
 # A shared preview link (/vorschau/...) shows its draft for this many hours.
 PREVIEW_LINK_HOURS = envint("PREVIEW_LINK_HOURS", 48)

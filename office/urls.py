@@ -35,6 +35,7 @@ urlpatterns = [
     path("", include((office_patterns, "office"))),
     path("pressemitteilungen/", include("releases.urls")),
     path("termine/", include("events.urls")),
+    path("presseverteiler/", include("distribution.urls")),
     # /sitemap.xml is an index of one sitemap per section, each paged at its limit.
     path("sitemap.xml", views.sitemap_index, {"sitemaps": sitemaps}, name="sitemap"),
     path(

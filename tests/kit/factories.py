@@ -218,3 +218,22 @@ def photo_image(size=(2000, 1500), **kwargs):
     buffer = io.BytesIO()
     two_halves(size).save(buffer, format="JPEG", quality=90)
     return make_image(content=buffer.getvalue(), **kwargs)
+
+
+def make_contact(**kwargs):
+    """Create an active contact of the Presseverteiler, entered by the office."""
+    from distribution.models import Contact
+
+    n = next(_sequence)
+    kwargs.setdefault("name", f"Journalistin {n}")
+    kwargs.setdefault("outlet", "Rheinische Post")
+    kwargs.setdefault("email", f"journalistin-{n}@example.net")
+    kwargs.setdefault("status", Contact.Status.ACTIVE)
+    kwargs.setdefault("source", Contact.Source.IMPORTED)
+    kwargs.setdefault("legal_basis", "Einwilligung per E-Mail")
+    categories = kwargs.pop("categories", [])
+    topics = kwargs.pop("topics", [])
+    contact = Contact.objects.create(**kwargs)
+    contact.categories.set(categories)
+    contact.topics.set(topics)
+    return contact

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DistributionConfig(AppConfig):
+    name = "distribution"
+    verbose_name = _("Presseverteiler")
+
+    def ready(self):
+        from django.db.models.signals import post_save
+
+        from distribution import sending
+
+        post_save.connect(
+            sending.follow_release, sender="releases.Release", dispatch_uid="distribution-release"
+        )

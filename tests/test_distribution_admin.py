@@ -1,0 +1,47 @@
+"""The Freigabe sends a release from the admin; contacts and results are its own permissions."""
+
+import pytest
+
+from distribution.models import Mailing
+from tests.kit.factories import make_contact, make_release
+
+pytestmark = pytest.mark.django_db
+
+ADD = "/admin/distribution/mailing/add/"
+
+
+def test_the_freigabe_sends_once_and_sees_the_progress(approver_client):
+    release = make_release()
+    make_contact()
+    make_contact()
+    form = {"release": release.pk, "mode": Mailing.Mode.PUBLICATION}
+
+    first = approver_client.post(ADD, form)
+    second = approver_client.post(ADD, form)
+    listing = approver_client.get("/admin/distribution/mailing/")
+
+    assert first.status_code == 302
+    assert Mailing.objects.count() == 1
+    assert second.status_code == 200
+    assert "schon versendet oder geplant" in second.content.decode()
+    assert "0 von 2 versendet" in listing.content.decode()
+
+
+def test_a_writer_cannot_send_or_manage_contacts(writer_client):
+    release = make_release()
+    make_contact()
+
+    response = writer_client.post(ADD, {"release": release.pk, "mode": "publication"})
+
+    assert response.status_code == 403
+    assert not Mailing.objects.exists()
+    assert writer_client.get("/admin/distribution/contact/").status_code == 403
+
+
+def test_without_an_embargo_there_is_nothing_to_send_ahead(approver_client):
+    release = make_release()
+
+    response = approver_client.post(ADD, {"release": release.pk, "mode": Mailing.Mode.AHEAD})
+
+    assert "hat keine Sperrfrist" in response.content.decode()
+    assert not Mailing.objects.exists()
