@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from office.admin.drafts import DraftDeskMixin
 from office.admin.versions import VersionedAdminMixin
 from office.admin.workflow import (
     GermanSlugMixin,
@@ -8,6 +9,8 @@ from office.admin.workflow import (
     SharedContentMixin,
     SharePreviewMixin,
 )
+from office.site import seo
+from releases import views
 from releases.models import (
     Category,
     Release,
@@ -61,7 +64,9 @@ class ReleaseAttachmentInline(admin.TabularInline):
 
 
 @admin.register(Release)
-class ReleaseAdmin(VersionedAdminMixin, SharePreviewMixin, PublishableAdmin):
+class ReleaseAdmin(DraftDeskMixin, VersionedAdminMixin, SharePreviewMixin, PublishableAdmin):
+    live_preview = staticmethod(views.live_preview)
+    counted_fields = {"title": seo.SEARCH_TITLE_CHARS, "lead": seo.SEARCH_DESCRIPTION_CHARS}
     list_display = ("title", "category", "visibility", "public", "publish_at", "author")
     list_filter = ("status", "category", "topics")
     list_select_related = ("category", "author")
