@@ -52,7 +52,7 @@
 
     // The rich-text editors, to put restored text into them.
     function editorOf(textarea) {
-        const surface = textarea.parentElement?.querySelector(".ProseMirror");
+        const surface = textarea.parentElement?.querySelector(".ProseMirror[contenteditable]");
         return surface?.editor || null;
     }
 
@@ -158,7 +158,8 @@
     function discardServer() {
         const body = new FormData();
         body.append("_verwerfen", "1");
-        return post(text.autosaveUrl, body).catch(() => null);
+        // Kept alive: a reload right after "Verwerfen" must not cancel it.
+        return post(text.autosaveUrl, body, true).catch(() => null);
     }
 
     function changed(event) {
