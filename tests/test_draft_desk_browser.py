@@ -53,6 +53,9 @@ def test_leaving_with_unsaved_changes_asks_first_and_saving_does_not(
     expect(page.locator(".messagelist .success")).to_have_count(1)
     assert [kind for kind, _ in dialogs] == ["confirm", "beforeunload"]
     assert Release.objects.get().body == "<p>Der Text.</p>"
+    page.goto(f"{live_server.url}{ADD_RELEASE}")
+    expect(page.locator("#id_title")).to_have_value("")
+    expect(page.locator(".plenum-autosave-offer")).to_be_hidden()
     page.context.close()
 
 
@@ -118,7 +121,8 @@ def test_discarded_copy_is_not_offered_again(browser, live_server, category):
         "Automatisch gesichert um", timeout=SAVED_TIMEOUT
     )
     page.goto(f"{live_server.url}{ADD_RELEASE}")
-    with page.expect_response(lambda response: "automatisch-sichern" in response.url):
+    discarded = lambda response: "_verwerfen" in (response.request.post_data or "")  # noqa: E731
+    with page.expect_response(discarded):
         page.get_by_role("button", name="Verwerfen").click()
     expect(page.locator(".plenum-autosave-offer")).to_be_hidden()
 
@@ -142,6 +146,11 @@ def test_preview_follows_the_text_without_saving(browser, live_server, writer, p
     frame = page.frame_locator(".plenum-live-preview__frame")
     expect(frame.locator("h1")).to_have_text("Vorher")
     expect(frame.locator(".preview-banner")).to_have_text("Vorschau – nicht veröffentlicht")
+    # The public stylesheet applies inside the admin's policy: the page looks as readers see it.
+    styled = "f => getComputedStyle(f.contentDocument.querySelector('.site-header'))"
+    assert (
+        page.locator(".plenum-live-preview__frame").evaluate(f"{styled}.borderBottomWidth") == "4px"
+    )
 
     page.locator("#id_title").fill("Nachher, noch ungespeichert")
     page.locator(".field-body .ProseMirror[contenteditable=true]").click()

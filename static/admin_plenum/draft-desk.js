@@ -64,6 +64,9 @@
     let changes = 0;
     let localTimer = null;
     let serverTimer = null;
+    let serverFailing = false;
+    // What the server's copy holds, so an unchanged form is not sent again.
+    let serverHas = null;
     const dirty = () => !submitting && !same(fields(), baseline);
 
     // An editor writes its HTML into the textarea once ready; that is no change of the editor's.
@@ -134,6 +137,10 @@
             return;
         }
         const sent = changes;
+        const copy = JSON.stringify(fields());
+        if (copy === serverHas) {
+            return;
+        }
         try {
             const response = await post(text.autosaveUrl, copyBody(), keepalive);
             // An expired login answers with the login page, not with JSON.
@@ -145,17 +152,21 @@
             if (!response.ok) {
                 throw new Error(data.fehler || text.failed);
             }
+            serverFailing = false;
+            serverHas = copy;
             if (changes === sent) {
                 localStorage.removeItem(text.storageKey);
             }
             showStatus(say(text.saved, { time: data.uhrzeit }), false);
         } catch (error) {
+            serverFailing = true;
             saveLocal();
             showStatus(error.message === text.failed ? text.failed : `${error.message} ${text.failed}`, true);
         }
     }
 
     function discardServer() {
+        serverHas = null;
         const body = new FormData();
         body.append("_verwerfen", "1");
         // Kept alive: a reload right after "Verwerfen" must not cancel it.
@@ -180,9 +191,16 @@
 
     // Leaving
 
+    // The form posts what it holds; the copy would be offered into the next new form. Only
+    // while the server refuses copies (an expired login) may the post fail too: then it stays.
     form.addEventListener("submit", () => {
         submitting = true;
-        saveLocal();
+        if (serverFailing) {
+            saveLocal();
+        } else {
+            clearTimeout(localTimer);
+            localStorage.removeItem(text.storageKey);
+        }
     });
 
     window.addEventListener("beforeunload", (event) => {
