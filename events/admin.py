@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from events import views
 from events.models import Event
+from office.admin.drafts import DraftDeskMixin
 from office.admin.versions import VersionedAdminMixin
 from office.admin.workflow import PublishableAdmin, SharePreviewMixin
 from releases.models import Release
@@ -16,7 +18,8 @@ class ReleaseInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(VersionedAdminMixin, SharePreviewMixin, PublishableAdmin):
+class EventAdmin(DraftDeskMixin, VersionedAdminMixin, SharePreviewMixin, PublishableAdmin):
+    live_preview = staticmethod(views.live_preview)
     list_display = (
         "title",
         "starts_at",

@@ -1,8 +1,11 @@
+import datetime
+
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView
 
@@ -10,7 +13,7 @@ from events.calendar import calendar_for, subscribed_events, subscription_ical
 from events.models import Event
 from office.media.cards import card_response
 from office.models import Profile
-from office.publishing.preview import PreviewMixin
+from office.publishing.preview import PreviewMixin, preview_page, search_result, shared_link
 from releases.models import Release
 
 EVENTS_PER_PAGE = 20
@@ -52,6 +55,31 @@ class EventDetailView(PreviewMixin, DetailView):
                 ),
             )
         )
+
+
+def live_preview(request, event):
+    """Return an unsaved event as its page, search result and shared link, for the admin."""
+    # An event being written may have no times yet; its page needs some.
+    event.starts_at = event.starts_at or timezone.now()
+    if not event.ends_at or event.ends_at < event.starts_at:
+        event.ends_at = event.starts_at + datetime.timedelta(hours=1)
+    links = event.rows.get(Release.events.through, [])
+    event.public_releases = [link.release for link in links if link.release.is_published()]
+    when = date_format(timezone.localtime(event.starts_at), "j. F Y")
+    text = strip_tags(event.description)
+    return {
+        "html": preview_page(
+            request, "events/event_detail.html", {"event": event, "object": event}
+        ),
+        "search": search_result(event.title, event.get_absolute_url(), text),
+        "share": shared_link(
+            event.title,
+            text or event.venue_name,
+            event.image,
+            _("Termin"),
+            f"{when} · {event.venue_name}",
+        ),
+    }
 
 
 def ics_response(ical: bytes, filename):

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from office.admin.content import NewSharedItemForm, SharedItemInline
+from office.admin.drafts import DraftDeskMixin
 from office.admin.versions import VersionedAdminMixin
 from office.admin.workflow import (
     GermanSlugMixin,
@@ -14,6 +15,8 @@ from office.admin.workflow import (
 )
 from office.models import Person, Quote, Statistic
 from office.models.numbers import GermanDecimalField
+from office.site import seo
+from releases import views
 from releases.models import (
     Category,
     Release,
@@ -130,7 +133,9 @@ class ReleaseAttachmentInline(admin.TabularInline):
 
 
 @admin.register(Release)
-class ReleaseAdmin(VersionedAdminMixin, SharePreviewMixin, PublishableAdmin):
+class ReleaseAdmin(DraftDeskMixin, VersionedAdminMixin, SharePreviewMixin, PublishableAdmin):
+    live_preview = staticmethod(views.live_preview)
+    counted_fields = {"title": seo.SEARCH_TITLE_CHARS, "lead": seo.SEARCH_DESCRIPTION_CHARS}
     list_display = ("title", "category", "visibility", "public", "publish_at", "author")
     list_filter = ("status", "category", "topics")
     list_select_related = ("category", "author")

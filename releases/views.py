@@ -12,10 +12,18 @@ from django.views.generic import DetailView, ListView
 from office.media.cards import card_response
 from office.models import Image, Profile
 from office.publishing.cache import per_generation
-from office.publishing.preview import PreviewMixin
+from office.publishing.preview import PreviewMixin, preview_page, search_result, shared_link
 from office.site.paging import DeferredJoinPaginator
 from releases.archive import by_slug
-from releases.models import Category, Release, ReleaseAttachment, Topic
+from releases.models import (
+    Category,
+    Release,
+    ReleaseAttachment,
+    ReleaseImage,
+    ReleaseQuote,
+    ReleaseStatistic,
+    Topic,
+)
 
 RELEASES_PER_PAGE = 10
 
@@ -97,6 +105,37 @@ class ReleaseDetailView(PreviewMixin, DetailView):
         # Ranking by shared topics reads every release on them: kept per content generation.
         related = per_generation(f"related:{release.pk}", release.related)
         return super().get_context_data(related=related, press_photos=photos, **kwargs)
+
+
+def live_preview(request, release):
+    """Return an unsaved release as its page, search result and shared link, for the admin."""
+    stored = release.pk is not None
+
+    def rows(model, key):
+        # Rows of an inline the form does not have stay as stored.
+        if model in release.rows:
+            return [row for row in release.rows[model] if getattr(row, key)]
+        return list(model.objects.filter(release=release.pk)) if stored else []
+
+    if release.category_id is None:
+        # The page links its category; one still to be chosen is shown as such.
+        release.category = Category(name=_("Ohne Kategorie"), slug="ohne-kategorie")
+    release.quote_links = rows(ReleaseQuote, "quote_id")
+    release.statistic_links = rows(ReleaseStatistic, "statistic_id")
+    release.gallery = rows(ReleaseImage, "image_id")
+    release.public_events = [event for event in release.events.all() if event.is_published()]
+    context = {"release": release, "object": release, "related": [], "press_photos": []}
+    return {
+        "html": preview_page(request, "releases/release_detail.html", context),
+        "search": search_result(release.title, release.get_absolute_url(), release.lead),
+        "share": shared_link(
+            release.title,
+            release.lead,
+            release.hero_image,
+            _("Pressemitteilung"),
+            Profile.load().full_name,
+        ),
+    }
 
 
 def social_card(request, slug):

@@ -5,6 +5,7 @@ Django imports `office.models`, and migrations refer to `image_upload_to`,
 every model and those callables: import them from here.
 """
 
+from office.models.drafts import NEW_ITEM, Autosave
 from office.models.images import Image, image_upload_to, validate_image_file
 from office.models.profile import LegalPage, Person, Profile
 from office.models.quotes import Quote, ShownByReleaseQuerySet, Statistic
@@ -18,8 +19,10 @@ from office.models.records import (
 )
 
 __all__ = [
+    "NEW_ITEM",
     "PREVIEW_LINK_SALT",
     "AuditEntry",
+    "Autosave",
     "Image",
     "LegalPage",
     "Person",

@@ -9,6 +9,10 @@ from django.utils.translation import gettext as _
 from office.site.links import absolute_url
 
 DESCRIPTION_WORDS = 45
+# What a search result shows before it cuts (Google's is some 600 pixels of
+# title and 920 of description): the press desk counts against these.
+SEARCH_TITLE_CHARS = 70
+SEARCH_DESCRIPTION_CHARS = 160
 
 
 def logo_url() -> str:

@@ -1,6 +1,7 @@
 """Reading responses as a browser, a feed reader or an editor would see them."""
 
 import datetime
+import json
 import re
 import zoneinfo
 from html.parser import HTMLParser
@@ -160,6 +161,17 @@ class AdminPage(HTMLParser):
 
 def admin_page(response):
     return AdminPage(response.content.decode())
+
+
+def json_script(response, element_id):
+    """Return the data of the page's json_script element with this id (None for null)."""
+    found = re.search(
+        rf'<script id="{element_id}" type="application/json">(.*?)</script>',
+        response.content.decode(),
+        re.DOTALL,
+    )
+    assert found, f"no #{element_id} on the page"
+    return json.loads(found.group(1))
 
 
 def admin_form(client, url):
