@@ -1,3 +1,4 @@
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
 
@@ -18,6 +19,13 @@ class PreviewMixin:
     def get_queryset(self):
         queryset = self.model.objects.all()
         return queryset if self.can_preview() else queryset.published()
+
+    def get_object(self, queryset=None):
+        item = super().get_object(queryset)
+        if item.publish_at is None:
+            # Nobody has decided yet: show the item as it would read if approved now.
+            item.publish_at = timezone.now()
+        return item
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
