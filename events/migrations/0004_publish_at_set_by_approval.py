@@ -33,4 +33,12 @@ class Migration(migrations.Migration):
             field=models.DateTimeField(blank=True, help_text='Setzt die Freigabe: sofort oder zur Sperrfrist. Vorher ist der Inhalt nirgends öffentlich.', null=True, verbose_name='Veröffentlichen am'),
         ),
         migrations.RunPython(clear_undecided_times, fill_times),
+        migrations.AddConstraint(
+            model_name="event",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status", "published"), _negated=True)
+                | models.Q(("publish_at__isnull", False)),
+                name="event_published_has_time",
+            ),
+        ),
     ]

@@ -238,9 +238,7 @@ class PublishableAdmin(GermanSlugMixin, admin.ModelAdmin):
                 "comment": form["workflow_comment"],
                 "embargo": form["embargo"] if workflow.Decision.APPROVE in form.offered else None,
                 "refused": [
-                    error
-                    for error in form.non_field_errors().as_data()
-                    if error.code == "decision"
+                    error for error in form.non_field_errors().as_data() if error.code == "decision"
                 ],
             }
         return super().render_change_form(request, context, add, change, form_url, obj)

@@ -36,6 +36,13 @@ def published_at(now):
     return Q(status=Status.PUBLISHED, publish_at__lte=now)
 
 
+def time_when_published(name):
+    """Return the constraint that a published row has its publish time (for Meta.constraints)."""
+    return models.CheckConstraint(
+        condition=~Q(status=Status.PUBLISHED) | Q(publish_at__isnull=False), name=name
+    )
+
+
 class PublishableQuerySet(models.QuerySet):
     def published(self):
         # now() is evaluated per query, so an embargo lifts by itself.
