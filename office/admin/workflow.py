@@ -170,7 +170,7 @@ class PublishableAdmin(GermanSlugMixin, admin.ModelAdmin):
     # Drafts have no publish time yet: the list says so with a dash, not an empty cell.
     empty_value_display = "—"
 
-    class Media:
+    class Media(GermanSlugMixin.Media):
         css = {"all": ("admin_plenum/decisions.css",)}
 
     def get_form(self, request, obj=None, **kwargs):
