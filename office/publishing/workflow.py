@@ -8,8 +8,7 @@ The admin asks this module; it is the one place the rule lives.
 import datetime
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Subquery, TextChoices
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -21,7 +20,7 @@ from office.publishing import Status
 Action = AuditEntry.Action
 
 
-class Decision(models.TextChoices):
+class Decision(TextChoices):
     """What the buttons of a change form decide besides saving; each moves the status."""
 
     SUBMIT = "submit", _("Zur Freigabe einreichen")
