@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from office.media import documents
 from office.media.richtext import RichTextField
 from office.media.validators import validate_public_slug
-from office.publishing import Publishable, PublishableQuerySet
+from office.publishing import Publishable, PublishableQuerySet, time_when_published
 from office.publishing.revisions import Versioned, history
 
 
@@ -189,6 +189,7 @@ class Release(Versioned, Publishable):
                 fields=["category", "status", "-publish_at", "-id"], name="release_category_idx"
             ),
         ]
+        constraints = [time_when_published("release_published_has_time")]
 
     def __str__(self):
         return self.title

@@ -188,7 +188,7 @@ def test_release_add_form_creates_release_with_author_inlines_and_clean_body(
         "body": '<h2>Zwischentitel</h2><p onclick="alert(1)">Text<script>alert(1)</script></p>',
         "category": str(category.pk),
         "topics": [str(topic.pk)],
-        "status": "published",
+        "_decision": "approve",
         "releasequote_set-TOTAL_FORMS": "2",
         "releasequote_set-0-order": "2",
         "releasequote_set-0-quote": str(first.pk),
