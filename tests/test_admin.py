@@ -63,7 +63,15 @@ PRESS_OFFICE_PERMISSIONS = {
     ),
     "office.view_auditentry",
 }
-PUBLISH_PERMISSIONS = {"releases.publish_release", "events.publish_event"}
+# The Freigabe also sends approved releases to the Presseverteiler and reads its contacts.
+PUBLISH_PERMISSIONS = {
+    "releases.publish_release",
+    "events.publish_event",
+    "distribution.add_mailing",
+    "distribution.view_mailing",
+    "distribution.view_delivery",
+    "distribution.view_contact",
+}
 
 
 # Pages render, in German
@@ -336,6 +344,9 @@ def test_admin_index_offers_press_officer_only_the_content_models(officer_client
         "/admin/releases/topic/",
         "/admin/events/event/",
         "/admin/office/auditentry/",
+        "/admin/distribution/contact/",
+        "/admin/distribution/mailing/",
+        "/admin/distribution/delivery/",
     }
 
 
