@@ -6,6 +6,7 @@ every model and those callables: import them from here.
 """
 
 from office.models.images import Image, image_upload_to, validate_image_file
+from office.models.notifications import NotificationPreference
 from office.models.profile import LegalPage, Person, Profile
 from office.models.quotes import Quote, ShownByReleaseQuerySet, Statistic
 from office.models.records import (
@@ -22,6 +23,7 @@ __all__ = [
     "AuditEntry",
     "Image",
     "LegalPage",
+    "NotificationPreference",
     "Person",
     "PreviewLink",
     "PreviewLinkQuerySet",
