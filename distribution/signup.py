@@ -36,9 +36,9 @@ from django.utils.translation import gettext as _, gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from distribution import outbox
 from distribution.mail import one_line
 from distribution.models import Contact, Signup, normalize_email
+from office import outbox
 from office.models import Profile
 from office.publishing.cache import CACHE_ERRORS, breaker
 from office.site.links import absolute_url

@@ -1,4 +1,4 @@
-"""One-off e-mails the worker sends: sign-up confirmations, invitations' answers, editors' notices.
+"""One-off e-mails the worker sends: sign-up confirmations, editors' notices.
 
 A release goes out through `sending` with a row per recipient; these are single
 messages, so a task per message is its record. A temporary failure (the server
