@@ -365,3 +365,33 @@ class Guest(models.Model):
     def get_absolute_url(self):
         """Return the guest's answer page, the link in the invitation."""
         return reverse("distribution:answer", kwargs={"token": self.token})
+
+
+class ContactImport(models.Model):
+    """A CSV import of contacts: who brought which file in, when, and on what legal basis.
+
+    The file's text waits here between the preview and the confirmation, and is
+    emptied once imported; the row stays as the record of the consent stated.
+    """
+
+    filename = models.CharField(_("Datei"), max_length=255)
+    legal_basis = models.TextField(_("Rechtsgrundlage"))
+    content = models.TextField(editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Von"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("Hochgeladen"), auto_now_add=True)
+    imported_at = models.DateTimeField(_("Importiert am"), null=True, blank=True)
+    count = models.PositiveIntegerField(_("Kontakte"), default=0)
+
+    class Meta:
+        ordering = ("-created_at",)
+        verbose_name = _("Import")
+        verbose_name_plural = _("Importe")
+
+    def __str__(self):
+        return self.filename
