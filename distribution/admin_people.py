@@ -5,6 +5,7 @@ from datetime import timedelta
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -12,8 +13,10 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _, ngettext
 
-from distribution import contacts_csv
-from distribution.models import ContactImport, Signup
+from distribution import contacts_csv, invitations
+from distribution.models import ContactImport, Guest, Invitation, Signup
+from events.models import Event
+from office.publishing import Status
 
 # The import reads files up to this size (10,000 contacts are about 1 MB).
 MAX_BYTES = 20 * 1024 * 1024
@@ -184,3 +187,127 @@ class SignupAdmin(admin.ModelAdmin):
 
     def has_module_permission(self, request):
         return self.has_view_permission(request)
+
+
+class InvitationForm(forms.ModelForm):
+    class Meta:
+        model = Invitation
+        fields = ("event", "accreditation", "categories", "topics")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "event" not in self.fields:  # the read-only page of a sent invitation
+            return
+        # Only what readers may see: the invitation links the public page of the event.
+        self.fields["event"].queryset = Event.objects.filter(
+            status=Status.PUBLISHED, ends_at__gte=timezone.now(), invitation__isnull=True
+        )
+
+
+class GuestInline(admin.TabularInline):
+    model = Guest
+    fields = (
+        "contact",
+        "status",
+        "sent_sequence",
+        "sent_at",
+        "answer",
+        "answer_name",
+        "answer_outlet",
+        "answered_at",
+        "last_error",
+    )
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("Eingeladene und ihre Antworten")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("contact")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Send a Terminhinweis; its page then lists the guests, what they got and their answers."""
+
+    form = InvitationForm
+    list_display = ("event", "guests", "accepted", "sequence", "created_at")
+    list_select_related = ("event",)
+    filter_horizontal = ("categories", "topics")
+    readonly_fields = ("event", "accreditation", "sequence", "created_by", "created_at")
+    inlines = (GuestInline,)
+    actions = ("export_answers",)
+
+    def get_queryset(self, request):
+        yes = Count("guests", filter=Q(guests__answer=Guest.Answer.YES))
+        return super().get_queryset(request).annotate(guest_count=Count("guests"), yes_count=yes)
+
+    def get_fields(self, request, obj=None):
+        return InvitationForm.Meta.fields if obj is None else self.readonly_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.readonly_fields
+
+    def get_inlines(self, request, obj):
+        return () if obj is None else self.inlines
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            raise PermissionDenied
+        data = form.cleaned_data
+        invitation = invitations.invite(
+            data["event"], request.user, data["accreditation"], data["categories"], data["topics"]
+        )
+        obj.pk = invitation.pk
+
+    def save_related(self, request, form, formsets, change):
+        """The audience is written by invitations.invite."""
+
+    @admin.display(description=_("Eingeladen"))
+    def guests(self, obj):
+        return obj.guest_count
+
+    @admin.display(description=_("Zusagen"))
+    def accepted(self, obj):
+        return obj.yes_count
+
+    @admin.action(description=_("Antworten als CSV exportieren"), permissions=["view"])
+    def export_answers(self, request, queryset):
+        guests = (
+            Guest.objects.filter(invitation__in=queryset)
+            .select_related("invitation__event", "contact")
+            .order_by("invitation__event__starts_at", "pk")
+        )
+        header = [
+            _("Termin"),
+            _("Name"),
+            _("Medium"),
+            _("E-Mail"),
+            _("Akkreditierung"),
+            _("Name (Antwort)"),
+            _("Medium (Antwort)"),
+            _("Geantwortet am"),
+        ]
+        rows = (
+            [
+                guest.invitation.event.title,
+                guest.contact.name,
+                guest.contact.outlet,
+                guest.contact.email,
+                guest.get_answer_display() if guest.answer else _("keine Antwort"),
+                guest.answer_name,
+                guest.answer_outlet,
+                contacts_csv.moment(guest.answered_at),
+            ]
+            for guest in guests
+        )
+        return contacts_csv.csv_response("akkreditierungen.csv", header, rows)
