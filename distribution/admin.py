@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from distribution import sending
+from distribution.admin_people import ContactCsvMixin
 from distribution.models import Contact, Delivery, Mailing
 from office.publishing import Status
 from office.publishing.workflow import berlin_minute, can_publish
@@ -15,7 +16,7 @@ from releases.models import Release
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(ContactCsvMixin, admin.ModelAdmin):
     list_display = ("name", "outlet", "email", "status", "source", "confirmed_at")
     list_filter = ("status", "source", "categories", "topics")
     search_fields = ("name", "outlet", "email")

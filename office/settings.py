@@ -218,6 +218,11 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # A temporary SMTP failure is tried again after this many seconds, doubling each
 # time; a worker that died mid-mailing is followed by a run after as long.
 MAILING_RETRY_SECONDS = envint("MAILING_RETRY_SECONDS", 300)
+# Sign-up for the Presseverteiler: the confirmation link's life, and how many
+# confirmation e-mails one address gets a day and one client may ask for an hour.
+SIGNUP_CONFIRM_HOURS = envint("SIGNUP_CONFIRM_HOURS", 48)
+SIGNUP_MAILS_PER_ADDRESS_DAY = envint("SIGNUP_MAILS_PER_ADDRESS_DAY", 3)
+SIGNUP_REQUESTS_PER_CLIENT_HOUR = envint("SIGNUP_REQUESTS_PER_CLIENT_HOUR", 10)
 
 # The editors' admin; another path keeps it out of scanners' default lists.
 ADMIN_PATH = os.environ.get("ADMIN_PATH", "admin/").strip().strip("/") + "/"

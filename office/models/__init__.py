@@ -7,6 +7,7 @@ every model and those callables: import them from here.
 
 from office.models.drafts import NEW_ITEM, Autosave
 from office.models.images import Image, image_upload_to, validate_image_file
+from office.models.notifications import NotificationPreference
 from office.models.profile import LegalPage, Person, Profile
 from office.models.quotes import Quote, ShownByReleaseQuerySet, Statistic
 from office.models.records import (
@@ -25,6 +26,7 @@ __all__ = [
     "Autosave",
     "Image",
     "LegalPage",
+    "NotificationPreference",
     "Person",
     "PreviewLink",
     "PreviewLinkQuerySet",
