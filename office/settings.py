@@ -204,7 +204,8 @@ def smtp_mailer(url: str) -> dict:
 
 
 SENT_MAIL_DIR = Path(os.environ.get("SENT_MAIL_DIR", BASE_DIR / "sent-mail"))
-if EMAIL_URL := os.environ.get("EMAIL_URL", "").strip():
+EMAIL_URL = os.environ.get("EMAIL_URL", "").strip()
+if EMAIL_URL:
     MAILERS = {"default": smtp_mailer(EMAIL_URL)}
 else:
     MAILERS = {
@@ -213,6 +214,9 @@ else:
             "OPTIONS": {"file_path": str(SENT_MAIL_DIR)},
         }
     }
+    # Without EMAIL_URL a site deliberately sends nothing (DESIGN.md); the deploy
+    # check would call that an error, and the send page says it to the Freigabe.
+    SILENCED_SYSTEM_CHECKS = ["mail.E001"]
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL") or f"presse@{urlsplit(SITE_URL).hostname}"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # A temporary SMTP failure is tried again after this many seconds, doubling each
