@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from office.admin.uploads import MediaStorageFaultMixin
 from office.admin.versions import VersionedAdminMixin
 from office.admin.workflow import (
     GermanSlugMixin,
@@ -61,7 +62,9 @@ class ReleaseAttachmentInline(admin.TabularInline):
 
 
 @admin.register(Release)
-class ReleaseAdmin(VersionedAdminMixin, SharePreviewMixin, PublishableAdmin):
+class ReleaseAdmin(
+    MediaStorageFaultMixin, VersionedAdminMixin, SharePreviewMixin, PublishableAdmin
+):
     list_display = ("title", "category", "visibility", "public", "publish_at", "author")
     list_filter = ("status", "category", "topics")
     list_select_related = ("category", "author")
