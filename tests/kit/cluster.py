@@ -8,6 +8,7 @@ Java or Go toolchain; the npm alternative (s3rver) has had no release for years.
 """
 
 import http.cookiejar
+import json
 import re
 import secrets
 import signal
@@ -115,14 +116,17 @@ class ObjectStore:
         stop(self.process)
 
     def create_bucket(self, name=None):
+        """Create the bucket with the policy README "Production" asks for: objects readable."""
         self.bucket = name or self.bucket
-        self.client().create_bucket(
+        client = self.client()
+        client.create_bucket(
             Bucket=self.bucket,
             CreateBucketConfiguration={"LocationConstraint": "eu-central-1"},
         )
+        client.put_bucket_policy(Bucket=self.bucket, Policy=json.dumps(public_read(self.bucket)))
         return self.bucket
 
-    def keys(self, prefix=""):
+    def object_names(self, prefix=""):
         pages = self.client().get_paginator("list_objects_v2")
         return sorted(
             item["Key"]
@@ -132,6 +136,21 @@ class ObjectStore:
 
     def read(self, key):
         return self.client().get_object(Bucket=self.bucket, Key=key)["Body"].read()
+
+
+def public_read(bucket):
+    """Anyone may read an object by its name (through the proxy); nobody may list the bucket."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{bucket}/*",
+            }
+        ],
+    }
 
 
 @contextmanager
@@ -196,6 +215,7 @@ class AppServer:
 def render_nginx(directory, port, app_servers, store):
     """Write deploy/nginx.conf with loopback values into directory; return the file."""
     (directory / "temp").mkdir(exist_ok=True)
+    (directory / "cache").mkdir(exist_ok=True)
     temp = directory / "temp"
     main = "\n".join(
         [
