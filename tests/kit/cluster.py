@@ -212,7 +212,7 @@ class AppServer:
         stop(self.process)
 
 
-def render_nginx(directory, port, app_servers, store):
+def render_nginx(directory, port, app_servers, store, server=""):
     """Write deploy/nginx.conf with loopback values into directory; return the file."""
     (directory / "temp").mkdir(exist_ok=True)
     (directory / "cache").mkdir(exist_ok=True)
@@ -251,6 +251,7 @@ def render_nginx(directory, port, app_servers, store):
         "cache_dir": str(directory / "cache"),
         "listen": f"127.0.0.1:{port}",
         "server_name": "127.0.0.1",
+        "server": server,
     }
     text = NGINX_TEMPLATE.read_text()
     for name, value in values.items():
@@ -263,11 +264,14 @@ def render_nginx(directory, port, app_servers, store):
 
 
 @contextmanager
-def running_nginx(directory, app_servers, store):
-    """Run nginx in the foreground with the rendered template; yield its URL."""
+def running_nginx(directory, app_servers, store, server=""):
+    """Run nginx in the foreground with the rendered template; yield its URL.
+
+    `server` adds lines to its server block (the benchmark's static file).
+    """
     directory.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    config = render_nginx(directory, port, app_servers, store)
+    config = render_nginx(directory, port, app_servers, store, server)
     check = subprocess.run(
         [NGINX, "-t", "-c", str(config), "-p", str(directory)], capture_output=True, text=True
     )
