@@ -235,6 +235,12 @@ if ADMIN_PATH == "/" or not re.fullmatch(r"[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*/", A
         f"ADMIN_PATH must be a path of letters, digits, - and _, like 'admin/', not {ADMIN_PATH!r}."
     )
 
+# How long a reverse proxy or CDN may keep a public page (s-maxage), at most, and
+# serve it for half as long again while it fetches a fresh one (stale-while-revalidate);
+# never past the next scheduled change (office/publishing/cache.py). Their sum bounds how
+# long an edit or a withdrawal takes to reach readers through the proxy.
+PROXY_MAX_AGE = envint("PROXY_MAX_AGE", 60)
+
 # Anonymous GETs of public pages are cached this many seconds at most (0: off);
 # office/publishing/cache.py keeps every entry short of the next edit or embargo end.
 PAGE_CACHE_TIMEOUT = envint("PAGE_CACHE_TIMEOUT", 300)
@@ -316,8 +322,26 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Uploads live under MEDIA_ROOT on one host; with S3_BUCKET set, in an S3-compatible
+# object store that all app servers share, served by the proxy under MEDIA_URL
+# (office/media/storage.py). Credentials come from boto3's usual variables
+# (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) or the host's role.
+MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+if S3_BUCKET := os.environ.get("S3_BUCKET", "").strip():
+    MEDIA_STORAGE = {
+        "BACKEND": "office.media.storage.ObjectStorage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": os.environ.get("S3_ENDPOINT_URL", "").strip() or None,
+            "region_name": os.environ.get("S3_REGION", "").strip() or None,
+            # Readers reach the files through the proxy, never by signed links.
+            "querystring_auth": False,
+            # Like the file system: a name in use gets a suffix, nothing is overwritten.
+            "file_overwrite": False,
+        },
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from office.admin.content import NewSharedItemForm, SharedItemInline
 from office.admin.drafts import DraftDeskMixin
+from office.admin.uploads import MediaStorageFaultMixin
 from office.admin.versions import VersionedAdminMixin
 from office.admin.workflow import (
     GermanSlugMixin,
@@ -133,7 +134,13 @@ class ReleaseAttachmentInline(admin.TabularInline):
 
 
 @admin.register(Release)
-class ReleaseAdmin(DraftDeskMixin, VersionedAdminMixin, SharePreviewMixin, PublishableAdmin):
+class ReleaseAdmin(
+    MediaStorageFaultMixin,
+    DraftDeskMixin,
+    VersionedAdminMixin,
+    SharePreviewMixin,
+    PublishableAdmin,
+):
     live_preview = staticmethod(views.live_preview)
     counted_fields = {"title": seo.SEARCH_TITLE_CHARS, "lead": seo.SEARCH_DESCRIPTION_CHARS}
     list_display = ("title", "category", "visibility", "public", "publish_at", "author")

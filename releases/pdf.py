@@ -6,6 +6,7 @@ from PIL import ImageFile
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from office.media import StorageUnavailable
 from office.site.links import absolute_url
 
 # Importing WeasyPrint makes Pillow accept truncated images process-wide;
@@ -18,12 +19,21 @@ MEDIA_SCHEME = "plenum-media:"
 class MediaOnlyFetcher(URLFetcher):
     """Fetch the release's own photo from the storage; refuse every other address."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.unavailable = None
+
     def fetch(self, url, headers=None):
         if not url.startswith(MEDIA_SCHEME):
             # Nothing in a release may make the server request another address.
             raise ValueError(f"Refused to fetch {url!r} for a PDF.")
-        with default_storage.open(url.removeprefix(MEDIA_SCHEME)) as stored:
-            return URLFetcherResponse(url, body=stored.read())
+        try:
+            with default_storage.open(url.removeprefix(MEDIA_SCHEME)) as stored:
+                return URLFetcherResponse(url, body=stored.read())
+        except StorageUnavailable as error:
+            # WeasyPrint would leave the photo out and the page cache keep that PDF.
+            self.unavailable = error
+            raise
 
 
 def release_pdf(release, profile) -> bytes:
@@ -37,4 +47,8 @@ def release_pdf(release, profile) -> bytes:
             "url": absolute_url(release.get_absolute_url()),
         },
     )
-    return HTML(string=html, url_fetcher=MediaOnlyFetcher(), base_url=MEDIA_SCHEME).write_pdf()
+    fetcher = MediaOnlyFetcher()
+    pdf = HTML(string=html, url_fetcher=fetcher, base_url=MEDIA_SCHEME).write_pdf()
+    if fetcher.unavailable is not None:
+        raise fetcher.unavailable
+    return pdf

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from office.admin.uploads import MediaStorageFaultMixin
 from office.admin.workflow import SharedContentMixin
 from office.models import (
     Image,
@@ -11,7 +12,7 @@ from office.models import (
 
 
 @admin.register(Image)
-class ImageAdmin(SharedContentMixin, admin.ModelAdmin):
+class ImageAdmin(MediaStorageFaultMixin, SharedContentMixin, admin.ModelAdmin):
     list_display = ("thumbnail", "alt_text", "credit", "dimensions", "uploaded_at")
     search_fields = ("alt_text", "caption", "credit")
     date_hierarchy = "uploaded_at"
