@@ -1,6 +1,10 @@
-"""The photo library in the admin: thumbnails, the focal point picker, the social crop."""
+"""The photo library in the admin: thumbnails, the focal point picker, the social crop,
+and the chooser through which the text editor places a photo in a release's text."""
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
+from django.urls import path
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -8,6 +12,21 @@ from office.admin.workflow import SharedContentMixin
 from office.models import (
     Image,
 )
+
+CHOOSER_RESULTS = 24
+
+
+def chooser_entry(image):
+    """Return what the chooser and the editor show of a photo; its text stays in the library."""
+    picture = image.picture()
+    return {
+        "id": image.pk,
+        "alt": image.alt_text,
+        "caption": image.caption,
+        "credit": image.credit,
+        "thumbnail": image.square_url(),
+        "preview": picture["src"] if picture else image.file.url,
+    }
 
 
 @admin.register(Image)
@@ -24,6 +43,25 @@ class ImageAdmin(SharedContentMixin, admin.ModelAdmin):
     class Media:
         js = ("admin_plenum/focal-point.js",)
         css = {"all": ("admin_plenum/focal-point.css",)}
+
+    def get_urls(self):
+        chooser = self.admin_site.admin_view(self.chooser_view)
+        return [path("auswahl/", chooser, name="office_image_chooser"), *super().get_urls()]
+
+    def chooser_view(self, request):
+        """Answer the editor's photo chooser: photos matching ?q=, or those named by ?id=."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        photos = self.get_queryset(request)
+        ids = [int(i) for i in request.GET.getlist("id") if i.isascii() and i.isdigit()]
+        if ids:
+            photos = photos.filter(pk__in=ids[:CHOOSER_RESULTS])
+        else:
+            query = request.GET.get("q", "")[:100]
+            photos, _duplicates = self.get_search_results(request, photos, query)
+        return JsonResponse(
+            {"results": [chooser_entry(image) for image in photos[:CHOOSER_RESULTS]]}
+        )
 
     @admin.display(description=_("Vorschau"))
     def thumbnail(self, obj):
