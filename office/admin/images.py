@@ -9,11 +9,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from office.admin.workflow import SharedContentMixin
+from office.media.photos import photo_id
 from office.models import (
     Image,
 )
 
 CHOOSER_RESULTS = 24
+PLACED_AT_MOST = 200
 
 
 def chooser_entry(image):
@@ -53,15 +55,14 @@ class ImageAdmin(SharedContentMixin, admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         photos = self.get_queryset(request)
-        ids = [int(i) for i in request.GET.getlist("id") if i.isascii() and i.isdigit()]
+        ids = [photo_id(value) for value in request.GET.getlist("id") if photo_id(value)]
         if ids:
-            photos = photos.filter(pk__in=ids[:CHOOSER_RESULTS])
+            # The photos a text places, shown in its editor: as many as it has.
+            photos = photos.filter(pk__in=ids[:PLACED_AT_MOST])
         else:
             query = request.GET.get("q", "")[:100]
-            photos, _duplicates = self.get_search_results(request, photos, query)
-        return JsonResponse(
-            {"results": [chooser_entry(image) for image in photos[:CHOOSER_RESULTS]]}
-        )
+            photos = self.get_search_results(request, photos, query)[0][:CHOOSER_RESULTS]
+        return JsonResponse({"results": [chooser_entry(image) for image in photos]})
 
     @admin.display(description=_("Vorschau"))
     def thumbnail(self, obj):

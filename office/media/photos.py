@@ -18,6 +18,11 @@ CANDIDATE = re.compile(r'data-image="(\d{1,10})"')
 CAPTION_LENGTH = 300
 
 
+def photo_id(value) -> int | None:
+    """Return the number of a library photo as a text or a request names it, or None."""
+    return int(value) if re.fullmatch(r"[0-9]{1,10}", value or "") else None
+
+
 def photo_ids(htmls) -> list[int]:
     """Return the ids of the library photos that the given rich texts place, in order, once."""
     ids = {}
@@ -80,8 +85,7 @@ class _PhotoFigures(HTMLParser):
         if tag == "figure":
             self.figure_depth += 1
             if self.figure_depth == 1:
-                number = dict(attrs).get("data-image") or ""
-                self.image_id = int(number) if number.isascii() and number.isdigit() else None
+                self.image_id = photo_id(dict(attrs).get("data-image"))
                 self.caption = []
         elif tag == "figcaption":
             self.caption_depth += 1
