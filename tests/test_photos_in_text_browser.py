@@ -1,4 +1,4 @@
-"""Placing a library photo in a release's text in Chromium, by keyboard, and reading it on the site."""
+"""A library photo placed in a release's text in Chromium, by keyboard, then read on the site."""
 
 import re
 
