@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
 from office.publishing import workflow
+from office.publishing.revisions import html_to_text, word_diff
 from releases.models import Release
 from tests.kit.factories import (
     make_image,
@@ -406,3 +407,13 @@ def test_the_chooser_is_for_editors_who_may_see_the_library(client, staff_withou
     assert anonymous.status_code == 302
     assert anonymous["Location"].startswith("/admin/login/")
     assert without_permission.status_code == 403
+
+
+def test_the_history_of_a_text_names_a_photo_placed_or_removed():
+    image = make_image()
+    old = "<p>Erster Absatz.</p>"
+    new = f"<p>Erster Absatz.</p>{placed(image, 'Im Saal')}"
+
+    diff = word_diff(html_to_text(old), html_to_text(new))
+
+    assert diff == f"Erster Absatz. <ins><br>[Foto {image.pk}]<br>Im Saal</ins>"
