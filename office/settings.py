@@ -10,6 +10,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import FETCH_PEERS, FETCH_RAISE
 from django.utils.csp import CSP
+from django_prose_editor.config import html_tags
+from js_asset import static_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -350,6 +352,18 @@ STORAGES = {
         )
     },
 }
+
+# A release's text places photos of the library (office/media/photos.py): the editor
+# loads this script for the extension, and nh3 lets its figure through, with nothing
+# but the photo's number; a callable, as the package's dotted-path lookup fails in 0.28.
+DJANGO_PROSE_EDITOR_EXTENSIONS = [
+    {
+        "js": [static_lazy("admin_plenum/photos.js")],
+        "extensions": {
+            "PlenumPhoto": html_tags(["figure", "figcaption"], {"figure": ["data-image"]})
+        },
+    }
+]
 
 # Readers get no cookies: sessions and CSRF tokens exist only for the admin.
 SESSION_COOKIE_HTTPONLY = True

@@ -183,7 +183,7 @@ class ReleaseAdmin(
     version_fields = ("title", "lead", "body")
 
     class Media:
-        css = {"all": ("admin_plenum/desk-form.css",)}
+        css = {"all": ("admin_plenum/desk-form.css", "admin_plenum/photos.css")}
 
     def get_fieldsets(self, request, obj=None):
         """Show what writing needs; a correction once published, the record once saved."""

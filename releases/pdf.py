@@ -7,17 +7,16 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from office.media import StorageUnavailable
+from office.media.images import MEDIA_SCHEME
 from office.site.links import absolute_url
 
 # Importing WeasyPrint makes Pillow accept truncated images process-wide;
 # uploads are judged strictly, so switch it back (office/media/images.py relies on it).
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
-MEDIA_SCHEME = "plenum-media:"
-
 
 class MediaOnlyFetcher(URLFetcher):
-    """Fetch the release's own photo from the storage; refuse every other address."""
+    """Fetch the release's own photos from the storage; refuse every other address."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -37,15 +36,9 @@ class MediaOnlyFetcher(URLFetcher):
 
 
 def release_pdf(release, profile) -> bytes:
-    image = release.hero_image
     html = render_to_string(
         "releases/release_pdf.html",
-        {
-            "release": release,
-            "profile": profile,
-            "hero_source": f"{MEDIA_SCHEME}{image.print_name()}" if image else None,
-            "url": absolute_url(release.get_absolute_url()),
-        },
+        {"release": release, "profile": profile, "url": absolute_url(release.get_absolute_url())},
     )
     fetcher = MediaOnlyFetcher()
     pdf = HTML(string=html, url_fetcher=fetcher, base_url=MEDIA_SCHEME).write_pdf()
