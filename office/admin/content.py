@@ -18,6 +18,17 @@ from office.models.numbers import GermanDecimalField
 from office.publishing import workflow
 
 
+def without_popups(field):
+    """Take the related-object popups (add, change, delete, view) off a picker's field.
+
+    The admin wraps the widget in formfield_for_dbfield, after formfield_for_foreignkey,
+    so this is called on what formfield_for_dbfield returns.
+    """
+    for flag in ("add", "change", "delete", "view"):
+        setattr(field.widget, f"can_{flag}_related", False)
+    return field
+
+
 class NewSharedItemForm(forms.ModelForm):
     """A row of a release's quotes or figures: pick one that exists, or write a new one here.
 
@@ -108,10 +119,8 @@ class SharedItemInline(admin.StackedInline):
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if db_field.name == self.form.item_field:
-            # Picked by its search field or written in place: no popup windows. The
-            # wrapper holding these flags is only made here, after formfield_for_foreignkey.
-            for flag in ("add", "change", "delete", "view"):
-                setattr(field.widget, f"can_{flag}_related", False)
+            # Picked by its search field or written in place: no popup windows.
+            without_popups(field)
         return field
 
 
