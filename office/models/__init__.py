@@ -5,6 +5,7 @@ Django imports `office.models`, and migrations refer to `image_upload_to`,
 every model and those callables: import them from here.
 """
 
+from office.models.accounts import AuthenticatorApp
 from office.models.images import Image, image_upload_to, validate_image_file
 from office.models.profile import LegalPage, Person, Profile
 from office.models.quotes import Quote, ShownByReleaseQuerySet, Statistic
@@ -20,6 +21,7 @@ from office.models.records import (
 __all__ = [
     "PREVIEW_LINK_SALT",
     "AuditEntry",
+    "AuthenticatorApp",
     "Image",
     "LegalPage",
     "Person",
