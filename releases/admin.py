@@ -87,7 +87,7 @@ class ReleaseQuoteInline(SharedItemInline):
     form = ReleaseQuoteForm
     autocomplete_fields = ("quote",)
     fieldsets = (
-        (None, {"fields": ("quote",)}),
+        (None, {"fields": ("quote",), "classes": ("plenum-picker",)}),
         (
             _("oder ein neues Zitat schreiben"),
             {
@@ -104,7 +104,7 @@ class ReleaseStatisticInline(SharedItemInline):
     form = ReleaseStatisticForm
     autocomplete_fields = ("statistic",)
     fieldsets = (
-        (None, {"fields": ("statistic",)}),
+        (None, {"fields": ("statistic",), "classes": ("plenum-picker",)}),
         (
             _("oder eine neue Kennzahl schreiben"),
             {
