@@ -43,13 +43,8 @@ PASTED = (
 
 
 def submit(walk):
-    """Send the release to the Freigabe.
-
-    Until the status drop-down becomes the button "Zur Freigabe einreichen"
-    (office/admin/workflow.py), submitting is choosing "In Prüfung" and saving.
-    """
-    walk.choose("#id_status", "review")
-    walk.click("input[name=_save]")
+    """Send the release to the Freigabe: one button."""
+    walk.click("button[name=_decision][value=submit]")
 
 
 def pick(page, row, search, text):
@@ -182,7 +177,8 @@ def test_a_release_is_written_in_one_window_in_at_most_15_steps(
         ]
     submit(walk)
 
-    expect(page.locator(".messagelist .success")).to_have_count(1)
+    expect(page.locator(".messagelist .success").first).to_be_visible()
+    expect(page.locator(".messagelist .error")).to_have_count(0)
     release = Release.objects.get()
     assert (release.status, release.category.name) == (
         Release.Status.REVIEW,
