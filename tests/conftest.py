@@ -82,6 +82,9 @@ def _fast_and_isolated(settings, tmp_path):
     # Client.login() authenticates without a request, which django-axes refuses;
     # tests/test_security_admin.py turns the lockout on where it is the subject.
     settings.AXES_ENABLED = False
+    # Background work runs at once, inside the save that enqueues it, so a test sees
+    # photo renditions right after an upload; `task_queue` gives a test the real queue.
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     # The manifest storage needs collectstatic first; tests render with plain names.
     settings.STORAGES = {
         **settings.STORAGES,
@@ -109,6 +112,18 @@ def committed(django_capture_on_commit_callbacks):
         connection.run_on_commit = []
 
     return commit
+
+
+@pytest.fixture
+def task_queue(settings):
+    """Queue background work in the database, as production does, for a real worker.
+
+    The worker (tests/kit/servers.py `running_worker`) is another process, so such
+    tests are transactional: it sees only what they commit.
+    """
+    from office.settings import TASKS
+
+    settings.TASKS = TASKS
 
 
 @pytest.fixture

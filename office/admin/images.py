@@ -1,12 +1,18 @@
 """The photo library in the admin: thumbnails, the focal point picker, the social crop."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.options import IS_POPUP_VAR
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from office.admin.workflow import SharedContentMixin
 from office.models import (
     Image,
+)
+
+RENDITIONS_PENDING = _(
+    "Die Bildvarianten für die Website werden im Hintergrund erzeugt, meist in wenigen "
+    "Sekunden. Bis dahin zeigt die Website das Originalbild."
 )
 
 
@@ -25,6 +31,12 @@ class ImageAdmin(SharedContentMixin, admin.ModelAdmin):
         js = ("admin_plenum/focal-point.js",)
         css = {"all": ("admin_plenum/focal-point.css",)}
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # A popup closes at once; its message would greet the editor on another page.
+        if not obj.has_current_renditions() and IS_POPUP_VAR not in request.POST:
+            self.message_user(request, RENDITIONS_PENDING, messages.INFO)
+
     @admin.display(description=_("Vorschau"))
     def thumbnail(self, obj):
         if not obj.file:
@@ -41,20 +53,23 @@ class ImageAdmin(SharedContentMixin, admin.ModelAdmin):
 
     @admin.display(description=_("Bildmittelpunkt wählen"))
     def focal_picker(self, obj):
-        if not obj.renditions:
+        if not obj.file:
             return _("Nach dem Speichern hier ins Bild klicken, um den Bildmittelpunkt zu setzen.")
+        picture = obj.picture()
         return format_html(
             '<span class="plenum-focal"><img src="{}" alt="{}">'
             '<span class="plenum-focal__marker"></span></span><br>{}',
-            obj.picture()["src"],
+            picture["src"] if picture else obj.file.url,
             _("Bild zum Setzen des Bildmittelpunkts"),
             _("Ins Bild klicken, z. B. auf ein Gesicht; die Prozentwerte unten folgen."),
         )
 
     @admin.display(description=_("Vorschaubild für soziale Netzwerke"))
     def social_crop(self, obj):
-        if not obj.renditions:
+        if not obj.file:
             return "–"
+        if not obj.has_current_renditions():
+            return RENDITIONS_PENDING
         url, width, height = obj.social()
         return format_html(
             '<img src="{}" alt="" width="300" loading="lazy" class="plenum-thumbnail"><br>{}',
