@@ -82,9 +82,10 @@ def _fast_and_isolated(settings, tmp_path):
     # Client.login() authenticates without a request, which django-axes refuses;
     # tests/test_security_admin.py turns the lockout on where it is the subject.
     settings.AXES_ENABLED = False
-    # Background work runs at once, inside the save that enqueues it, so a test sees
-    # photo renditions right after an upload; `task_queue` gives a test the real queue.
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    # Photo renditions are made inside the save that enqueues them, so a test sees
+    # them right after an upload; other tasks queue as in production. `task_queue`
+    # gives a test production's queue alone.
+    settings.TASKS = {"default": {"BACKEND": "tests.kit.tasks.PhotosAtOnceBackend"}}
     # The manifest storage needs collectstatic first; tests render with plain names.
     settings.STORAGES = {
         **settings.STORAGES,
@@ -116,10 +117,10 @@ def committed(django_capture_on_commit_callbacks):
 
 @pytest.fixture
 def task_queue(settings):
-    """Queue background work in the database, as production does, for a real worker.
+    """Queue all background work in the database, photos too, as production does.
 
-    The worker (tests/kit/servers.py `running_worker`) is another process, so such
-    tests are transactional: it sees only what they commit.
+    A real worker (tests/kit/servers.py `running_worker`) is another process, so
+    tests that start one are transactional: it sees only what they commit.
     """
     from office.settings import TASKS
 
