@@ -6,6 +6,7 @@ outdated version records nothing, and a worker killed mid-task loses nothing
 that `manage.py renditions` (run before every worker start) does not make.
 """
 
+import datetime
 import io
 import os
 import re
@@ -16,10 +17,11 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from PIL import Image as PILImage, ImageFilter
 
-from office.admin.images import RENDITIONS_PENDING
+from office.admin.images import RENDITIONS_PENDING, WORKER_BEHIND
 from office.media import images
 from office.models import Image
 from releases.models import Release
@@ -134,6 +136,32 @@ def test_a_focal_point_change_keeps_the_old_renditions_until_the_new_ones_exist(
 
 def image_files(image):
     return [image.file.name, *images.rendition_names(image.file.name, image.renditions)]
+
+
+def test_an_upload_while_tasks_wait_for_minutes_tells_the_editor_the_worker_is_behind(
+    approver_client, tmp_path, task_queue
+):
+    write_line.enqueue(str(tmp_path / "trace.txt"), "liegen geblieben")
+    DBTaskResult.objects.update(enqueued_at=timezone.now() - datetime.timedelta(minutes=3))
+
+    response = upload(approver_client, photo(size=(800, 600)))
+
+    assert str(WORKER_BEHIND) in response.text
+    assert str(RENDITIONS_PENDING) not in response.text
+
+
+def test_a_deferred_task_just_due_is_no_sign_of_a_stopped_worker(
+    approver_client, tmp_path, task_queue
+):
+    now = timezone.now()
+    due = write_line.using(run_after=now - datetime.timedelta(seconds=30))
+    due.enqueue(str(tmp_path / "trace.txt"), "seit gestern geplant")
+    DBTaskResult.objects.update(enqueued_at=now - datetime.timedelta(days=1))
+
+    response = upload(approver_client, photo(size=(800, 600)))
+
+    assert str(RENDITIONS_PENDING) in response.text
+    assert str(WORKER_BEHIND) not in response.text
 
 
 # A task that comes too late

@@ -1,9 +1,14 @@
 """The photo library in the admin: thumbnails, the focal point picker, the social crop."""
 
+import datetime
+
 from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 from office.admin.workflow import SharedContentMixin
 from office.models import (
@@ -14,6 +19,21 @@ RENDITIONS_PENDING = _(
     "Die Bildvarianten für die Website werden im Hintergrund erzeugt, meist in wenigen "
     "Sekunden. Bis dahin zeigt die Website das Originalbild."
 )
+WORKER_BEHIND = _(
+    "Aufgaben warten seit einigen Minuten auf den Hintergrunddienst. Bis er wieder läuft, "
+    "zeigt die Website das Originalbild statt der verkleinerten Bildvarianten. Bitte der "
+    "technischen Betreuung Bescheid geben."
+)
+# A task due longer than this means no worker is taking any (they poll every second).
+WORKER_LATE = datetime.timedelta(minutes=2)
+
+
+def worker_is_behind():
+    """Return True if a task has been due for longer than any worker takes to claim it."""
+    late = timezone.now() - WORKER_LATE
+    not_deferred_or_due_long_ago = Q(run_after=get_date_max()) | Q(run_after__lt=late)
+    tasks = DBTaskResult.objects.ready().filter(not_deferred_or_due_long_ago)
+    return tasks.filter(enqueued_at__lt=late).exists()
 
 
 @admin.register(Image)
@@ -34,7 +54,11 @@ class ImageAdmin(SharedContentMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         # A popup closes at once; its message would greet the editor on another page.
-        if not obj.has_current_renditions() and IS_POPUP_VAR not in request.POST:
+        if obj.has_current_renditions() or IS_POPUP_VAR in request.POST:
+            return
+        if worker_is_behind():
+            self.message_user(request, WORKER_BEHIND, messages.WARNING)
+        else:
             self.message_user(request, RENDITIONS_PENDING, messages.INFO)
 
     @admin.display(description=_("Vorschau"))
