@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
@@ -24,6 +25,7 @@ from PIL import Image as PILImage, ImageFilter
 from office.admin.images import RENDITIONS_PENDING, WORKER_BEHIND
 from office.media import images
 from office.models import Image
+from office.models.images import RENDITION_ATTEMPTS, RENDITION_RETRY, make_image_renditions
 from releases.models import Release
 from tests.kit.factories import change_url, make_release, media_files, photo, photo_image
 from tests.kit.servers import fetch, manage, running_gunicorn, running_worker, server_database_url
@@ -162,6 +164,39 @@ def test_a_deferred_task_just_due_is_no_sign_of_a_stopped_worker(
 
     assert str(RENDITIONS_PENDING) in response.text
     assert str(WORKER_BEHIND) not in response.text
+
+
+def test_renditions_the_storage_refuses_are_tried_again_later(approver_client, task_queue):
+    upload(approver_client, photo(size=(800, 600)))
+    image = Image.objects.get()
+    key = images.rendition_key(image)
+    # A file where the renditions' folder must go: the storage refuses, as a full disk would.
+    blocked = Path(settings.MEDIA_ROOT, images.rendition_folder(image.file.name))
+    blocked.write_bytes(b"")
+    refused_at = timezone.now()
+
+    with pytest.raises(OSError):
+        make_image_renditions.call(image.pk, key)
+    retry = DBTaskResult.objects.exclude(args_kwargs__args=[image.pk, key]).get()
+    blocked.unlink()
+    made = make_image_renditions.call(*retry.args_kwargs["args"])
+
+    assert retry.args_kwargs["args"] == [image.pk, key, 2]
+    assert refused_at + RENDITION_RETRY <= retry.run_after <= timezone.now() + RENDITION_RETRY
+    assert made is True
+    assert Image.objects.get().has_current_renditions()
+
+
+def test_a_storage_refusing_for_an_hour_fails_the_task_for_good(approver_client, task_queue):
+    upload(approver_client, photo(size=(800, 600)))
+    image = Image.objects.get()
+    key = images.rendition_key(image)
+    Path(settings.MEDIA_ROOT, images.rendition_folder(image.file.name)).write_bytes(b"")
+
+    with pytest.raises(OSError):
+        make_image_renditions.call(image.pk, key, RENDITION_ATTEMPTS)
+
+    assert DBTaskResult.objects.count() == 1  # the upload's own; no further retry
 
 
 # A task that comes too late

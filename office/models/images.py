@@ -1,5 +1,6 @@
 """The photo library: uploaded images, their renditions and focal points."""
 
+import datetime
 import uuid
 from pathlib import PurePath
 
@@ -8,6 +9,7 @@ from django.db import models, transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.tasks import task
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from PIL import Image as PILImage
 
@@ -199,8 +201,15 @@ class Image(models.Model):
         return self.rendition_url("q.jpg") if self.renditions else self.file.url
 
 
+# A media storage that refuses (an object store away, a full disk) is tried again
+# this often, this far apart, before the task fails for good (`manage.py renditions`
+# still makes the renditions later).
+RENDITION_ATTEMPTS = 12
+RENDITION_RETRY = datetime.timedelta(minutes=5)
+
+
 @task
-def make_image_renditions(image_id, key):
+def make_image_renditions(image_id, key, attempt=1):
     """Make the renditions of one version (file and focal point) of an image.
 
     Return whether they were made: not for a deleted image, a version replaced
@@ -216,6 +225,11 @@ def make_image_renditions(image_id, key):
         if Image.objects.filter(pk=image_id, file=image.file.name).exists():
             raise
         return False
+    except OSError:
+        if attempt < RENDITION_ATTEMPTS:
+            later = make_image_renditions.using(run_after=timezone.now() + RENDITION_RETRY)
+            later.enqueue(image_id, key, attempt + 1)
+        raise
 
 
 @receiver(post_delete, sender=Image)

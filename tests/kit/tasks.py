@@ -22,7 +22,8 @@ class PhotosAtOnceBackend(DatabaseBackend):
         self.at_once = ImmediateBackend(alias, params)
 
     def enqueue(self, task, args, kwargs):
-        if task.func is make_image_renditions.func:
+        # A retry later (run_after) waits in the queue, as in production.
+        if task.func is make_image_renditions.func and task.run_after is None:
             return self.at_once.enqueue(task, args, kwargs)
         return super().enqueue(task, args, kwargs)
 
