@@ -10,7 +10,7 @@ from django_tasks_db.models import DBTaskResult
 from tests.kit.servers import BASE_DIR, server_environment
 from tests.kit.tasks import write_line
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("task_queue")]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def run_workers(tmp_path, count):
