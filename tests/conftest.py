@@ -82,6 +82,10 @@ def _fast_and_isolated(settings, tmp_path):
     # Client.login() authenticates without a request, which django-axes refuses;
     # tests/test_security_admin.py turns the lockout on where it is the subject.
     settings.AXES_ENABLED = False
+    # Photo renditions are made inside the save that enqueues them, so a test sees
+    # them right after an upload; other tasks queue as in production. `task_queue`
+    # gives a test production's queue alone.
+    settings.TASKS = {"default": {"BACKEND": "tests.kit.tasks.PhotosAtOnceBackend"}}
     # The manifest storage needs collectstatic first; tests render with plain names.
     settings.STORAGES = {
         **settings.STORAGES,
@@ -109,6 +113,18 @@ def committed(django_capture_on_commit_callbacks):
         connection.run_on_commit = []
 
     return commit
+
+
+@pytest.fixture
+def task_queue(settings):
+    """Queue all background work in the database, photos too, as production does.
+
+    A real worker (tests/kit/servers.py `running_worker`) is another process, so
+    tests that start one are transactional: it sees only what they commit.
+    """
+    from office.settings import TASKS
+
+    settings.TASKS = TASKS
 
 
 @pytest.fixture

@@ -1,12 +1,18 @@
 """The photo library in the admin: thumbnails, the focal point picker, the social crop,
 and the chooser through which the text editor places a photo in a release's text."""
 
-from django.contrib import admin
+import datetime
+
+from django.contrib import admin, messages
+from django.contrib.admin.options import IS_POPUP_VAR
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import JsonResponse
 from django.urls import path
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 from office.admin.uploads import MediaStorageFaultMixin
 from office.admin.workflow import SharedContentMixin
@@ -30,6 +36,27 @@ def chooser_entry(image):
         "thumbnail": image.square_url(),
         "preview": picture["src"] if picture else image.file.url,
     }
+
+
+RENDITIONS_PENDING = _(
+    "Die Bildvarianten für die Website werden im Hintergrund erzeugt, meist in wenigen "
+    "Sekunden. Bis dahin zeigt die Website das Originalbild."
+)
+WORKER_BEHIND = _(
+    "Aufgaben warten seit einigen Minuten auf den Hintergrunddienst. Bis er wieder läuft, "
+    "zeigt die Website das Originalbild statt der verkleinerten Bildvarianten. Bitte der "
+    "technischen Betreuung Bescheid geben."
+)
+# A task due longer than this means no worker is taking any (they poll every second).
+WORKER_LATE = datetime.timedelta(minutes=2)
+
+
+def worker_is_behind():
+    """Return True if a task has been due for longer than any worker takes to claim it."""
+    late = timezone.now() - WORKER_LATE
+    not_deferred_or_due_long_ago = Q(run_after=get_date_max()) | Q(run_after__lt=late)
+    tasks = DBTaskResult.objects.ready().filter(not_deferred_or_due_long_ago)
+    return tasks.filter(enqueued_at__lt=late).exists()
 
 
 @admin.register(Image)
@@ -65,6 +92,16 @@ class ImageAdmin(MediaStorageFaultMixin, SharedContentMixin, admin.ModelAdmin):
             photos = self.get_search_results(request, photos, query)[0][:CHOOSER_RESULTS]
         return JsonResponse({"results": [chooser_entry(image) for image in photos]})
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # A popup closes at once; its message would greet the editor on another page.
+        if obj.has_current_renditions() or IS_POPUP_VAR in request.POST:
+            return
+        if worker_is_behind():
+            self.message_user(request, WORKER_BEHIND, messages.WARNING)
+        else:
+            self.message_user(request, RENDITIONS_PENDING, messages.INFO)
+
     @admin.display(description=_("Vorschau"))
     def thumbnail(self, obj):
         if not obj.file:
@@ -81,20 +118,23 @@ class ImageAdmin(MediaStorageFaultMixin, SharedContentMixin, admin.ModelAdmin):
 
     @admin.display(description=_("Bildmittelpunkt wählen"))
     def focal_picker(self, obj):
-        if not obj.renditions:
+        if not obj.file:
             return _("Nach dem Speichern hier ins Bild klicken, um den Bildmittelpunkt zu setzen.")
+        picture = obj.picture()
         return format_html(
             '<span class="plenum-focal"><img src="{}" alt="{}">'
             '<span class="plenum-focal__marker"></span></span><br>{}',
-            obj.picture()["src"],
+            picture["src"] if picture else obj.file.url,
             _("Bild zum Setzen des Bildmittelpunkts"),
             _("Ins Bild klicken, z. B. auf ein Gesicht; die Prozentwerte unten folgen."),
         )
 
     @admin.display(description=_("Vorschaubild für soziale Netzwerke"))
     def social_crop(self, obj):
-        if not obj.renditions:
+        if not obj.file:
             return "–"
+        if not obj.has_current_renditions():
+            return RENDITIONS_PENDING
         url, width, height = obj.social()
         return format_html(
             '<img src="{}" alt="" width="300" loading="lazy" class="plenum-thumbnail"><br>{}',

@@ -423,6 +423,16 @@ def write(storage, name: str, data: bytes) -> None:
     storage.save(name, ContentFile(data))
 
 
+def delete_with_renditions(storage, file_name: str) -> None:
+    """Delete an original and every file in its renditions' folder, recorded or not."""
+    folder = rendition_folder(file_name)
+    try:
+        _folders, names = storage.listdir(folder)
+    except FileNotFoundError:
+        names = []
+    delete_files(storage, [file_name, *(f"{folder}/{name}" for name in names)])
+
+
 def delete_files(storage, names) -> None:
     for name in names:
         if name and storage.exists(name):

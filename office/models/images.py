@@ -1,5 +1,6 @@
 """The photo library: uploaded images, their renditions and focal points."""
 
+import datetime
 import uuid
 from pathlib import PurePath
 
@@ -7,6 +8,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
+from django.tasks import task
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from PIL import Image as PILImage
 
@@ -97,21 +100,44 @@ class Image(models.Model):
                     transaction.on_commit(previous.delete_files)
             # The press downloads the stored original, so it is cleaned, too.
             self.file = images.clean_original(self.file)
+            # The old renditions go with the old file; pages show the new original until
+            # the worker has made new ones.
+            self.renditions = {}
         # Stored so feeds can state enclosure lengths without asking the storage.
         self.file_size = self.file.size
         super().save(*args, **kwargs)
-        if self.file and self.renditions.get("key") != images.rendition_key(self):
-            self.make_renditions()
+        if self.file and not self.has_current_renditions():
+            # Part of this save's transaction: a rolled-back save leaves no task behind.
+            make_image_renditions.enqueue(self.pk, images.rendition_key(self))
+
+    def has_current_renditions(self):
+        return self.renditions.get("key") == images.rendition_key(self)
 
     def make_renditions(self):
-        """Write this image's renditions and drop those of its previous file or focal point."""
-        old = images.rendition_names(self.file.name, self.renditions)
-        self.renditions = images.make_renditions(self)
-        Image.objects.filter(pk=self.pk).update(renditions=self.renditions)
-        # update() sends no signal: cached pages still name the files deleted below.
-        renew_at_commit()
-        current = set(images.rendition_names(self.file.name, self.renditions))
-        images.delete_files(self.file.storage, [name for name in old if name not in current])
+        """Write this image's renditions; record them only if the image is still this version.
+
+        Return True if they were recorded. The encoding takes seconds and runs outside any
+        transaction; meanwhile an editor may have replaced the file, moved the focal point
+        or deleted the image, and then what was written here is removed again.
+        """
+        key = images.rendition_key(self)
+        made = images.make_renditions(self)
+        with transaction.atomic():
+            current = Image.objects.select_for_update().filter(pk=self.pk).first()
+            recorded = current is not None and images.rendition_key(current) == key
+            if recorded:
+                old = images.rendition_names(current.file.name, current.renditions)
+                Image.objects.filter(pk=self.pk).update(renditions=made)
+                # update() sends no signal: cached pages still show the fallback or name
+                # the files deleted below.
+                renew_at_commit()
+        written = images.rendition_names(self.file.name, made)
+        if recorded:
+            self.renditions = made
+            images.delete_files(self.file.storage, [name for name in old if name not in written])
+        else:
+            images.delete_files(self.file.storage, written)
+        return recorded
 
     @property
     def mime_type(self):
@@ -120,8 +146,7 @@ class Image(models.Model):
 
     def delete_files(self):
         """Remove the original and every rendition from the storage."""
-        names = [self.file.name, *images.rendition_names(self.file.name, self.renditions)]
-        images.delete_files(self.file.storage, names)
+        images.delete_with_renditions(self.file.storage, self.file.name)
 
     @property
     def format_label(self):
@@ -177,6 +202,37 @@ class Image(models.Model):
 
     def square_url(self):
         return self.rendition_url("q.jpg") if self.renditions else self.file.url
+
+
+# A media storage that refuses (an object store away, a full disk) is tried again
+# this often, this far apart, before the task fails for good (`manage.py renditions`
+# still makes the renditions later).
+RENDITION_ATTEMPTS = 12
+RENDITION_RETRY = datetime.timedelta(minutes=5)
+
+
+@task
+def make_image_renditions(image_id, key, attempt=1):
+    """Make the renditions of one version (file and focal point) of an image.
+
+    Return whether they were made: not for a deleted image, a version replaced
+    since, or renditions already there (a second task, or `manage.py renditions`).
+    """
+    image = Image.objects.filter(pk=image_id).first()
+    if image is None or images.rendition_key(image) != key or image.has_current_renditions():
+        return False
+    try:
+        return image.make_renditions()
+    except FileNotFoundError:
+        # The file was replaced or deleted while the task read it.
+        if Image.objects.filter(pk=image_id, file=image.file.name).exists():
+            raise
+        return False
+    except OSError:
+        if attempt < RENDITION_ATTEMPTS:
+            later = make_image_renditions.using(run_after=timezone.now() + RENDITION_RETRY)
+            later.enqueue(image_id, key, attempt + 1)
+        raise
 
 
 @receiver(post_delete, sender=Image)

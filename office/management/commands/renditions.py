@@ -1,8 +1,7 @@
-"""Make the renditions images lack, e.g. after an update, a restore or a bulk import."""
+"""Make the renditions images lack, e.g. after an update, a restore or a killed worker."""
 
 from django.core.management.base import BaseCommand
 
-from office.media import images
 from office.models import Image
 
 
@@ -17,14 +16,12 @@ class Command(BaseCommand):
     def handle(self, *args, everything=False, **options):
         made, failed = 0, []
         for image in Image.objects.order_by("pk").iterator():
-            if not everything and image.renditions.get("key") == images.rendition_key(image):
+            if not everything and image.has_current_renditions():
                 continue
             try:
-                image.make_renditions()
+                made += image.make_renditions()
             except (OSError, ValueError) as error:
                 failed.append(f"{image.file.name}: {error}")
-                continue
-            made += 1
         self.stdout.write(f"Bildvarianten erzeugt: {made}")
         for line in failed:
             self.stderr.write(f"Nicht lesbar: {line}")
