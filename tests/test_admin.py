@@ -71,6 +71,9 @@ PUBLISH_PERMISSIONS = {
     "distribution.view_mailing",
     "distribution.view_delivery",
     "distribution.view_contact",
+    "distribution.add_invitation",
+    "distribution.view_invitation",
+    "distribution.view_guest",
 }
 
 
@@ -348,6 +351,9 @@ def test_admin_index_offers_press_officer_only_the_content_models(officer_client
         "/admin/distribution/contact/",
         "/admin/distribution/mailing/",
         "/admin/distribution/delivery/",
+        "/admin/distribution/contactimport/",
+        "/admin/distribution/invitation/",
+        "/admin/distribution/signup/",
     }
 
 
