@@ -4,6 +4,7 @@ from django.contrib.admin.widgets import AdminDateWidget
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from distribution.approval import SendOnApprovalMixin
 from office.admin.content import NewSharedItemForm, SharedItemInline
 from office.admin.drafts import DraftDeskMixin
 from office.admin.versions import VersionedAdminMixin
@@ -133,7 +134,13 @@ class ReleaseAttachmentInline(admin.TabularInline):
 
 
 @admin.register(Release)
-class ReleaseAdmin(DraftDeskMixin, VersionedAdminMixin, SharePreviewMixin, PublishableAdmin):
+class ReleaseAdmin(
+    SendOnApprovalMixin,
+    DraftDeskMixin,
+    VersionedAdminMixin,
+    SharePreviewMixin,
+    PublishableAdmin,
+):
     live_preview = staticmethod(views.live_preview)
     counted_fields = {"title": seo.SEARCH_TITLE_CHARS, "lead": seo.SEARCH_DESCRIPTION_CHARS}
     list_display = ("title", "category", "visibility", "public", "publish_at", "author")
