@@ -317,3 +317,15 @@ def test_events_offer_no_sending_to_the_presseverteiler(approver_client):
 
     assert "_decision" not in form
     assert not any(name.startswith("send_") for name in form)
+
+
+def test_the_mailing_booked_on_approval_shows_its_progress_to_the_freigabe(approver_client):
+    release = submitted()
+    make_contact()
+    make_contact()
+    approve(approver_client, release, send_to="all")
+
+    page = approver_client.get(f"/admin/distribution/mailing/{Mailing.objects.get().pk}/change/")
+
+    assert page.status_code == 200
+    assert "0 von 2 versendet" in text(page)

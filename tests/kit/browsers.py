@@ -56,6 +56,34 @@ def save(page):
     expect(page.locator(".messagelist .success")).to_have_count(1)
 
 
+class Steps:
+    """Do what a person does on a page, counting each click and each entry as one step."""
+
+    def __init__(self, page):
+        self.page = page
+        self.count = 0
+
+    def click(self, locator):
+        locator.click()
+        self.count += 1
+
+    def fill(self, locator, value):
+        locator.fill(value)
+        self.count += 1
+
+
+def overflowing_decision_controls(page):
+    """Return the decision controls that reach past the right edge of the viewport."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll(
+                '.plenum-decisions input, .plenum-decisions textarea, .plenum-decisions button')]
+            .filter(e => e.type !== 'hidden')
+            .filter(e => { const box = e.getBoundingClientRect();
+                           return box.left < 0 || box.right > window.innerWidth; })
+            .map(e => e.name || e.id)"""
+    )
+
+
 def open_context(browser, width, height=800, **kwargs):
     context = browser.new_context(
         locale="de-DE", viewport={"width": width, "height": height}, **kwargs
