@@ -9,7 +9,13 @@ from playwright.sync_api import expect
 
 from distribution.models import Contact, Mailing
 from releases.models import Release
-from tests.kit.browsers import Steps, log_in, open_context, overflowing_decision_controls
+from tests.kit.browsers import (
+    WCAG_AA,
+    Steps,
+    log_in,
+    open_context,
+    overflowing_decision_controls,
+)
 from tests.kit.factories import (
     make_category,
     make_contact,
@@ -19,6 +25,7 @@ from tests.kit.factories import (
     member,
 )
 from tests.kit.pages import BERLIN
+from tests.kit.public_site import AXE_JS
 from tests.kit.servers import running_worker
 from tests.kit.smtp import smtp_server, wait_for
 
@@ -29,6 +36,18 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 APPROVAL_STEPS_TARGET = 5
 # The worker shares two cores with other test runs.
 SLOW = 60_000
+
+
+def decision_row_violations(page):
+    """Return axe's WCAG 2.1 AA violations inside the decision row, as 'rule: selector'."""
+    results = page.evaluate(
+        """tags => axe.run('#plenum-decisions', {runOnly: {type: 'tag', values: tags}})""",
+        WCAG_AA,
+    )
+    return [
+        f"{violation['id']}: {' '.join(node['target'][0] for node in violation['nodes'][:3])}"
+        for violation in results["violations"]
+    ]
 
 
 def test_approver_sends_ahead_to_the_chosen_followers_and_watches_the_progress(
@@ -55,6 +74,7 @@ def test_approver_sends_ahead_to_the_chosen_followers_and_watches_the_progress(
     member("freigeber", "Freigabe")
     context = open_context(browser, 375, 812, is_mobile=True, has_touch=True)
     context.set_default_timeout(15_000)
+    context.add_init_script(path=str(AXE_JS))
     page = context.new_page()
     log_in(page, live_server, "freigeber")
     embargo = (timezone.now() + datetime.timedelta(days=1)).astimezone(BERLIN)
@@ -79,6 +99,7 @@ def test_approver_sends_ahead_to_the_chosen_followers_and_watches_the_progress(
         expect(send.get_by_label("Kategorie: Aus der Landesregierung")).to_be_focused()
         steps.click(send.get_by_text("Vorab mit Sperrfrist-Vermerk", exact=True))
         assert overflowing_decision_controls(page) == []
+        assert decision_row_violations(page) == []
         steps.click(page.get_by_role("button", name="Freigeben", exact=True))
         expect(page.locator(".messagelist .success").first).to_be_visible()
 
