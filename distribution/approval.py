@@ -139,16 +139,16 @@ class SendOnApprovalMixin:
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def send_context(self, form, obj):
-        """Return the choice's fields, the release's own category and topics first (queries)."""
-        own = {"send_categories": set(), "send_topics": set()}
-        if obj is not None:
-            own["send_categories"] = {obj.category_id}
-            own["send_topics"] = {topic.pk for topic in obj.topics.all()}
+        """Return the choice's fields, the release's own category and topics first (queries).
+
+        The own ones are the form's initial choice, the release as stored.
+        """
         kinds = {"send_categories": _("Kategorie"), "send_topics": _("Thema")}
         boxes = {"own": [], "others": []}
         for name, kind in kinds.items():
+            own = set(form.fields[name].initial or ())
             for box in form[name]:
-                mine = box.data["value"].value in own[name]
+                mine = box.data["value"].value in own
                 boxes["own" if mine else "others"].append({"kind": kind, "box": box})
         # A box ticked among the others (a form shown again) is never hidden.
         ticked = any(entry["box"].data["selected"] for entry in boxes["others"])

@@ -4,6 +4,8 @@ import datetime
 
 import pytest
 from django.contrib.auth.models import Permission, User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -67,6 +69,12 @@ def mailing_runs():
 
 def runs_booked():
     return list(mailing_runs().values_list("args_kwargs", flat=True))
+
+
+def queries_of(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return queries
 
 
 def text(response):
@@ -329,3 +337,22 @@ def test_the_mailing_booked_on_approval_shows_its_progress_to_the_freigabe(appro
 
     assert page.status_code == 200
     assert "0 von 2 versendet" in text(page)
+
+
+def test_the_choice_costs_the_form_no_query_per_category_topic_or_mailing(approver_client, now):
+    """The decision row lists every category and topic; the list must not query per row."""
+    topic = make_topic()
+    release = submitted(topics=[topic])
+    approve(approver_client, release, in_a_day(now), send_to="all")
+    before = len(queries_of(approver_client, change_url(release)))
+    for _ in range(5):
+        make_category()
+    more = [make_topic() for _ in range(5)]
+    release.topics.add(*more)
+    approve(approver_client, release, in_a_day(now), send_to="some", send_topics=[more[0].pk])
+    approve(approver_client, release, in_a_day(now), send_to="some", send_topics=[more[1].pk])
+
+    after = len(queries_of(approver_client, change_url(release)))
+
+    assert Mailing.objects.count() == 3
+    assert after == before
