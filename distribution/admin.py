@@ -1,5 +1,6 @@
 from django import forms
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -137,6 +138,18 @@ class MailingAdmin(admin.ModelAdmin):
         "finished_at",
     )
     inlines = (DeliveryInline,)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not settings.EMAIL_URL:
+            messages.warning(
+                request,
+                _(
+                    "Für diese Website ist kein Mailserver eingerichtet (EMAIL_URL): "
+                    "E-Mails werden nur als Dateien auf dem Server abgelegt, "
+                    "niemand bekommt sie."
+                ),
+            )
+        return super().add_view(request, form_url, extra_context)
 
     def get_queryset(self, request):
         return (

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from distribution.approval import SendOnApprovalMixin
 from office.admin.content import NewSharedItemForm, SharedItemInline
 from office.admin.drafts import DraftDeskMixin
+from office.admin.uploads import MediaStorageFaultMixin
 from office.admin.versions import VersionedAdminMixin
 from office.admin.workflow import (
     GermanSlugMixin,
@@ -87,7 +88,7 @@ class ReleaseQuoteInline(SharedItemInline):
     form = ReleaseQuoteForm
     autocomplete_fields = ("quote",)
     fieldsets = (
-        (None, {"fields": ("quote",)}),
+        (None, {"fields": ("quote",), "classes": ("plenum-picker",)}),
         (
             _("oder ein neues Zitat schreiben"),
             {
@@ -104,7 +105,7 @@ class ReleaseStatisticInline(SharedItemInline):
     form = ReleaseStatisticForm
     autocomplete_fields = ("statistic",)
     fieldsets = (
-        (None, {"fields": ("statistic",)}),
+        (None, {"fields": ("statistic",), "classes": ("plenum-picker",)}),
         (
             _("oder eine neue Kennzahl schreiben"),
             {
@@ -135,6 +136,7 @@ class ReleaseAttachmentInline(admin.TabularInline):
 
 @admin.register(Release)
 class ReleaseAdmin(
+    MediaStorageFaultMixin,
     SendOnApprovalMixin,
     DraftDeskMixin,
     VersionedAdminMixin,
@@ -183,7 +185,7 @@ class ReleaseAdmin(
     version_fields = ("title", "lead", "body")
 
     class Media:
-        css = {"all": ("admin_plenum/desk-form.css",)}
+        css = {"all": ("admin_plenum/desk-form.css", "admin_plenum/photos.css")}
 
     def get_fieldsets(self, request, obj=None):
         """Show what writing needs; a correction once published, the record once saved."""

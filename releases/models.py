@@ -110,7 +110,7 @@ class Release(Versioned, Publishable):
     lead = models.TextField(
         _("Vorspann"), help_text=_("Zwei, drei Sätze: erscheinen in Listen, Feeds und Vorschauen.")
     )
-    body = RichTextField(_("Text"))
+    body = RichTextField(_("Text"), photos=True)
     category = models.ForeignKey(
         Category, verbose_name=_("Kategorie"), on_delete=models.PROTECT, related_name="releases"
     )
@@ -228,7 +228,9 @@ def releases_showing(item):
     return {
         "quote": models.Q(quotes=item),
         "statistic": models.Q(statistics=item),
-        "image": models.Q(hero_image=item) | models.Q(releaseimage__image=item),
+        "image": models.Q(hero_image=item)
+        | models.Q(releaseimage__image=item)
+        | models.Q(body__contains=f'<figure data-image="{item.pk}">'),
         "person": models.Q(quotes__person=item),
         "category": models.Q(category=item),
         "topic": models.Q(topics=item),

@@ -45,3 +45,14 @@ def test_without_an_embargo_there_is_nothing_to_send_ahead(approver_client):
 
     assert "hat keine Sperrfrist" in response.content.decode()
     assert not Mailing.objects.exists()
+
+
+@pytest.mark.parametrize(("email_url", "warned"), [("", True), ("smtp://127.0.0.1:25", False)])
+def test_the_send_page_says_when_no_mail_server_is_set_up(
+    approver_client, settings, email_url, warned
+):
+    settings.EMAIL_URL = email_url
+
+    page = approver_client.get(ADD).content.decode()
+
+    assert ("kein Mailserver eingerichtet" in page) is warned

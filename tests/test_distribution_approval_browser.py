@@ -11,7 +11,7 @@ from distribution.models import Contact, Mailing
 from releases.models import Release
 from tests.kit.browsers import (
     WCAG_AA,
-    Steps,
+    Walk,
     log_in,
     open_context,
     overflowing_decision_controls,
@@ -81,7 +81,7 @@ def test_approver_sends_ahead_to_the_chosen_followers_and_watches_the_progress(
     embargo = embargo.replace(hour=18, minute=0, second=0, microsecond=0)
 
     with smtp_server() as (mailbox, url), running_worker(tmp_path, EMAIL_URL=url):
-        steps = Steps(page)
+        steps = Walk(page)
         steps.click(page.get_by_role("link", name="Freigeben oder zurückgeben"))
         send = page.get_by_role("group", name="An den Presseverteiler senden")
         expect(send.get_by_role("radio", name="Nein")).to_be_checked()

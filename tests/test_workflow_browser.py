@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from office.models import AuditEntry
 from releases.models import Release
 from tests.kit.browsers import (
-    Steps,
+    Walk,
     log_in,
     open_add_release_form,
     open_context,
@@ -84,7 +84,7 @@ def test_release_goes_from_writer_through_approval_and_embargo_to_readers(
     embargo = embargo.replace(hour=18, minute=0, second=0, microsecond=0)
     waiting = dashboard_section(approver, "Wartet auf meine Freigabe")
     expect(waiting).to_contain_text("Neue Förderung für KI-Start-ups")
-    steps = Steps(approver)
+    steps = Walk(approver)
     steps.click(waiting.get_by_role("link", name="Freigeben oder zurückgeben"))
     expect(approver.locator("#id_title")).to_have_value("Neue Förderung für KI-Start-ups")
     assert overflowing_decision_controls(approver) == []
