@@ -68,9 +68,11 @@ class SendForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["release"].queryset = Release.objects.filter(
-            status__in=(Status.REVIEW, Status.PUBLISHED)
-        )
+        # A booked mailing's page shows it read-only: no field to offer releases in.
+        if "release" in self.fields:
+            self.fields["release"].queryset = Release.objects.filter(
+                status__in=(Status.REVIEW, Status.PUBLISHED)
+            )
 
     def clean(self):
         cleaned_data = super().clean()

@@ -4,6 +4,7 @@ from django.contrib.admin.widgets import AdminDateWidget
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from distribution.approval import SendOnApprovalMixin
 from office.admin.content import NewSharedItemForm, SharedItemInline
 from office.admin.drafts import DraftDeskMixin
 from office.admin.uploads import MediaStorageFaultMixin
@@ -136,6 +137,7 @@ class ReleaseAttachmentInline(admin.TabularInline):
 @admin.register(Release)
 class ReleaseAdmin(
     MediaStorageFaultMixin,
+    SendOnApprovalMixin,
     DraftDeskMixin,
     VersionedAdminMixin,
     SharePreviewMixin,

@@ -12,7 +12,14 @@ from playwright.sync_api import expect
 
 from office.models import AuditEntry
 from releases.models import Release
-from tests.kit.browsers import log_in, open_add_release_form, open_context, type_with_bold
+from tests.kit.browsers import (
+    Walk,
+    log_in,
+    open_add_release_form,
+    open_context,
+    overflowing_decision_controls,
+    type_with_bold,
+)
 from tests.kit.factories import member
 from tests.kit.pages import BERLIN
 
@@ -27,22 +34,6 @@ SCREENS = [pytest.param(DESKTOP, id="1280"), pytest.param(PHONE, id="375")]
 APPROVAL_STEPS_TARGET = 5
 
 
-class Steps:
-    """Do what a person does on a page, counting each click and each entry as one step."""
-
-    def __init__(self, page):
-        self.page = page
-        self.count = 0
-
-    def click(self, locator):
-        locator.click()
-        self.count += 1
-
-    def fill(self, locator, value):
-        locator.fill(value)
-        self.count += 1
-
-
 def editor_page(browser, live_server, username, group, screen):
     member(username, group)
     screen = dict(screen)
@@ -55,18 +46,6 @@ def editor_page(browser, live_server, username, group, screen):
 
 def dashboard_section(page, title):
     return page.locator("#plenum-dashboard section", has_text=title)
-
-
-def overflowing_decision_controls(page):
-    """Return the decision controls that reach past the right edge of the viewport."""
-    return page.evaluate(
-        """() => [...document.querySelectorAll(
-                '.plenum-decisions input, .plenum-decisions textarea, .plenum-decisions button')]
-            .filter(e => e.type !== 'hidden')
-            .filter(e => { const box = e.getBoundingClientRect();
-                           return box.left < 0 || box.right > window.innerWidth; })
-            .map(e => e.name || e.id)"""
-    )
 
 
 def write_and_submit(page, live_server, title, note):
@@ -105,7 +84,7 @@ def test_release_goes_from_writer_through_approval_and_embargo_to_readers(
     embargo = embargo.replace(hour=18, minute=0, second=0, microsecond=0)
     waiting = dashboard_section(approver, "Wartet auf meine Freigabe")
     expect(waiting).to_contain_text("Neue Förderung für KI-Start-ups")
-    steps = Steps(approver)
+    steps = Walk(approver)
     steps.click(waiting.get_by_role("link", name="Freigeben oder zurückgeben"))
     expect(approver.locator("#id_title")).to_have_value("Neue Förderung für KI-Start-ups")
     assert overflowing_decision_controls(approver) == []

@@ -98,6 +98,11 @@ class Walk:
         self.page.keyboard.press(key)
         self._entered(field)
 
+    def fill(self, target, value):
+        """Fill a field at once: a date and time picker takes no text key by key."""
+        self._locate(target).fill(value)
+        self._entered(target)
+
     def choose(self, target, value):
         self._locate(target).select_option(value)
         self._entered(target)
@@ -113,6 +118,18 @@ class Walk:
             yield
         finally:
             self.counting = True
+
+
+def overflowing_decision_controls(page):
+    """Return the decision controls that reach past the right edge of the viewport."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll(
+                '.plenum-decisions input, .plenum-decisions textarea, .plenum-decisions button')]
+            .filter(e => e.type !== 'hidden')
+            .filter(e => { const box = e.getBoundingClientRect();
+                           return box.left < 0 || box.right > window.innerWidth; })
+            .map(e => e.name || e.id)"""
+    )
 
 
 def open_context(browser, width, height=800, **kwargs):
