@@ -696,7 +696,7 @@ def test_a_backup_taken_while_releases_are_saved_restores_every_release_whole(in
 
 
 def test_restore_streams_a_large_upload_in_bounded_memory(installations):
-    """Restoring a 128 MiB upload costs far less memory than the file (peak RSS, os.wait4)."""
+    """Restoring a 128 MiB upload costs far less memory than the file (peak RSS, VmHWM)."""
     key = {"BACKUP_KEY": sealing.new_key()}
     source = installations.new("gross") | key
     small, large = installations.new("klein-ziel") | key, installations.new("gross-ziel") | key

@@ -9,8 +9,6 @@ import secrets
 import shutil
 import subprocess
 import sys
-import tempfile
-import time
 
 import psycopg
 from django.db import connections
@@ -19,6 +17,19 @@ from tests.kit.servers import BASE_DIR
 
 # The suite's own settings stay out of the other processes.
 NOT_INHERITED = {"DJANGO_ALLOW_ASYNC_UNSAFE", "REDIS_URL", "DATABASE_URL", "BACKUP_KEY", "DEBUG"}
+
+
+# Runs manage.py in this process and writes its peak resident memory when it exits.
+MEASURED = """
+import atexit, os, re, runpy, sys
+def report():
+    status = open("/proc/self/status").read()
+    peak = re.search(r"^VmHWM:\\s+(\\d+) kB", status, re.M).group(1)
+    open(os.environ["PEAK_RSS_FILE"], "w").write(peak)
+atexit.register(report)
+sys.argv = sys.argv[1:]
+runpy.run_path("manage.py", run_name="__main__")
+"""
 
 
 class Installations:
@@ -48,30 +59,34 @@ class Installations:
     def run(self, env, *args, code=None):
         """Run manage.py (or, with code, `manage.py shell -c code`) to its end.
 
-        The result's `peak_rss_kb` is the process's peak resident memory as the kernel
-        counted it (os.wait4).
+        The result's `peak_rss_kb` is the process's peak resident memory (VmHWM, read as it
+        exits). Not ru_maxrss: on Linux a child takes over its parent's high-water mark at
+        exec, so every child would seem at least as big as the test process.
         """
         if code is not None:
             args = ("shell", "-v", "0", "-c", code, *args)
-        with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-            process = self.start(env, *args, stdout=out, stderr=err)
-            deadline = time.monotonic() + 600  # a bound for a hung process, not a measurement
-            while (reaped := os.wait4(process.pid, os.WNOHANG))[0] == 0:
-                if time.monotonic() > deadline:
-                    process.kill()
-                time.sleep(0.05)
-            _pid, status, usage = reaped
-            process.returncode = os.waitstatus_to_exitcode(status)
-            out.seek(0)
-            err.seek(0)
-            return Finished(process.returncode, out.read(), err.read(), usage.ru_maxrss)
+        peak = self.root / f"peak-{secrets.token_hex(4)}"
+        command = [sys.executable, "-c", MEASURED, "manage.py", *args]
+        environment = self._environment(env) | {"PEAK_RSS_FILE": str(peak)}
+        process = subprocess.run(
+            command, cwd=BASE_DIR, env=environment, capture_output=True, text=True, timeout=600
+        )
+        peak_rss_kb = int(peak.read_text()) if peak.exists() else None
+        peak.unlink(missing_ok=True)
+        return Finished(process.returncode, process.stdout, process.stderr, peak_rss_kb)
 
     def start(self, env, *args, **popen):
         """Start manage.py in the installation env; popen goes to subprocess.Popen."""
-        environment = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED} | env
         return subprocess.Popen(
-            [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=environment, text=True, **popen
+            [sys.executable, "manage.py", *args],
+            cwd=BASE_DIR,
+            env=self._environment(env),
+            text=True,
+            **popen,
         )
+
+    def _environment(self, env):
+        return {k: v for k, v in os.environ.items() if k not in NOT_INHERITED} | env
 
     def close(self):
         if self.vendor != "postgresql":
