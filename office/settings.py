@@ -261,6 +261,10 @@ UNCACHED_PATH_PREFIXES = (
 # A shared preview link (/vorschau/...) shows its draft for this many hours.
 PREVIEW_LINK_HOURS = envint("PREVIEW_LINK_HOURS", 48)
 
+# `manage.py backup` encrypts with this key and `restore` decrypts with it (office/backups/);
+# unset, backups are written in the clear. Only those two commands read it.
+BACKUP_KEY = os.environ.get("BACKUP_KEY", "")
+
 # Public querysets refuse lazy loads in development, so a missing
 # select_related fails loudly; in production they batch them for all rows.
 PUBLIC_FETCH_MODE = FETCH_RAISE if DEBUG else FETCH_PEERS

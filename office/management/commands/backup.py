@@ -1,6 +1,5 @@
-"""Write the site's content, accounts and uploads into one archive that `restore` reads."""
+"""Write the site's tables as of one moment and its uploads into one archive for `restore`."""
 
-import datetime
 import hashlib
 import io
 import json
@@ -9,53 +8,31 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from django.core import serializers
 from django.core.files.storage import default_storage
-from django.core.management import call_command
-from django.core.management.base import BaseCommand
-from django.core.serializers import json as json_format
-from django.core.serializers.json import DjangoJSONEncoder
+from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-FORMAT = 1
-# Groups and their permissions by name, as a migrated installation has its own rows for them.
-GROUP_LABELS = ["auth.group"]
-# Everything else keeps its primary keys, so links between rows survive unchanged.
-DATA_LABELS = ["auth.user", "office", "releases", "events", "otp_totp"]
+from office.backups import BackupError, sealing, snapshot
 
-
-class ExactJSONEncoder(DjangoJSONEncoder):
-    """Django's encoder, but times keep their microseconds (it cuts them to milliseconds)."""
-
-    def default(self, o):
-        if isinstance(o, datetime.datetime | datetime.time):
-            return o.isoformat()
-        return super().default(o)
+FORMAT = 2
+HEADER = "plenum-backup.json"
+MANIFEST = "manifest.json"
 
 
-class Serializer(json_format.Serializer):
-    def _init_options(self):
-        super()._init_options()
-        self.json_kwargs["cls"] = ExactJSONEncoder
+class Hashing:
+    """Wrap a binary file: reads pass through, and their SHA-256 and length are kept."""
 
+    def __init__(self, file):
+        self.file = file
+        self.sha256 = hashlib.sha256()
+        self.size = 0
 
-# This module is the serializer "plenum-json"; Django's JSON loader reads what it writes.
-Deserializer = json_format.Deserializer
-serializers.register_serializer("plenum-json", __name__)
-
-
-def dump(labels, **options):
-    output = io.StringIO()
-    call_command(
-        "dumpdata",
-        *labels,
-        format="plenum-json",
-        natural_foreign=True,
-        indent=1,
-        stdout=output,
-        **options,
-    )
-    return output.getvalue().encode()
+    def read(self, size=-1):
+        data = self.file.read(size)
+        self.sha256.update(data)
+        self.size += len(data)
+        return data
 
 
 def media_files(directory=""):
@@ -70,50 +47,103 @@ def media_files(directory=""):
         yield from media_files(f"{directory}/{name}" if directory else name)
 
 
-def add_bytes(archive, name, content):
+def add_member(archive, name, file, size):
+    """Stream size bytes of file into the archive as name; return their SHA-256."""
     info = tarfile.TarInfo(name)
-    info.size = len(content)
+    info.size = size
     info.mtime = int(timezone.now().timestamp())
     info.mode = 0o600
-    archive.addfile(info, io.BytesIO(content))
+    hashing = Hashing(file)
+    archive.addfile(info, hashing)
+    return hashing.sha256.hexdigest()
+
+
+def add_json(archive, name, content):
+    data = json.dumps(content, indent=1).encode()
+    return add_member(archive, name, io.BytesIO(data), len(data))
+
+
+def write_archive(sink, scratch):
+    """Write the archive into the binary file sink; return its header and manifest."""
+    with snapshot.snapshot(scratch) as using:
+        header = {"application": "plenum", "format": FORMAT, **snapshot.describe(using)}
+        referenced = snapshot.referenced_files(using)
+        snapshot.dump(using, scratch)
+    files = {}
+    # Photos are compressed already: a lighter level costs little size and much less time.
+    with tarfile.open(fileobj=sink, mode="w|gz", compresslevel=6) as archive:
+        files[HEADER] = add_json(archive, HEADER, header)
+        for name in snapshot.DUMPS:
+            path = scratch / name
+            with path.open("rb") as file:
+                files[name] = add_member(archive, name, file, path.stat().st_size)
+        # Copied after the snapshot: an upload added meanwhile is one file more, harmless.
+        for name in media_files():
+            with default_storage.open(name, "rb") as file:
+                size = default_storage.size(name)
+                files[f"media/{name}"] = add_member(archive, f"media/{name}", file, size)
+        add_json(archive, MANIFEST, {"format": FORMAT, "files": files})
+    missing = sorted(referenced - {name.removeprefix("media/") for name in files})
+    return header, files, missing
 
 
 class Command(BaseCommand):
-    help = "Sichert Inhalte, Konten und hochgeladene Dateien in ein Archiv (.tar.gz)."
+    help = _(
+        "Sichert alle Tabellen der Website (als ein Zeitpunkt) und die hochgeladenen Dateien "
+        "in ein Archiv; mit BACKUP_KEY verschlüsselt."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("archive", help="Pfad der Archivdatei, z. B. sicherung.tar.gz")
+        parser.add_argument(
+            "archive", nargs="?", help=_("Pfad der Archivdatei, z. B. sicherung.tar.gz")
+        )
+        parser.add_argument(
+            "--schluessel-erzeugen",
+            action="store_true",
+            dest="new_key",
+            help=_("Gibt einen neuen Schlüssel für BACKUP_KEY aus und sichert nichts."),
+        )
 
-    def handle(self, archive, **options):
-        target = Path(archive)
-        groups = dump(GROUP_LABELS, natural_primary=True)
-        data = dump(DATA_LABELS)
-        manifest = {
-            "format": FORMAT,
-            "created_at": timezone.now().isoformat(),
-            "objects": len(json.loads(groups)) + len(json.loads(data)),
-            "media": {},
-        }
-        # Written next to the target and renamed at the end: a crash never leaves
-        # a half archive under the expected name.
-        handle, partial = tempfile.mkstemp(dir=target.parent or ".", suffix=".partial")
-        os.close(handle)
+    def handle(self, archive=None, new_key=False, **options):
+        if new_key:
+            self.stdout.write(sealing.new_key())
+            return
+        if not archive:
+            raise CommandError(_("Bitte den Pfad der Archivdatei angeben."))
         try:
-            with tarfile.open(partial, "w:gz") as tar:
-                add_bytes(tar, "groups.json", groups)
-                add_bytes(tar, "data.json", data)
-                for name in media_files():
-                    with default_storage.open(name, "rb") as file:
-                        content = file.read()
-                    manifest["media"][name] = hashlib.sha256(content).hexdigest()
-                    add_bytes(tar, f"media/{name}", content)
-                add_bytes(tar, "manifest.json", json.dumps(manifest, indent=1).encode())
-            os.chmod(partial, 0o600)  # password hashes and second-factor keys are inside
+            key = sealing.configured_key()
+        except BackupError as error:
+            raise CommandError(str(error)) from error
+        target = Path(archive)
+        # Written next to the target (mode 600: password hashes and second-factor keys are
+        # inside) and renamed at the end: a crash never leaves half an archive under its name.
+        handle, partial = tempfile.mkstemp(dir=target.parent, suffix=".partial")
+        try:
+            with os.fdopen(handle, "wb") as raw, tempfile.TemporaryDirectory() as scratch:
+                sink = sealing.SealingWriter(raw, key) if key else raw
+                header, files, missing = write_archive(sink, Path(scratch))
+                if key:
+                    sink.close()
             os.replace(partial, target)
         except BaseException:
             Path(partial).unlink(missing_ok=True)
             raise
+        media = sum(name.startswith("media/") for name in files)
         self.stdout.write(
-            f"Gesichert: {manifest['objects']} Datensätze und {len(manifest['media'])} Dateien "
-            f"in {target}."
+            _("Gesichert: %(rows)s Datensätze und %(files)s Dateien in %(archive)s%(sealed)s.")
+            % {
+                "rows": sum(header["tables"].values()),
+                "files": media,
+                "archive": target,
+                "sealed": _(", verschlüsselt") if key else "",
+            }
         )
+        if not key:
+            self.stderr.write(
+                _("Achtung: BACKUP_KEY ist nicht gesetzt, die Sicherung ist unverschlüsselt.")
+            )
+        if missing:
+            self.stderr.write(
+                _("Achtung: Datensätze verweisen auf Dateien, die im Speicher fehlen: %(names)s")
+                % {"names": ", ".join(missing)}
+            )
