@@ -2,6 +2,7 @@
 
 import email.policy
 import re
+import secrets
 import unicodedata
 from datetime import timedelta
 from html.parser import HTMLParser
@@ -13,6 +14,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from office.models import Profile
@@ -155,7 +157,10 @@ class Composer:
             if ahead
             else title
         )
-        self.context = {
+        # Rendered once: the unsubscribe link is the only part of the text that
+        # differs between recipients, and it takes the place of this random mark.
+        self.link_mark = secrets.token_hex(16)
+        context = {
             "release": release,
             "title": title,
             "profile": profile,
@@ -164,7 +169,10 @@ class Composer:
             "photos_until": photos_until,
             "page_url": absolute_url(release.get_absolute_url()),
             "body_text": plain_text(release.body),
+            "unsubscribe_url": self.link_mark,
         }
+        self.text = render_to_string("distribution/release_mail.txt", context)
+        self.html = render_to_string("distribution/release_mail.html", context)
         self.from_email = settings.DEFAULT_FROM_EMAIL
         self.reply_to = [profile.press_contact_email] if profile.press_contact_email else []
 
@@ -173,17 +181,15 @@ class Composer:
         unsubscribe_url = absolute_url(
             reverse("distribution:unsubscribe", kwargs={"token": contact.token})
         )
-        context = self.context | {"unsubscribe_url": unsubscribe_url, "contact": contact}
         message = ListMessage(
             subject=self.subject,
-            body=render_to_string("distribution/release_mail.txt", context),
+            body=self.text.replace(self.link_mark, unsubscribe_url),
             from_email=self.from_email,
             to=[contact.email],
             reply_to=self.reply_to,
             headers={"Message-ID": message_id(delivery.pk)},
             unsubscribe_url=unsubscribe_url,
         )
-        message.attach_alternative(
-            render_to_string("distribution/release_mail.html", context), "text/html"
-        )
+        html = self.html.replace(self.link_mark, escape(unsubscribe_url))
+        message.attach_alternative(html, "text/html")
         return message
