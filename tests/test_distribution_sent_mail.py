@@ -1,9 +1,11 @@
 """Development: the admin page that shows what the file backend wrote (issue 21)."""
 
+import io
 from html.parser import HTMLParser
 
 import pytest
 from django.core.mail import EmailMultiAlternatives, mailers
+from django.core.management import call_command
 
 from distribution import sending, sent_mail as sent_mail_reader
 from distribution.models import Mailing
@@ -155,3 +157,16 @@ def test_one_file_of_several_mails_reads_back_as_those_mails(sent_mail):
     assert [mail.subject for mail in mails] == ["Nummer 2", "Nummer 1", "Nummer 0"]
     assert [mail.part("plain").strip() for mail in mails] == ["-" * 200] * 3
     assert [mail.to for mail in mails] == ["2@example.org", "1@example.org", "0@example.org"]
+
+
+def test_after_loaddemo_and_the_worker_the_demo_mails_are_readable(sent_mail, approver_client):
+    call_command("loaddemo", stdout=io.StringIO())
+    sending.send_mailing.call(Mailing.objects.get().pk)
+
+    page = approver_client.get(LIST).content.decode()
+    versand = approver_client.get("/admin/distribution/mailing/").content.decode()
+
+    assert page.count("Von der Kohle zur KI: NRW setzt auf Zukunftstechnologien") == 3
+    for address in ("anna.beispiel", "ben.muster", "clara.probe"):
+        assert f"{address}@example.org" in page
+    assert "3 von 3 versendet" in versand
