@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -78,9 +78,11 @@ class SendForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["release"].queryset = Release.objects.filter(
-            status__in=(Status.REVIEW, Status.PUBLISHED)
-        )
+        # A send's own page shows its fields read only, without this form's fields.
+        if "release" in self.fields:
+            self.fields["release"].queryset = Release.objects.filter(
+                status__in=(Status.REVIEW, Status.PUBLISHED)
+            )
 
     def clean(self):
         cleaned_data = super().clean()
@@ -238,6 +240,10 @@ class MailingAdmin(admin.ModelAdmin):
         return super().response_add(
             request, obj, reverse("admin:distribution_mailing_change", args=[obj.pk])
         )
+
+    def response_post_save_add(self, request, obj):
+        # Straight to the send's own page: its progress and the result per recipient.
+        return HttpResponseRedirect(reverse("admin:distribution_mailing_change", args=[obj.pk]))
 
     @admin.display(description=_("Empfänger"))
     def audience(self, obj):

@@ -160,6 +160,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"]["init_command"] = (
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL"
     )
+    # A write waits this long for the lock rather than failing: longer than the
+    # worker holds it while an SMTP server takes its time with one e-mail (20 s),
+    # so an admin page (its session is saved on every request) waits, never a 500.
+    DATABASES["default"]["OPTIONS"]["timeout"] = 30
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # "state" holds the page cache's content generation: every worker process and

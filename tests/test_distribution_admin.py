@@ -67,3 +67,17 @@ def test_a_writer_sees_no_send_link(writer_client):
 
     assert "Freigegeben" in listing
     assert "An den Presseverteiler senden" not in listing
+
+
+def test_a_send_opens_on_its_own_page_with_the_result_per_recipient(approver_client):
+    release = make_release()
+    make_contact(email="erste@example.org")
+
+    response = approver_client.post(ADD, {"release": release.pk, "mode": "publication"})
+    page = approver_client.get(response["Location"])
+
+    mailing = Mailing.objects.get()
+    assert response["Location"] == f"/admin/distribution/mailing/{mailing.pk}/change/"
+    assert page.status_code == 200
+    assert "0 von 1 versendet" in page.content.decode()
+    assert "erste@example.org" in page.content.decode()
