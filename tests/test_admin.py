@@ -64,6 +64,13 @@ PRESS_OFFICE_PERMISSIONS = {
     "office.view_auditentry",
 }
 PUBLISH_PERMISSIONS = {"releases.publish_release", "events.publish_event"}
+# The Freigabe sends to the Presseverteiler and reads its contacts and results.
+SEND_PERMISSIONS = {
+    "distribution.add_mailing",
+    "distribution.view_mailing",
+    "distribution.view_delivery",
+    "distribution.view_contact",
+}
 
 
 # Pages render, in German
@@ -300,7 +307,7 @@ def test_press_officer_cannot_create_a_user(officer_client):
     ("name", "expected"),
     [
         ("Redaktion", PRESS_OFFICE_PERMISSIONS),
-        ("Freigabe", PRESS_OFFICE_PERMISSIONS | PUBLISH_PERMISSIONS),
+        ("Freigabe", PRESS_OFFICE_PERMISSIONS | PUBLISH_PERMISSIONS | SEND_PERMISSIONS),
     ],
 )
 def test_workflow_groups_have_exactly_their_permissions(name, expected):
@@ -336,6 +343,9 @@ def test_admin_index_offers_press_officer_only_the_content_models(officer_client
         "/admin/releases/topic/",
         "/admin/events/event/",
         "/admin/office/auditentry/",
+        "/admin/distribution/contact/",
+        "/admin/distribution/mailing/",
+        "/admin/distribution/delivery/",
     }
 
 
