@@ -7,7 +7,7 @@ PYTHON ?= $(firstword $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.13.*
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help run test install install-test key lint check audit messages lock
+.PHONY: help run test test-multiserver install install-test key lint check audit messages lock
 
 help:
 	@echo "make run   – installiert alles, lädt die Demo-Inhalte und startet http://127.0.0.1:8000/"
@@ -59,7 +59,12 @@ PYTEST_ARGS ?= -n 2
 test: install-test key
 	$(PY) manage.py check --fail-level WARNING
 	$(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not multiserver" $(PYTEST_ARGS)
+
+# Two gunicorns behind nginx, PostgreSQL, Redis, an S3 server and a worker, as processes on
+# loopback (tests/test_multiserver.py); needs nginx (apt-get install nginx-light) and PostgreSQL.
+test-multiserver: install-test key
+	$(PY) -m pytest -m multiserver -p no:xdist tests/test_multiserver.py
 
 lint: install-test
 	$(PY) -m ruff check .

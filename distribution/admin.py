@@ -1,6 +1,6 @@
 from django import forms
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csp import csp_override
 
 from distribution import sending, sent_mail
+from distribution.admin_people import ContactCsvMixin
 from distribution.models import Contact, Delivery, Mailing
 from office.publishing import Status
 from office.publishing.workflow import berlin_minute, can_publish
@@ -19,7 +20,7 @@ from releases.models import Release
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(ContactCsvMixin, admin.ModelAdmin):
     list_display = ("name", "outlet", "email", "status", "source", "confirmed_at")
     list_filter = ("status", "source", "categories", "topics")
     search_fields = ("name", "outlet", "email")
@@ -148,6 +149,18 @@ class MailingAdmin(admin.ModelAdmin):
         "finished_at",
     )
     inlines = (DeliveryInline,)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not settings.EMAIL_URL:
+            messages.warning(
+                request,
+                _(
+                    "Für diese Website ist kein Mailserver eingerichtet (EMAIL_URL): "
+                    "E-Mails werden nur als Dateien auf dem Server abgelegt, "
+                    "niemand bekommt sie."
+                ),
+            )
+        return super().add_view(request, form_url, extra_context)
 
     def get_queryset(self, request):
         return (

@@ -3,6 +3,8 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -91,6 +93,10 @@ class Contact(models.Model):
     def save(self, *args, **kwargs):
         self.email = normalize_email(self.email)
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        """Return the contact's personal settings page, the link in every e-mail."""
+        return reverse("distribution:settings", kwargs={"token": self.token})
 
 
 class MailingQuerySet(models.QuerySet):
@@ -223,3 +229,169 @@ class Delivery(models.Model):
 
     def __str__(self):
         return str(self.contact)
+
+
+class Signup(models.Model):
+    """A sign-up on the site, waiting for the click in its confirmation e-mail.
+
+    The choices stay here until then, so a stranger typing someone's address
+    changes nothing of an existing contact; the confirmation applies them.
+    """
+
+    email = models.EmailField(_("E-Mail"), max_length=254, db_index=True)
+    name = models.CharField(_("Name"), max_length=200)
+    outlet = models.CharField(_("Medium"), max_length=200, blank=True)
+    categories = models.ManyToManyField(
+        "releases.Category", verbose_name=_("Kategorien"), blank=True, related_name="+"
+    )
+    topics = models.ManyToManyField(
+        "releases.Topic", verbose_name=_("Themen"), blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("Angemeldet am"), default=timezone.now, db_index=True)
+    confirmed_at = models.DateTimeField(_("Bestätigt am"), null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+        verbose_name = _("Anmeldung")
+        verbose_name_plural = _("Anmeldungen")
+
+    def __str__(self):
+        return self.email
+
+
+class Invitation(models.Model):
+    """A Terminhinweis: an event's press invitation to the contacts of an audience."""
+
+    event = models.OneToOneField(
+        "events.Event",
+        verbose_name=_("Termin"),
+        on_delete=models.CASCADE,
+        related_name="invitation",
+    )
+    accreditation = models.TextField(
+        _("Hinweise zur Akkreditierung"),
+        blank=True,
+        help_text=_(
+            "Steht in der Einladung, z. B. „Bitte bis 10. Februar anmelden; "
+            "Presseausweis mitbringen; Einlass ab 9:30 Uhr“."
+        ),
+    )
+    categories = models.ManyToManyField(
+        "releases.Category",
+        verbose_name=_("Kategorien"),
+        blank=True,
+        related_name="+",
+        help_text=_(
+            "Ohne Kategorie und Thema geht die Einladung an alle aktiven Kontakte; sonst an "
+            "alle, die eine der gewählten Kategorien oder Themen abonniert haben, und an alle, "
+            "die alles bekommen."
+        ),
+    )
+    topics = models.ManyToManyField(
+        "releases.Topic", verbose_name=_("Themen"), blank=True, related_name="+"
+    )
+    # The iCalendar SEQUENCE of the newest version of the invitation: raised by
+    # each change of time, place or cancellation that the guests are told of.
+    sequence = models.PositiveIntegerField(_("Fassung"), default=0, editable=False)
+    # What the guests were last told (time, place, cancelled), to notice a change.
+    announced = models.JSONField(default=dict, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Veranlasst von"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("Angelegt"), auto_now_add=True)
+
+    class Meta:
+        ordering = ("-created_at", "-pk")
+        verbose_name = _("Terminhinweis")
+        verbose_name_plural = _("Terminhinweise")
+
+    def __str__(self):
+        return str(self.event)
+
+    @property
+    def everyone(self):
+        """Tell Contact.objects.reached_by() whether the audience is all (queries)."""
+        return not self.categories.exists() and not self.topics.exists()
+
+
+class Guest(models.Model):
+    """One contact's copy of an invitation, its updates and the contact's answer."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Wartet")
+        SENT = "sent", _("Versendet")
+        FAILED = "failed", _("Nicht zustellbar")
+
+    class Answer(models.TextChoices):
+        YES = "yes", _("Ja, ich komme")
+        NO = "no", _("Nein")
+
+    invitation = models.ForeignKey(
+        Invitation, verbose_name=_("Terminhinweis"), on_delete=models.CASCADE, related_name="guests"
+    )
+    contact = models.ForeignKey(
+        Contact, verbose_name=_("Kontakt"), on_delete=models.CASCADE, related_name="+"
+    )
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    status = models.CharField(
+        _("Status"), max_length=20, choices=Status.choices, default=Status.WAITING
+    )
+    # The newest version of the invitation (its sequence) this guest has; -1: none yet.
+    sent_sequence = models.IntegerField(_("Erhaltene Fassung"), default=-1)
+    attempts = models.PositiveSmallIntegerField(_("Versuche"), default=0)
+    next_attempt_at = models.DateTimeField(_("Nächster Versuch"), null=True, blank=True)
+    last_error = models.TextField(_("Letzte Fehlermeldung"), blank=True)
+    sent_at = models.DateTimeField(_("Versendet am"), null=True, blank=True)
+    answer = models.CharField(_("Akkreditierung"), max_length=3, choices=Answer.choices, blank=True)
+    answer_name = models.CharField(_("Name (Antwort)"), max_length=200, blank=True)
+    answer_outlet = models.CharField(_("Medium (Antwort)"), max_length=200, blank=True)
+    answered_at = models.DateTimeField(_("Geantwortet am"), null=True, blank=True)
+
+    class Meta:
+        ordering = ("pk",)
+        verbose_name = _("Eingeladene Person")
+        verbose_name_plural = _("Eingeladene")
+        constraints = [
+            models.UniqueConstraint(fields=["invitation", "contact"], name="one_guest_per_contact")
+        ]
+
+    def __str__(self):
+        return str(self.contact)
+
+    def get_absolute_url(self):
+        """Return the guest's answer page, the link in the invitation."""
+        return reverse("distribution:answer", kwargs={"token": self.token})
+
+
+class ContactImport(models.Model):
+    """A CSV import of contacts: who brought which file in, when, and on what legal basis.
+
+    The file's text waits here between the preview and the confirmation, and is
+    emptied once imported; the row stays as the record of the consent stated.
+    """
+
+    filename = models.CharField(_("Datei"), max_length=255)
+    legal_basis = models.TextField(_("Rechtsgrundlage"))
+    content = models.TextField(editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Von"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("Hochgeladen"), auto_now_add=True)
+    imported_at = models.DateTimeField(_("Importiert am"), null=True, blank=True)
+    count = models.PositiveIntegerField(_("Kontakte"), default=0)
+
+    class Meta:
+        ordering = ("-created_at",)
+        verbose_name = _("Import")
+        verbose_name_plural = _("Importe")
+
+    def __str__(self):
+        return self.filename

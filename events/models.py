@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from office.media.richtext import RichTextField
 from office.media.validators import validate_public_slug
-from office.publishing import Publishable, PublishableQuerySet
+from office.publishing import Publishable, PublishableQuerySet, time_when_published
 from office.publishing.revisions import Versioned, history
 
 
@@ -95,7 +95,8 @@ class Event(Versioned, Publishable):
                 condition=models.Q(ends_at__gte=models.F("starts_at")),
                 name="event_ends_after_start",
                 violation_error_message=_("Das Ende liegt vor dem Beginn."),
-            )
+            ),
+            time_when_published("event_published_has_time"),
         ]
 
     def __str__(self):

@@ -14,6 +14,7 @@ class OfficeConfig(AppConfig):
     def ready(self):
         from office.media.richtext import drop_control_characters
         from office.models import (
+            AuditEntry,
             Image,
             LegalPage,
             Person,
@@ -22,9 +23,10 @@ class OfficeConfig(AppConfig):
             Statistic,
             end_preview_links,
         )
-        from office.publishing import cache
+        from office.publishing import cache, notifications
 
         cache.watch(Profile, Person, Quote, Statistic, Image, LegalPage)
+        post_save.connect(notifications.entry_saved, sender=AuditEntry, dispatch_uid="notify")
         for model in ("releases.Release", "events.Event"):
             post_save.connect(end_preview_links, sender=model, dispatch_uid=f"preview-{model}")
         for app_label in CONTENT_APPS:

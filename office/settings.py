@@ -10,6 +10,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import FETCH_PEERS, FETCH_RAISE
 from django.utils.csp import CSP
+from django_prose_editor.config import html_tags
+from js_asset import static_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -215,7 +217,8 @@ def smtp_mailer(url: str) -> dict:
 
 
 SENT_MAIL_DIR = Path(os.environ.get("SENT_MAIL_DIR", BASE_DIR / "sent-mail"))
-if EMAIL_URL := os.environ.get("EMAIL_URL", "").strip():
+EMAIL_URL = os.environ.get("EMAIL_URL", "").strip()
+if EMAIL_URL:
     MAILERS = {"default": smtp_mailer(EMAIL_URL)}
 else:
     MAILERS = {
@@ -224,11 +227,19 @@ else:
             "OPTIONS": {"file_path": str(SENT_MAIL_DIR)},
         }
     }
+    # Without EMAIL_URL a site deliberately sends nothing (DESIGN.md); the deploy
+    # check would call that an error, and the send page says it to the Freigabe.
+    SILENCED_SYSTEM_CHECKS = ["mail.E001"]
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL") or f"presse@{urlsplit(SITE_URL).hostname}"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # A temporary SMTP failure is tried again after this many seconds, doubling each
 # time; a worker that died mid-mailing is followed by a run after as long.
 MAILING_RETRY_SECONDS = envint("MAILING_RETRY_SECONDS", 300)
+# Sign-up for the Presseverteiler: the confirmation link's life, and how many
+# confirmation e-mails one address gets a day and one client may ask for an hour.
+SIGNUP_CONFIRM_HOURS = envint("SIGNUP_CONFIRM_HOURS", 48)
+SIGNUP_MAILS_PER_ADDRESS_DAY = envint("SIGNUP_MAILS_PER_ADDRESS_DAY", 3)
+SIGNUP_REQUESTS_PER_CLIENT_HOUR = envint("SIGNUP_REQUESTS_PER_CLIENT_HOUR", 10)
 
 # The editors' admin; another path keeps it out of scanners' default lists.
 ADMIN_PATH = os.environ.get("ADMIN_PATH", "admin/").strip().strip("/") + "/"
@@ -236,6 +247,12 @@ if ADMIN_PATH == "/" or not re.fullmatch(r"[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*/", A
     raise ImproperlyConfigured(
         f"ADMIN_PATH must be a path of letters, digits, - and _, like 'admin/', not {ADMIN_PATH!r}."
     )
+
+# How long a reverse proxy or CDN may keep a public page (s-maxage), at most, and
+# serve it for half as long again while it fetches a fresh one (stale-while-revalidate);
+# never past the next scheduled change (office/publishing/cache.py). Their sum bounds how
+# long an edit or a withdrawal takes to reach readers through the proxy.
+PROXY_MAX_AGE = envint("PROXY_MAX_AGE", 60)
 
 # Anonymous GETs of public pages are cached this many seconds at most (0: off);
 # office/publishing/cache.py keeps every entry short of the next edit or embargo end.
@@ -318,8 +335,26 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Uploads live under MEDIA_ROOT on one host; with S3_BUCKET set, in an S3-compatible
+# object store that all app servers share, served by the proxy under MEDIA_URL
+# (office/media/storage.py). Credentials come from boto3's usual variables
+# (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) or the host's role.
+MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+if S3_BUCKET := os.environ.get("S3_BUCKET", "").strip():
+    MEDIA_STORAGE = {
+        "BACKEND": "office.media.storage.ObjectStorage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": os.environ.get("S3_ENDPOINT_URL", "").strip() or None,
+            "region_name": os.environ.get("S3_REGION", "").strip() or None,
+            # Readers reach the files through the proxy, never by signed links.
+            "querystring_auth": False,
+            # Like the file system: a name in use gets a suffix, nothing is overwritten.
+            "file_overwrite": False,
+        },
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -328,6 +363,18 @@ STORAGES = {
         )
     },
 }
+
+# A release's text places photos of the library (office/media/photos.py): the editor
+# loads this script for the extension, and nh3 lets its figure through, with nothing
+# but the photo's number; a callable, as the package's dotted-path lookup fails in 0.28.
+DJANGO_PROSE_EDITOR_EXTENSIONS = [
+    {
+        "js": [static_lazy("admin_plenum/photos.js")],
+        "extensions": {
+            "PlenumPhoto": html_tags(["figure", "figcaption"], {"figure": ["data-image"]})
+        },
+    }
+]
 
 # Readers get no cookies: sessions and CSRF tokens exist only for the admin.
 SESSION_COOKIE_HTTPONLY = True

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from office.admin.content import NewSharedItemForm, SharedItemInline
 from office.admin.drafts import DraftDeskMixin
+from office.admin.uploads import MediaStorageFaultMixin
 from office.admin.versions import VersionedAdminMixin
 from office.admin.workflow import (
     GermanSlugMixin,
@@ -90,7 +91,7 @@ class ReleaseQuoteInline(SharedItemInline):
     form = ReleaseQuoteForm
     autocomplete_fields = ("quote",)
     fieldsets = (
-        (None, {"fields": ("quote",)}),
+        (None, {"fields": ("quote",), "classes": ("plenum-picker",)}),
         (
             _("oder ein neues Zitat schreiben"),
             {
@@ -107,7 +108,7 @@ class ReleaseStatisticInline(SharedItemInline):
     form = ReleaseStatisticForm
     autocomplete_fields = ("statistic",)
     fieldsets = (
-        (None, {"fields": ("statistic",)}),
+        (None, {"fields": ("statistic",), "classes": ("plenum-picker",)}),
         (
             _("oder eine neue Kennzahl schreiben"),
             {
@@ -146,7 +147,13 @@ def may_send_to_press_list(site, request):
 
 
 @admin.register(Release)
-class ReleaseAdmin(DraftDeskMixin, VersionedAdminMixin, SharePreviewMixin, PublishableAdmin):
+class ReleaseAdmin(
+    MediaStorageFaultMixin,
+    DraftDeskMixin,
+    VersionedAdminMixin,
+    SharePreviewMixin,
+    PublishableAdmin,
+):
     live_preview = staticmethod(views.live_preview)
     counted_fields = {"title": seo.SEARCH_TITLE_CHARS, "lead": seo.SEARCH_DESCRIPTION_CHARS}
     list_display = ("title", "category", "visibility", "public", "publish_at", "author")
@@ -189,7 +196,7 @@ class ReleaseAdmin(DraftDeskMixin, VersionedAdminMixin, SharePreviewMixin, Publi
     version_fields = ("title", "lead", "body")
 
     class Media:
-        css = {"all": ("admin_plenum/desk-form.css",)}
+        css = {"all": ("admin_plenum/desk-form.css", "admin_plenum/photos.css")}
 
     def get_fieldsets(self, request, obj=None):
         """Show what writing needs; a correction once published, the record once saved."""

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from office.media import documents
 from office.media.richtext import RichTextField
 from office.media.validators import validate_public_slug
-from office.publishing import Publishable, PublishableQuerySet
+from office.publishing import Publishable, PublishableQuerySet, time_when_published
 from office.publishing.revisions import Versioned, history
 
 
@@ -110,7 +110,7 @@ class Release(Versioned, Publishable):
     lead = models.TextField(
         _("Vorspann"), help_text=_("Zwei, drei Sätze: erscheinen in Listen, Feeds und Vorschauen.")
     )
-    body = RichTextField(_("Text"))
+    body = RichTextField(_("Text"), photos=True)
     category = models.ForeignKey(
         Category, verbose_name=_("Kategorie"), on_delete=models.PROTECT, related_name="releases"
     )
@@ -189,6 +189,7 @@ class Release(Versioned, Publishable):
                 fields=["category", "status", "-publish_at", "-id"], name="release_category_idx"
             ),
         ]
+        constraints = [time_when_published("release_published_has_time")]
 
     def __str__(self):
         return self.title
@@ -227,7 +228,9 @@ def releases_showing(item):
     return {
         "quote": models.Q(quotes=item),
         "statistic": models.Q(statistics=item),
-        "image": models.Q(hero_image=item) | models.Q(releaseimage__image=item),
+        "image": models.Q(hero_image=item)
+        | models.Q(releaseimage__image=item)
+        | models.Q(body__contains=f'<figure data-image="{item.pk}">'),
         "person": models.Q(quotes__person=item),
         "category": models.Q(category=item),
         "topic": models.Q(topics=item),

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView
 
 from office.media.cards import card_response
+from office.media.photos import library_photos, photo_ids
 from office.models import Image, Profile
 from office.publishing.cache import per_generation
 from office.publishing.preview import PreviewMixin, preview_page, search_result, shared_link
@@ -100,11 +101,16 @@ class ReleaseDetailView(PreviewMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         release = self.object
-        photos = [release.hero_image] if release.hero_image else []
-        photos += [link.image for link in release.gallery if link.image not in photos]
+        in_text = library_photos([release.body])
+        press_photos = [release.hero_image] if release.hero_image else []
+        for image in [link.image for link in release.gallery] + list(in_text.values()):
+            if image not in press_photos:
+                press_photos.append(image)
         # Ranking by shared topics reads every release on them: kept per content generation.
         related = per_generation(f"related:{release.pk}", release.related)
-        return super().get_context_data(related=related, press_photos=photos, **kwargs)
+        return super().get_context_data(
+            related=related, photos=in_text, press_photos=press_photos, **kwargs
+        )
 
 
 def live_preview(request, release):
@@ -164,9 +170,10 @@ def attachment(request, slug, pk):
 
 
 def photo(request, slug, pk):
-    """Serve the clean original of the release's hero or gallery photo as a download."""
+    """Serve the clean original of a photo the release shows (hero, gallery, text) as a download."""
     release = release_for_download(request, slug)
-    of_release = Q(pk=release.hero_image_id) | Q(releaseimage__release=release)
+    in_text = Q(pk__in=photo_ids([release.body]))
+    of_release = Q(pk=release.hero_image_id) | Q(releaseimage__release=release) | in_text
     image = get_object_or_404(Image.objects.filter(of_release).distinct(), pk=pk)
     filename = f"{release.slug}-foto-{image.pk}{PurePath(image.file.name).suffix}"
     return download(request, release, image.file, filename)

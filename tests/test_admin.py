@@ -63,9 +63,10 @@ PRESS_OFFICE_PERMISSIONS = {
     ),
     "office.view_auditentry",
 }
-PUBLISH_PERMISSIONS = {"releases.publish_release", "events.publish_event"}
-# The Freigabe sends to the Presseverteiler and reads its contacts and results.
-SEND_PERMISSIONS = {
+# The Freigabe also sends approved releases to the Presseverteiler and reads its contacts.
+PUBLISH_PERMISSIONS = {
+    "releases.publish_release",
+    "events.publish_event",
     "distribution.add_mailing",
     "distribution.view_mailing",
     "distribution.view_delivery",
@@ -195,7 +196,7 @@ def test_release_add_form_creates_release_with_author_inlines_and_clean_body(
         "body": '<h2>Zwischentitel</h2><p onclick="alert(1)">Text<script>alert(1)</script></p>',
         "category": str(category.pk),
         "topics": [str(topic.pk)],
-        "status": "published",
+        "_decision": "approve",
         "releasequote_set-TOTAL_FORMS": "2",
         "releasequote_set-0-order": "2",
         "releasequote_set-0-quote": str(first.pk),
@@ -221,16 +222,17 @@ def test_release_add_form_creates_release_with_author_inlines_and_clean_body(
 def test_release_add_page_carries_management_forms_of_both_inlines(officer_client):
     form = admin_page(officer_client.get("/admin/releases/release/add/")).form
 
+    # One empty row each to write a new quote and figure in (tests/test_release_inline.py).
     assert {
         key: value
         for key, value in form.items()
-        if key.startswith(("releasequote_set-", "releasestatistic_set-"))
+        if key.startswith(("releasequote_set-", "releasestatistic_set-")) and key.endswith("_FORMS")
     } == {
-        "releasequote_set-TOTAL_FORMS": "0",
+        "releasequote_set-TOTAL_FORMS": "1",
         "releasequote_set-INITIAL_FORMS": "0",
         "releasequote_set-MIN_NUM_FORMS": "0",
         "releasequote_set-MAX_NUM_FORMS": "1000",
-        "releasestatistic_set-TOTAL_FORMS": "0",
+        "releasestatistic_set-TOTAL_FORMS": "1",
         "releasestatistic_set-INITIAL_FORMS": "0",
         "releasestatistic_set-MIN_NUM_FORMS": "0",
         "releasestatistic_set-MAX_NUM_FORMS": "1000",
@@ -307,7 +309,7 @@ def test_press_officer_cannot_create_a_user(officer_client):
     ("name", "expected"),
     [
         ("Redaktion", PRESS_OFFICE_PERMISSIONS),
-        ("Freigabe", PRESS_OFFICE_PERMISSIONS | PUBLISH_PERMISSIONS | SEND_PERMISSIONS),
+        ("Freigabe", PRESS_OFFICE_PERMISSIONS | PUBLISH_PERMISSIONS),
     ],
 )
 def test_workflow_groups_have_exactly_their_permissions(name, expected):

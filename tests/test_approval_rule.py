@@ -91,7 +91,7 @@ def test_a_quote_from_the_popup_goes_public_with_its_release_and_the_freigabe(
         "lead": "Ein Vorspann.",
         "body": "<p>Text.</p>",
         "category": str(category.pk),
-        "status": "review",
+        "_decision": "submit",
         "releasequote_set-TOTAL_FORMS": "1",
         "releasequote_set-0-order": "1",
         "releasequote_set-0-quote": str(quote_pk),
@@ -100,7 +100,7 @@ def test_a_quote_from_the_popup_goes_public_with_its_release_and_the_freigabe(
     saved = writer_client.post(f"{RELEASE_ADMIN}add/", form)
     submitted = shown_on(QUOTE)
     release = Release.objects.get(slug="neue-meldung")
-    approved = post_form(approver_client, change_url(release), status="published")
+    approved = post_form(approver_client, change_url(release), _decision="approve")
 
     # The popup answers with the page that hands the new quote to the release form.
     assert b"popup_response" in added.content
@@ -313,7 +313,7 @@ def test_what_a_release_in_review_shows_stays_as_the_freigabe_read_it(
         )
         for item in (release.quotes.get(), release.statistics.get())
     ]
-    approved = approver_client.post(change_url(release), seen | {"status": "published"})
+    approved = approver_client.post(change_url(release), seen | {"_decision": "approve"})
     body = Client().get(release.get_absolute_url()).content.decode()
 
     assert [response.status_code for response in changed] == [403, 403]

@@ -311,9 +311,7 @@ def test_a_double_submit_that_races_past_the_slug_check_is_refused_not_a_500(
         "lead": "Vorspann",
         "body": "<p>Text</p>",
         "category": str(category.pk),
-        "status": "published",
-        "publish_at_0": "13.02.2025",
-        "publish_at_1": "10:00:00",
+        "_decision": "approve",
     }
     # The first click's release is committed; the second click's slug check ran
     # before that commit, so it passes once and the insert then hits the constraint.

@@ -65,7 +65,7 @@ def post_hostile_event(client, line_break):
         "venue_name": hostile("Ort", line_break),
         "venue_address": hostile("Straße", line_break),
         "organizer": hostile("Veranstalter", line_break),
-        "status": "published",
+        "_decision": "approve",
     }
     response = client.post(add, data)
     assert response.status_code == 302, response.content.decode()

@@ -81,3 +81,14 @@ def test_a_send_opens_on_its_own_page_with_the_result_per_recipient(approver_cli
     assert page.status_code == 200
     assert "0 von 1 versendet" in page.content.decode()
     assert "erste@example.org" in page.content.decode()
+
+
+@pytest.mark.parametrize(("email_url", "warned"), [("", True), ("smtp://127.0.0.1:25", False)])
+def test_the_send_page_says_when_no_mail_server_is_set_up(
+    approver_client, settings, email_url, warned
+):
+    settings.EMAIL_URL = email_url
+
+    page = approver_client.get(ADD).content.decode()
+
+    assert ("kein Mailserver eingerichtet" in page) is warned

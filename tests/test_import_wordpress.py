@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 from PIL import Image as PILImage
 from pypdf import PdfWriter
 
@@ -676,7 +677,7 @@ def test_files_of_a_draft_redirect_only_once_it_is_published(tmp_path, uploads, 
     paths = ("/wp-content/uploads/2025/03/landtag.jpg", "/wp-content/uploads/2025/03/studie.pdf")
 
     while_draft = [client.get(path).status_code for path in paths]
-    Release.objects.update(status=Release.Status.PUBLISHED)
+    Release.objects.update(status=Release.Status.PUBLISHED, publish_at=timezone.now())
     published = [client.get(path) for path in paths]
 
     assert while_draft == [404, 404]

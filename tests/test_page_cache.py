@@ -633,7 +633,7 @@ def test_an_admin_save_renews_the_generation_once(officer_client, settings, comm
         "body": "<p>Text.</p>",
         "category": str(category.pk),
         "topics": str(topic.pk),
-        "status": "published",
+        "_decision": "approve",
         "releasequote_set-TOTAL_FORMS": "1",
         "releasequote_set-0-order": "1",
         "releasequote_set-0-quote": str(quote.pk),
@@ -707,12 +707,10 @@ def test_an_editor_saves_while_the_cache_is_unreachable(officer_client, settings
     form = officer_client.get(url).context["adminform"].form
     data = {
         name: form[name].value()
-        for name in ("title", "slug", "lead", "body", "category", "status", "edit_version")
+        for name in ("title", "slug", "lead", "body", "category", "edit_version")
     }
     data |= {
         "title": "Neu",
-        "publish_at_0": timezone.localtime(release.publish_at).strftime("%d.%m.%Y"),
-        "publish_at_1": timezone.localtime(release.publish_at).strftime("%H:%M:%S"),
         "releasequote_set-TOTAL_FORMS": "0",
         "releasequote_set-INITIAL_FORMS": "0",
         "releasestatistic_set-TOTAL_FORMS": "0",

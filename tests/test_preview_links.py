@@ -713,7 +713,9 @@ def test_no_link_is_made_for_an_item_published_while_the_request_ran(officer_cli
         status=Release.Status.REVIEW,
     )
     stale = Release.objects.get(pk=release.pk)
-    Release.objects.filter(pk=release.pk).update(status=Release.Status.PUBLISHED)
+    Release.objects.filter(pk=release.pk).update(
+        status=Release.Status.PUBLISHED, publish_at=timezone.now()
+    )
     monkeypatch.setattr(ReleaseAdmin, "shareable_object", lambda *args, **kwargs: stale)
 
     officer_client.post(create_url(release))

@@ -1,5 +1,6 @@
 """Quotes and figures written or picked inside the release form, reordered without popups."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -15,7 +16,7 @@ from tests.kit.factories import (
     make_quote,
     make_release,
 )
-from tests.kit.pages import admin_page
+from tests.kit.pages import admin_page, body
 
 pytestmark = pytest.mark.django_db
 
@@ -168,3 +169,35 @@ def test_a_new_quote_of_a_release_in_review_waits_for_the_freigabe(writer_client
     assert response.status_code == 302
     assert writer_client.post(change_url(quote), {"text": "Anders"}).status_code == 403
     assert list(Quote.objects.published()) == []
+
+
+def test_the_empty_rows_offered_to_write_in_are_left_out_when_only_numbered(writer_client):
+    form = release_form(writer_client)
+    # ordering.js numbers every row before sending, the untouched ones too.
+    form |= {"releasequote_set-0-order": "1", "releasestatistic_set-0-order": "1"}
+
+    response = writer_client.post(ADD, form)
+
+    assert (form["releasequote_set-TOTAL_FORMS"], form["releasestatistic_set-TOTAL_FORMS"]) == (
+        "1",
+        "1",
+    )
+    assert response.status_code == 302
+    release = Release.objects.get()
+    assert (release.releasequote_set.count(), release.releasestatistic_set.count()) == (0, 0)
+
+
+def test_quotes_and_figures_are_picked_without_popup_links(writer_client):
+    release = make_release(status=Release.Status.DRAFT)
+    make_quote(release=release)
+
+    pages = [body(writer_client.get(url)) for url in (ADD, change_url(release))]
+
+    for html in pages:
+        popups = re.findall(r'id="(add|change|view|delete)_id_([\w-]+?)"', html)
+        inline_popups = [
+            link for link in popups if link[1].startswith(("releasequote", "releasestat"))
+        ]
+        assert inline_popups == []
+        # The category keeps Django's popups: the pattern finds them where they are.
+        assert ("add", "category") in popups

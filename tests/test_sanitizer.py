@@ -158,7 +158,7 @@ def test_event_description_is_sanitized_when_posted_in_the_admin(officer_client)
         "ends_at_0": "13.02.2025",
         "ends_at_1": "17:00:00",
         "venue_name": "Berlin",
-        "status": "published",
+        "_decision": "approve",
     }
 
     response = officer_client.post("/admin/events/event/add/", data)

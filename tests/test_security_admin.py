@@ -400,3 +400,22 @@ def test_robots_txt_does_not_reveal_a_moved_admin(client, moved_admin):
 
     assert "buero-7f3c" not in body
     assert body.startswith("User-agent: *\n")
+
+
+def test_the_superuser_sees_editors_apps_but_never_their_keys(device):
+    chief = User.objects.create_superuser("chefin", password=PASSWORD)
+    approver = member("freigeber", "Freigabe")
+    chief_client, approver_client = Client(), Client()
+    chief_client.force_login(chief)
+    approver_client.force_login(approver)
+    listing = "/admin/office/authenticatorapp/"
+    change = f"{listing}{device.pk}/change/"
+
+    pages = [chief_client.get(path) for path in (listing, change)]
+
+    assert [page.status_code for page in pages] == [200, 200]
+    assert "Telefon" in pages[0].content.decode()
+    assert all(device.key not in page.content.decode() for page in pages)
+    assert chief_client.get(f"{listing}add/").status_code == 403
+    assert chief_client.get("/admin/otp_totp/totpdevice/").status_code == 404
+    assert approver_client.get(listing).status_code == 403

@@ -1,15 +1,18 @@
 """The editorial workflow: Redaktion submits, Freigabe approves, embargoes, corrections, audit."""
 
 import datetime
+import re
 
 import feedparser
 import pytest
 import time_machine
 from django.test import Client
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from events.models import Event
 from office.models import AuditEntry, Image
+from office.publishing import next_change
 from releases.models import Release, ReleaseImage
 from tests.kit.factories import (
     change_url,
@@ -23,12 +26,12 @@ from tests.kit.factories import (
     make_statistic,
     make_topic,
 )
-from tests.kit.pages import admin_page
+from tests.kit.pages import admin_page, body
 
 pytestmark = pytest.mark.django_db
 
 RELEASE_ADMIN = "/admin/releases/release/"
-PUBLISH_REFUSED = "Veröffentlichen und Zurückziehen ist der Freigabe vorbehalten."
+PUBLISH_REFUSED = "Freigeben, Zurückgeben und Zurückziehen ist der Freigabe vorbehalten."
 
 
 def post_change(client, item, **changes):
@@ -66,32 +69,27 @@ def error_text(response):
 def test_writer_submits_a_new_release_for_approval(writer):
     client = client_of(writer)
     data = new_release_data(
-        client, make_category(), status="review", workflow_comment="Bitte bis 16 Uhr."
+        client, make_category(), _decision="submit", workflow_comment="Bitte bis 16 Uhr."
     )
 
     response = client.post(f"{RELEASE_ADMIN}add/", data)
 
     assert response.status_code == 302
     release = Release.objects.get(slug="neue-meldung")
-    assert (release.status, release.author) == (Release.Status.REVIEW, writer)
+    assert (release.status, release.author, release.publish_at) == (
+        Release.Status.REVIEW,
+        writer,
+        None,
+    )
     assert steps(release) == [("submitted", "redakteurin", "Bitte bis 16 Uhr.")]
 
 
-def test_writer_is_offered_only_draft_and_review(writer):
-    html = client_of(writer).get(f"{RELEASE_ADMIN}add/").content.decode()
-
-    assert '<option value="draft"' in html
-    assert '<option value="review"' in html
-    assert '<option value="published"' not in html
-    assert '<option value="withdrawn"' not in html
-
-
-@pytest.mark.parametrize("status", ["published", "withdrawn"])
-def test_writer_crafting_a_publish_post_for_a_new_release_gets_an_error(writer, status):
+@pytest.mark.parametrize("decision", ["approve", "return", "withdraw"])
+def test_writer_crafting_a_freigabe_decision_for_a_new_release_gets_an_error(writer, decision):
     client = client_of(writer)
 
     response = client.post(
-        f"{RELEASE_ADMIN}add/", new_release_data(client, make_category(), status=status)
+        f"{RELEASE_ADMIN}add/", new_release_data(client, make_category(), _decision=decision)
     )
 
     assert response.status_code == 200
@@ -103,7 +101,7 @@ def test_writer_crafting_a_publish_post_for_a_new_release_gets_an_error(writer, 
 def test_writer_crafting_a_publish_post_for_a_release_in_review_changes_nothing(writer):
     release = make_release(title="In Prüfung", status=Release.Status.REVIEW, author=writer)
 
-    response = post_change(client_of(writer), release, status="published", title="Geändert")
+    response = post_change(client_of(writer), release, _decision="approve", title="Geändert")
 
     assert response.status_code == 200
     assert PUBLISH_REFUSED in error_text(response)
@@ -117,7 +115,7 @@ def test_writer_may_read_but_not_change_or_delete_a_published_release(writer):
     client = client_of(writer)
 
     view = client.get(change_url(release))
-    change = client.post(change_url(release), {"title": "Verfälscht", "status": "draft"})
+    change = client.post(change_url(release), {"title": "Verfälscht", "_decision": "withdraw"})
     delete = client.post(f"{RELEASE_ADMIN}{release.pk}/delete/", {"post": "yes"})
 
     assert view.status_code == 200
@@ -143,7 +141,7 @@ def test_writer_cannot_bulk_delete_a_published_release(writer):
 def test_writer_cannot_publish_an_event_either(writer):
     event = make_event(title="Termin", status=Event.Status.REVIEW)
 
-    response = post_change(client_of(writer), event, status="published")
+    response = post_change(client_of(writer), event, _decision="approve")
 
     assert PUBLISH_REFUSED in error_text(response)
     event.refresh_from_db()
@@ -228,9 +226,8 @@ def test_approver_approves_with_an_embargo_that_lifts_by_itself(approver, writer
     response = post_change(
         client_of(approver),
         release,
-        status="published",
-        publish_at_0=f"{local:%d.%m.%Y}",
-        publish_at_1=f"{local:%H:%M:%S}",
+        _decision="approve",
+        embargo=f"{local:%Y-%m-%dT%H:%M}",
     )
 
     assert response.status_code == 302
@@ -247,11 +244,11 @@ def test_sending_back_needs_a_comment_and_records_it(approver, writer):
     release = make_release(title="Zur Freigabe", status=Release.Status.REVIEW, author=writer)
     client = client_of(approver)
 
-    silent = post_change(client, release, status="draft")
+    silent = post_change(client, release, _decision="return")
     release.refresh_from_db()
     status_after_silent = release.status
     explained = post_change(
-        client, release, status="draft", workflow_comment="Die Zahl im zweiten Absatz prüfen."
+        client, release, _decision="return", workflow_comment="Die Zahl im zweiten Absatz prüfen."
     )
 
     assert "Bitte schreiben Sie dazu, was geändert werden soll" in error_text(silent)
@@ -262,7 +259,7 @@ def test_sending_back_needs_a_comment_and_records_it(approver, writer):
 
 def test_author_sees_a_sent_back_release_and_the_comment_on_the_dashboard(approver, writer):
     release = make_release(title="Zurück an mich", status=Release.Status.REVIEW, author=writer)
-    post_change(client_of(approver), release, status="draft", workflow_comment="Kürzer, bitte.")
+    post_change(client_of(approver), release, _decision="return", workflow_comment="Kürzer, bitte.")
 
     dashboard = client_of(writer).get("/admin/").content.decode()
     changelist = admin_page(client_of(writer).get(RELEASE_ADMIN))
@@ -280,7 +277,7 @@ def test_withdrawing_takes_a_release_off_every_public_list(approver):
     anonymous = Client()
     assert "Zurückzuziehen" in anonymous.get("/pressemitteilungen/feed/").content.decode()
 
-    response = post_change(client_of(approver), release, status="withdrawn")
+    response = post_change(client_of(approver), release, _decision="withdraw")
 
     assert response.status_code == 302
     assert anonymous.get(release.get_absolute_url()).status_code == 404
@@ -292,7 +289,7 @@ def test_withdrawing_takes_a_release_off_every_public_list(approver):
 def test_publishing_a_draft_directly_is_recorded_as_such(approver):
     release = make_release(title="Eilmeldung", status=Release.Status.DRAFT)
 
-    post_change(client_of(approver), release, status="published")
+    post_change(client_of(approver), release, _decision="approve")
 
     assert steps(release) == [("published", "freigeber", "")]
 
@@ -329,19 +326,30 @@ def test_dashboard_lists_what_waits_for_the_approver(approver, writer, now):
     }
 
 
-def test_dashboard_shows_a_writer_own_drafts_and_nothing_to_approve(writer, approver):
+def test_dashboard_shows_a_writer_own_drafts_and_submissions_and_nothing_to_approve(
+    writer, approver, now
+):
     make_release(title="Mein Entwurf", status=Release.Status.DRAFT, author=writer)
     make_release(title="Eingereicht", status=Release.Status.REVIEW, author=writer)
+    make_event(title="Termin eingereicht", status=Event.Status.REVIEW, author=writer)
     make_release(title="Fremder Entwurf", status=Release.Status.DRAFT, author=approver)
+    make_release(title="Fremd eingereicht", status=Release.Status.REVIEW, author=approver)
+    make_release(title="Geplant", publish_at=now + datetime.timedelta(hours=2))
+    make_release(title="Heute erschienen", publish_at=now - datetime.timedelta(seconds=5))
 
-    sections = client_of(writer).get("/admin/").context["dashboard"]
+    response = client_of(writer).get("/admin/")
 
     titles = {
         str(section["title"]): sorted(entry["item"].title for entry in section["items"])
-        for section in sections
+        for section in response.context["dashboard"]
     }
-    assert titles["Wartet auf meine Freigabe"] == []
-    assert titles["Meine Entwürfe"] == ["Eingereicht", "Mein Entwurf"]
+    assert titles == {
+        "Meine Entwürfe": ["Mein Entwurf"],
+        "Eingereicht, wartet auf Freigabe": ["Eingereicht", "Termin eingereicht"],
+        "Geplant (Sperrfrist)": ["Geplant"],
+        "Heute veröffentlicht": ["Heute erschienen"],
+    }
+    assert "Wartet auf meine Freigabe" not in response.content.decode()
 
 
 def test_dashboard_queries_do_not_grow_with_items(approver, writer, django_assert_max_num_queries):
@@ -375,7 +383,7 @@ def test_changelist_states_who_waits_for_what(approver, now):
 
 def test_audit_entries_are_readable_but_not_writable_by_editors(writer, approver):
     release = make_release(title="Protokolliert", status=Release.Status.REVIEW)
-    post_change(client_of(approver), release, status="published")
+    post_change(client_of(approver), release, _decision="approve")
     entry = AuditEntry.objects.get()
     client = client_of(writer)
 
@@ -392,7 +400,7 @@ def test_audit_entries_are_readable_but_not_writable_by_editors(writer, approver
 
 def test_change_form_shows_the_workflow_history(approver, writer):
     release = make_release(title="Mit Verlauf", status=Release.Status.REVIEW, author=writer)
-    post_change(client_of(approver), release, status="draft", workflow_comment="Zu lang.")
+    post_change(client_of(approver), release, _decision="return", workflow_comment="Zu lang.")
 
     html = client_of(writer).get(change_url(release)).content.decode()
 
@@ -498,11 +506,7 @@ def test_approved_embargo_stays_off_every_cached_surface_until_its_minute(
 
     # Every page cached in its pre-approval state first.
     assert visible() == []
-    approval = {
-        "status": "published",
-        "publish_at_0": f"{local:%d.%m.%Y}",
-        "publish_at_1": f"{local:%H:%M:%S}",
-    }
+    approval = {"_decision": "approve", "embargo": f"{local:%Y-%m-%dT%H:%M}"}
     with committed():
         post_change(client_of(approver), release, **approval)
         post_change(client_of(approver), event, **approval)
@@ -520,3 +524,283 @@ def test_approved_embargo_stays_off_every_cached_surface_until_its_minute(
             "/termine/sperrtermin/",
         ]
     )
+
+
+# Decisions are buttons: what each role is offered, and crafted posts refused
+
+
+def decision_buttons(response):
+    """Return the values of the change form's decision buttons, in page order."""
+    return re.findall(r'<button type="submit" name="_decision" value="(\w+)"', body(response))
+
+
+def test_status_is_shown_with_its_meaning_and_is_no_field(writer):
+    release = make_release(title="Eingereicht", status=Release.Status.REVIEW, author=writer)
+
+    response = client_of(writer).get(change_url(release))
+
+    assert "status" not in admin_page(response).form
+    assert "publish_at_0" not in admin_page(response).form
+    assert "In Prüfung: Eingereicht: wartet auf die Freigabe; nirgends öffentlich." in body(
+        response
+    )
+
+
+@pytest.mark.parametrize(
+    ("role", "state", "offered"),
+    [
+        ("writer", "new", ["submit"]),
+        ("writer", "draft", ["submit"]),
+        ("writer", "review", []),
+        ("writer", "withdrawn", ["submit"]),
+        ("approver", "new", ["approve"]),
+        ("approver", "draft", ["approve"]),
+        ("approver", "review", ["approve", "return"]),
+        ("approver", "embargoed", ["approve", "withdraw"]),
+        ("approver", "public", ["withdraw"]),
+    ],
+)
+def test_each_role_is_offered_the_decisions_of_the_rule(
+    writer, approver, now, role, state, offered
+):
+    user = {"writer": writer, "approver": approver}[role]
+    statuses = {
+        "draft": {"status": Release.Status.DRAFT, "publish_at": None},
+        "review": {"status": Release.Status.REVIEW, "publish_at": None},
+        "withdrawn": {"status": Release.Status.WITHDRAWN, "publish_at": None},
+        "embargoed": {"publish_at": now + datetime.timedelta(hours=3)},
+        "public": {},
+    }
+    url = (
+        f"{RELEASE_ADMIN}add/"
+        if state == "new"
+        else change_url(make_release(author=writer, **statuses[state]))
+    )
+
+    response = client_of(user).get(url)
+
+    assert response.status_code == 200
+    assert decision_buttons(response) == offered
+    assert 'name="_save"' in body(response)
+    assert ('name="embargo"' in body(response)) == ("approve" in offered)
+
+
+def test_a_new_draft_has_no_publish_time_and_the_list_shows_a_dash(writer):
+    client = client_of(writer)
+    client.post(f"{RELEASE_ADMIN}add/", new_release_data(client, make_category()))
+
+    release = Release.objects.get()
+    rows = admin_page(client.get(RELEASE_ADMIN)).rows
+
+    assert (release.status, release.publish_at) == (Release.Status.DRAFT, None)
+    assert [(row["visibility"], row["publish_at"]) for row in rows] == [("Entwurf", "—")]
+
+
+def test_approving_without_embargo_publishes_now(approver, writer):
+    release = make_release(status=Release.Status.REVIEW, publish_at=None, author=writer)
+    before = timezone.now()
+
+    response = post_change(client_of(approver), release, _decision="approve")
+
+    release.refresh_from_db()
+    assert response.status_code == 302
+    assert release.status == Release.Status.PUBLISHED
+    assert before <= release.publish_at <= timezone.now()
+    assert Client().get(release.get_absolute_url()).status_code == 200
+
+
+def test_approving_an_embargoed_release_again_moves_its_embargo(approver, now):
+    release = make_release(publish_at=now + datetime.timedelta(days=2))
+    earlier = (now + datetime.timedelta(hours=1)).replace(second=0, microsecond=0)
+
+    form = admin_page(client_of(approver).get(change_url(release))).form
+    response = post_change(
+        client_of(approver),
+        release,
+        _decision="approve",
+        embargo=f"{timezone.localtime(earlier):%Y-%m-%dT%H:%M}",
+    )
+
+    release.refresh_from_db()
+    assert (
+        form["embargo"] == f"{timezone.localtime(now + datetime.timedelta(days=2)):%Y-%m-%dT%H:%M}"
+    )
+    assert response.status_code == 302
+    assert (release.status, release.publish_at) == (Release.Status.PUBLISHED, earlier)
+
+
+def test_saving_an_embargoed_release_keeps_its_embargo(approver, now):
+    embargo = (now + datetime.timedelta(days=2)).replace(second=0, microsecond=0)
+    release = make_release(title="Gesperrt", publish_at=embargo)
+
+    response = post_change(client_of(approver), release, title="Gesperrt, verbessert")
+
+    release.refresh_from_db()
+    assert response.status_code == 302
+    assert (release.title, release.publish_at) == ("Gesperrt, verbessert", embargo)
+
+
+def test_withdrawing_empties_the_publish_time_and_approving_again_sets_a_new_one(approver):
+    release = make_release(title="Zurückgezogen")
+
+    post_change(client_of(approver), release, _decision="withdraw")
+    release.refresh_from_db()
+    withdrawn = (release.status, release.publish_at)
+    post_change(client_of(approver), release, _decision="approve")
+    release.refresh_from_db()
+
+    assert withdrawn == (Release.Status.WITHDRAWN, None)
+    assert release.status == Release.Status.PUBLISHED
+    assert release.publish_at is not None
+
+
+@pytest.mark.parametrize(
+    ("state", "decision", "message"),
+    [
+        ("draft", "return", "„Zurückgeben“ geht nicht bei einem Inhalt mit dem Status „Entwurf“."),
+        (
+            "public",
+            "approve",
+            "„Freigeben“ geht nicht bei einem Inhalt mit dem Status „Veröffentlicht“.",
+        ),
+        (
+            "draft",
+            "withdraw",
+            "„Zurückziehen“ geht nicht bei einem Inhalt mit dem Status „Entwurf“.",
+        ),
+        ("draft", "publish", "Diese Entscheidung gibt es nicht."),
+    ],
+)
+def test_approver_crafting_a_decision_the_rule_does_not_offer_changes_nothing(
+    approver, state, decision, message
+):
+    fields = {"status": Release.Status.DRAFT, "publish_at": None} if state == "draft" else {}
+    release = make_release(title="Unverändert", **fields)
+    stored = (release.status, release.publish_at)
+
+    response = post_change(client_of(approver), release, _decision=decision, title="Geändert")
+
+    release.refresh_from_db()
+    assert response.status_code == 200
+    assert message in error_text(response)
+    assert (release.title, release.status, release.publish_at) == ("Unverändert", *stored)
+    assert steps(release) == []
+
+
+def test_writer_crafting_a_status_field_changes_nothing(writer):
+    release = make_release(title="Entwurf", status=Release.Status.DRAFT, publish_at=None)
+
+    response = post_change(
+        client_of(writer), release, status="published", publish_at_0="13.02.2025"
+    )
+
+    release.refresh_from_db()
+    assert response.status_code == 302
+    assert (release.status, release.publish_at) == (Release.Status.DRAFT, None)
+    assert Client().get(release.get_absolute_url()).status_code == 404
+
+
+def test_writer_submitting_a_release_already_in_review_gets_an_error(writer):
+    release = make_release(status=Release.Status.REVIEW, publish_at=None, author=writer)
+
+    response = post_change(client_of(writer), release, _decision="submit")
+
+    assert response.status_code == 200
+    assert "„Zur Freigabe einreichen“ geht nicht bei einem Inhalt mit dem Status „In Prüfung“." in (
+        error_text(response)
+    )
+
+
+def test_an_embargo_in_the_past_is_refused_in_german(approver, now):
+    release = make_release(status=Release.Status.REVIEW, publish_at=None)
+    past = timezone.localtime(now - datetime.timedelta(hours=1))
+
+    response = post_change(
+        client_of(approver), release, _decision="approve", embargo=f"{past:%Y-%m-%dT%H:%M}"
+    )
+
+    release.refresh_from_db()
+    assert response.status_code == 200
+    assert "Diese Sperrfrist ist schon vorbei." in error_text(response)
+    assert (release.status, release.publish_at) == (Release.Status.REVIEW, None)
+
+
+def test_an_embargo_with_a_plain_save_is_refused_not_lost(approver, now):
+    release = make_release(status=Release.Status.REVIEW, publish_at=None)
+    later = timezone.localtime(now + datetime.timedelta(hours=5))
+
+    response = post_change(client_of(approver), release, embargo=f"{later:%Y-%m-%dT%H:%M}")
+
+    release.refresh_from_db()
+    assert response.status_code == 200
+    assert "Eine Sperrfrist gilt nur mit „Freigeben“." in error_text(response)
+    assert f'value="{later:%Y-%m-%dT%H:%M}"' in body(response)
+    assert release.status == Release.Status.REVIEW
+
+
+def test_an_embargo_that_is_no_time_is_refused_in_german(approver):
+    release = make_release(status=Release.Status.REVIEW, publish_at=None)
+
+    response = post_change(client_of(approver), release, _decision="approve", embargo="morgen")
+
+    release.refresh_from_db()
+    assert response.status_code == 200
+    assert "Bitte ein gültiges Datum und Uhrzeit eingeben." in error_text(response)
+    assert release.status == Release.Status.REVIEW
+
+
+def test_the_embargo_is_taken_to_the_minute(approver, now):
+    release = make_release(status=Release.Status.REVIEW, publish_at=None)
+    later = timezone.localtime(now + datetime.timedelta(hours=5)).replace(second=42)
+
+    post_change(
+        client_of(approver), release, _decision="approve", embargo=f"{later:%Y-%m-%dT%H:%M:%S}"
+    )
+
+    release.refresh_from_db()
+    assert release.publish_at == later.replace(second=0, microsecond=0)
+
+
+def test_changelist_puts_undecided_items_first_on_every_database(approver, now):
+    make_release(title="Alt", publish_at=now - datetime.timedelta(days=2))
+    make_release(title="Entwurf", status=Release.Status.DRAFT, publish_at=None)
+    make_release(title="Neu", publish_at=now - datetime.timedelta(hours=1))
+    make_release(title="Eingereicht", status=Release.Status.REVIEW, publish_at=None)
+
+    rows = admin_page(client_of(approver).get(RELEASE_ADMIN)).rows
+
+    assert [row["title"] for row in rows] == ["Eingereicht", "Entwurf", "Neu", "Alt"]
+
+
+def test_an_editor_previews_an_undecided_draft_dated_today(approver):
+    release = make_release(
+        title="Noch offen", slug="noch-offen", status=Release.Status.DRAFT, publish_at=None
+    )
+
+    response = client_of(approver).get("/pressemitteilungen/noch-offen/")
+
+    assert response.status_code == 200
+    assert date_format(timezone.localdate(), "j. F Y") in body(response)
+    assert Client().get(release.get_absolute_url()).status_code == 404
+
+
+def test_undecided_items_stay_off_the_public_rule_and_its_clock(now):
+    make_release(title="Entwurf", status=Release.Status.DRAFT, publish_at=None)
+    event = make_event(title="Termin offen", status=Event.Status.REVIEW, publish_at=None)
+    make_release(title="Öffentlich", publish_at=now - datetime.timedelta(hours=1))
+    embargo = now + datetime.timedelta(minutes=30)
+    make_release(title="Gesperrt", publish_at=embargo)
+
+    assert [r.title for r in Release.objects.published()] == ["Öffentlich"]
+    assert list(Event.objects.published()) == []
+    assert not event.is_published()
+    assert next_change(now) == embargo
+
+
+def test_a_published_item_saved_without_a_time_is_published_now():
+    before = timezone.now()
+
+    release = make_release(status=Release.Status.PUBLISHED, publish_at=None)
+
+    assert before <= release.publish_at <= timezone.now()
+    assert release.is_published()

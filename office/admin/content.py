@@ -18,6 +18,17 @@ from office.models.numbers import GermanDecimalField
 from office.publishing import workflow
 
 
+def without_popups(field):
+    """Take the related-object popups (add, change, delete, view) off a picker's field.
+
+    The admin wraps the widget in formfield_for_dbfield, after formfield_for_foreignkey,
+    so this is called on what formfield_for_dbfield returns.
+    """
+    for flag in ("add", "change", "delete", "view"):
+        setattr(field.widget, f"can_{flag}_related", False)
+    return field
+
+
 class NewSharedItemForm(forms.ModelForm):
     """A row of a release's quotes or figures: pick one that exists, or write a new one here.
 
@@ -37,6 +48,13 @@ class NewSharedItemForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields[self.item_field].required = False
         self.new_item = None
+
+    def has_changed(self):
+        # ordering.js numbers every row, the empty one offered to write in as well: a new
+        # row with nothing but its place is still empty. A saved row's new place is a change.
+        if self.instance.pk:
+            return super().has_changed()
+        return any(name != "order" for name in self.changed_data)
 
     def has_new_item(self):
         return self.cleaned_data.get(f"new_{self.new_marker}") not in (None, "")
@@ -94,11 +112,15 @@ class SharedItemInline(admin.StackedInline):
         formset.form = type(formset.form.__name__, (formset.form,), {"user": request.user})
         return formset
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+    def get_extra(self, request, obj=None, **kwargs):
+        # A new release offers one empty row to write in; existing ones add rows on demand.
+        return 1 if obj is None else 0
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if db_field.name == self.form.item_field:
-            # Written in place instead: no popup window.
-            field.widget.can_add_related = False
+            # Picked by its search field or written in place: no popup windows.
+            without_popups(field)
         return field
 
 

@@ -8,7 +8,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 
-from office.admin import twofactor
+from office.admin import notifications, twofactor
 from office.publishing import workflow
 
 
@@ -36,6 +36,9 @@ class PlenumAdminSite(admin.AdminSite):
     def two_factor(self, request):
         return twofactor.setup_view(self, request)
 
+    def notifications(self, request):
+        return notifications.preferences_view(self, request)
+
     def admin_view(self, view, cacheable=False):
         """Send users who must have a second factor to its setup until they have used one."""
         protected = super().admin_view(view, cacheable)
@@ -55,7 +58,14 @@ class PlenumAdminSite(admin.AdminSite):
         return update_wrapper(inner, protected)
 
     def get_urls(self):
-        extra = [path("zwei-faktor/", self.admin_view(self.two_factor), name="two_factor")]
+        extra = [
+            path("zwei-faktor/", self.admin_view(self.two_factor), name="two_factor"),
+            path(
+                "benachrichtigungen/",
+                self.admin_view(self.notifications),
+                name="notifications",
+            ),
+        ]
         return extra + super().get_urls()
 
 

@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
@@ -29,14 +30,25 @@ class GermanSlugMixin:
         js = ("admin/js/urlify.js", "admin_plenum/german-slugs.js")
 
 
+# The name of the buttons that decide (their value is a workflow.Decision);
+# "Speichern" stays Django's own "_save".
+DECISION = "_decision"
+# What a datetime-local input sends with step 60: the minute, no seconds.
+MINUTE_FORMAT = "%Y-%m-%dT%H:%M"
+
+
 class WorkflowForm(forms.ModelForm):
-    """The change form of a release or event, checked against the workflow on the server."""
+    """The change form of a release or event, checked against the workflow on the server.
+
+    Status and publish time are not fields: the buttons post a decision
+    (office.publishing.workflow.Decision), which the rule allows or refuses.
+    """
 
     # Set per request by PublishableAdmin.get_form.
     workflow_user = None
 
     workflow_comment = forms.CharField(
-        label=_("Anmerkung zur Freigabe"),
+        label=_("Anmerkung"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -45,40 +57,80 @@ class WorkflowForm(forms.ModelForm):
             "schreibt hier, was zu ändern ist."
         ),
     )
+    embargo = forms.DateTimeField(
+        label=_("Sperrfrist bis"),
+        required=False,
+        input_formats=[MINUTE_FORMAT, "%Y-%m-%dT%H:%M:%S"],
+        widget=forms.DateTimeInput(
+            attrs={"type": "datetime-local", "step": 60}, format=MINUTE_FORMAT
+        ),
+        help_text=_(
+            "Nur für „Freigeben“: Bis zu dieser Minute ist der Text nirgends öffentlich. "
+            "Leer lassen, um sofort zu veröffentlichen."
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.stored_status = self.instance.status if self.instance.pk else None
         self.was_public = bool(self.instance.pk) and self.instance.is_published()
-        self.allowed = workflow.allowed_statuses(self.workflow_user, self._meta.model)
-        if "status" in self.fields:
-            # Only the widget narrows: a crafted post of another status reaches
-            # clean_status and its clear message instead of "not a valid choice".
-            self.fields["status"].widget.choices = [
-                (status.value, status.label) for status in self.allowed
-            ]
-
-    def clean_status(self):
-        status = self.cleaned_data["status"]
-        if status not in self.allowed:
-            raise ValidationError(
-                _(
-                    "Veröffentlichen und Zurückziehen ist der Freigabe vorbehalten. "
-                    "Wählen Sie „In Prüfung“, dann prüft die Freigabe Ihren Text."
-                ),
-                code="publish_permission",
-            )
-        return status
+        self.offered = workflow.decisions(self.workflow_user, self.instance)
+        self.decision = None
+        embargo = self.fields["embargo"]
+        embargo.widget.attrs["min"] = timezone.localtime().strftime(MINUTE_FORMAT)
+        if self.stored_status == workflow.Status.PUBLISHED and not self.was_public:
+            embargo.initial = self.instance.publish_at
 
     def clean(self):
         cleaned_data = super().clean()
-        sent_back = workflow.action_for(self.stored_status, cleaned_data.get("status"))
-        if sent_back == workflow.Action.REJECTED and not cleaned_data.get("workflow_comment"):
+        chosen = self.data.get(DECISION) or None
+        if chosen is not None:
+            refused = workflow.refusal(self.workflow_user, self.instance, chosen)
+            if refused:
+                raise ValidationError(refused, code="decision")
+            self.decision = workflow.Decision(chosen)
+        if self.decision == workflow.Decision.RETURN and not cleaned_data.get("workflow_comment"):
             self.add_error(
                 "workflow_comment",
                 _("Bitte schreiben Sie dazu, was geändert werden soll, bevor Sie zurückgeben."),
             )
+        embargo = cleaned_data.get("embargo")
+        if embargo is None or "embargo" not in self.changed_data:
+            return cleaned_data
+        if self.decision != workflow.Decision.APPROVE:
+            # A Sperrfrist typed and then only saved would be lost without a word.
+            self.add_error(
+                "embargo",
+                _(
+                    "Eine Sperrfrist gilt nur mit „Freigeben“. "
+                    "Bitte „Freigeben“ wählen oder das Feld leeren."
+                ),
+            )
+            return cleaned_data
+        embargo = embargo.replace(second=0, microsecond=0)
+        if embargo < timezone.now().replace(second=0, microsecond=0):
+            self.add_error(
+                "embargo",
+                _(
+                    "Diese Sperrfrist ist schon vorbei. Bitte eine spätere Minute wählen oder "
+                    "das Feld leeren, um sofort zu veröffentlichen."
+                ),
+            )
+        cleaned_data["embargo"] = embargo
         return cleaned_data
+
+
+def swap_fields(fields, swap):
+    """Return a fieldset's field names with some replaced (by a name) or dropped (by None)."""
+    swapped = []
+    for name in fields:
+        if isinstance(name, (list, tuple)):
+            line = swap_fields(name, swap)
+            if line:
+                swapped.append(tuple(line))
+        elif swap.get(name, name) is not None:
+            swapped.append(swap.get(name, name))
+    return swapped
 
 
 class SharedContentMixin:
@@ -105,15 +157,45 @@ class SharedContentMixin:
 
 
 class PublishableAdmin(GermanSlugMixin, admin.ModelAdmin):
-    """Shared workflow of anything with a status and a publish time."""
+    """Shared workflow of anything with a status and a publish time.
+
+    The status and "Veröffentlichen am" are shown, never edited: buttons in the
+    submit row (admin/plenum/decisions.html) post the decision, and
+    WorkflowForm asks the rule whether this user may take it.
+    """
 
     form = WorkflowForm
     # Fields whose change after publication readers are told about ("Aktualisiert am").
     revision_fields = ()
+    # Drafts have no publish time yet: the list says so with a dash, not an empty cell.
+    empty_value_display = "—"
+
+    class Media(GermanSlugMixin.Media):
+        css = {"all": ("admin_plenum/decisions.css",)}
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         return type(form.__name__, (form,), {"workflow_user": request.user})
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj), "workflow_status", "publish_at")
+
+    def get_fieldsets(self, request, obj=None):
+        # The decision row at the bottom holds the comment and the Sperrfrist.
+        swap = {"status": "workflow_status", "workflow_comment": None, "embargo": None}
+        return [
+            (name, {**options, "fields": swap_fields(options["fields"], swap)})
+            for name, options in super().get_fieldsets(request, obj)
+        ]
+
+    def get_ordering(self, request):
+        # Drafts have no publish time: first on every database (PostgreSQL sorts
+        # NULL first when descending, SQLite last).
+        ordering = super().get_ordering(request) or self.model._meta.ordering
+        return [
+            F("publish_at").desc(nulls_first=True) if field == "-publish_at" else field
+            for field in ordering
+        ]
 
     def get_queryset(self, request):
         return workflow.with_last_step(super().get_queryset(request))
@@ -144,17 +226,50 @@ class PublishableAdmin(GermanSlugMixin, admin.ModelAdmin):
             # kept, with the slug taken.
             return super().changeform_view(request, *args, **kwargs)
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        form = context["adminform"].form
+        if obj is None or self.has_change_permission(request, obj):
+            status = workflow.Status(form.instance.status)
+            context["decisions"] = {
+                "status": status.label,
+                "meaning": workflow.MEANING[status],
+                "offered": [(decision.value, decision.label) for decision in form.offered],
+                "name": DECISION,
+                "comment": form["workflow_comment"],
+                "embargo": form["embargo"] if workflow.Decision.APPROVE in form.offered else None,
+                "refused": [
+                    error for error in form.non_field_errors().as_data() if error.code == "decision"
+                ],
+            }
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     def save_model(self, request, obj, form, change):
         if not change:
             obj.author = request.user
+        workflow.decide(obj, form.decision, form.cleaned_data.get("embargo"))
         if form.was_public and set(form.changed_data) & set(self.revision_fields):
             obj.revised_at = timezone.now()
         super().save_model(request, obj, form, change)
         workflow.record(
             obj, request.user, form.stored_status, form.cleaned_data.get("workflow_comment", "")
         )
+        if form.decision is not None:
+            self.message_user(
+                request,
+                _("%(decision)s. Stand: %(state)s.")
+                % {"decision": form.decision.label, "state": workflow.state(obj)},
+                messages.SUCCESS,
+            )
 
-    @admin.display(description=_("Stand"), ordering="publish_at")
+    @admin.display(description=_("Status"))
+    def workflow_status(self, obj):
+        status = workflow.Status(obj.status)
+        return _("%(status)s: %(meaning)s") % {
+            "status": status.label,
+            "meaning": workflow.MEANING[status],
+        }
+
+    @admin.display(description=_("Stand"), ordering=F("publish_at").asc(nulls_first=True))
     def visibility(self, obj):
         return workflow.state(obj)
 

@@ -2,3 +2,7 @@
 (`images`), PDF and Word attachments (`documents`), social preview cards (`cards`),
 rich text sanitizing (`richtext`) and the slugs a public address may take (`validators`).
 """
+
+
+class StorageUnavailable(OSError):
+    """The media storage (the object store) could not be reached or refused a request."""

@@ -1,6 +1,8 @@
 """Social preview cards: the title on a plain background, for pages without a photo."""
 
 import io
+import logging
+from contextlib import suppress
 from pathlib import Path
 
 from django.core.files.base import ContentFile
@@ -10,6 +12,8 @@ from django.utils.crypto import salted_hmac
 from PIL import Image as PILImage, ImageDraw, ImageFont
 
 from office.media.images import SOCIAL_SIZE
+
+logger = logging.getLogger(__name__)
 
 CARD_VERSION = 1
 BACKGROUND = (8, 58, 102)  # the site's header band
@@ -85,10 +89,15 @@ def card_response(title: str, kicker: str, footer: str) -> HttpResponse:
     text = f"{CARD_VERSION}\n{title}\n{kicker}\n{footer}"
     digest = salted_hmac("plenum.card", text, algorithm="sha256").hexdigest()
     name = f"karten/{digest[:32]}.png"
-    if default_storage.exists(name):
-        with default_storage.open(name) as stored:
-            content = stored.read()
-    else:
-        content = render_card(title, kicker, footer)
+    try:
+        if default_storage.exists(name):
+            with default_storage.open(name) as stored:
+                return HttpResponse(stored.read(), content_type="image/png")
+    except OSError:
+        # The media storage is away: drawn again, which costs time, not the card.
+        logger.warning("Media storage unreachable; drawing card %s without it", name)
+        return HttpResponse(render_card(title, kicker, footer), content_type="image/png")
+    content = render_card(title, kicker, footer)
+    with suppress(OSError):
         default_storage.save(name, ContentFile(content))
     return HttpResponse(content, content_type="image/png")

@@ -52,6 +52,8 @@ MIME_TYPES = {
     "png": "image/png",
     "gif": "image/gif",
 }
+# How a PDF names a stored file: the one kind of address its fetcher reads (releases/pdf.py).
+MEDIA_SCHEME = "plenum-media:"
 
 NOT_AN_IMAGE = _(
     "Die Datei ist kein Bild. Erlaubt sind Fotos und Grafiken als JPEG, PNG, WebP, GIF oder "

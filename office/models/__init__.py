@@ -5,8 +5,10 @@ Django imports `office.models`, and migrations refer to `image_upload_to`,
 every model and those callables: import them from here.
 """
 
+from office.models.accounts import AuthenticatorApp
 from office.models.drafts import NEW_ITEM, Autosave
 from office.models.images import Image, image_upload_to, validate_image_file
+from office.models.notifications import NotificationPreference
 from office.models.profile import LegalPage, Person, Profile
 from office.models.quotes import Quote, ShownByReleaseQuerySet, Statistic
 from office.models.records import (
@@ -22,9 +24,11 @@ __all__ = [
     "NEW_ITEM",
     "PREVIEW_LINK_SALT",
     "AuditEntry",
+    "AuthenticatorApp",
     "Autosave",
     "Image",
     "LegalPage",
+    "NotificationPreference",
     "Person",
     "PreviewLink",
     "PreviewLinkQuerySet",

@@ -133,15 +133,18 @@ class Image(models.Model):
     def rendition_url(self, suffix):
         return self.file.storage.url(self.rendition_name(suffix))
 
-    def middle_suffix(self):
-        """Return the suffix of the fallback rendition about 800 px wide."""
+    def middle(self):
+        """Return (suffix, width, height) of the fallback rendition about 800 px wide."""
         sizes = self.renditions["sizes"]
-        middle = next((w for w, _h in sizes if w >= images.WIDTHS[1]), sizes[-1][0])
-        return f"{middle}.{self.renditions['fallback']}"
+        width, height = next(((w, h) for w, h in sizes if w >= images.WIDTHS[1]), sizes[-1])
+        return f"{width}.{self.renditions['fallback']}", width, height
 
-    def print_name(self):
-        """Return the storage name of a JPEG or PNG fit for print, small enough for a PDF."""
-        return self.rendition_name(self.middle_suffix()) if self.renditions else self.file.name
+    def plain(self):
+        """Return (storage name, width, height) of one JPEG or PNG for a feed or a PDF."""
+        if not self.renditions:
+            return self.file.name, self.width, self.height
+        suffix, width, height = self.middle()
+        return self.rendition_name(suffix), width, height
 
     def picture(self):
         """Return what a <picture> needs: sources per format, fallback, size; None if not made."""
@@ -161,7 +164,7 @@ class Image(models.Model):
                 for extension in self.renditions["formats"]
             ],
             "srcset": srcset(fallback),
-            "src": self.rendition_url(self.middle_suffix()),
+            "src": self.rendition_url(self.middle()[0]),
             "width": sizes[-1][0],
             "height": sizes[-1][1],
         }

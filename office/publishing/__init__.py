@@ -27,13 +27,20 @@ class Status(models.TextChoices):
 
 
 def last_change(publish_at, updated_at):
-    """Return when readers last saw a change: never before the publish time."""
-    return max(publish_at, updated_at)
+    """Return when readers last saw a change: never before the publish time, if there is one."""
+    return updated_at if publish_at is None else max(publish_at, updated_at)
 
 
 def published_at(now):
     """Return the rule as a condition: published status, publish time reached by `now`."""
     return Q(status=Status.PUBLISHED, publish_at__lte=now)
+
+
+def time_when_published(name):
+    """Return the constraint that a published row has its publish time (for Meta.constraints)."""
+    return models.CheckConstraint(
+        condition=~Q(status=Status.PUBLISHED) | Q(publish_at__isnull=False), name=name
+    )
 
 
 class PublishableQuerySet(models.QuerySet):
@@ -54,12 +61,14 @@ class Publishable(models.Model):
     status = models.CharField(
         _("Status"), max_length=20, choices=Status.choices, default=Status.DRAFT
     )
+    # Empty until the Freigabe decides: "Freigeben" sets it to now or to the Sperrfrist.
     publish_at = models.DateTimeField(
         _("Veröffentlichen am"),
-        default=timezone.now,
+        null=True,
+        blank=True,
         help_text=_(
-            "Vor diesem Zeitpunkt ist der Inhalt nirgends öffentlich (Sperrfrist), "
-            "auch wenn der Status „Veröffentlicht“ ist."
+            "Setzt die Freigabe: sofort oder zur Sperrfrist. Vorher ist der Inhalt "
+            "nirgends öffentlich."
         ),
     )
     author = models.ForeignKey(
@@ -77,9 +86,22 @@ class Publishable(models.Model):
     class Meta:
         abstract = True
 
+    def save(self, *args, **kwargs):
+        # A published item always has its time; paths that publish without one
+        # (an import, a command) publish now.
+        if self.status == Status.PUBLISHED and self.publish_at is None:
+            self.publish_at = timezone.now()
+            if (update_fields := kwargs.get("update_fields")) is not None:
+                kwargs["update_fields"] = {*update_fields, "publish_at"}
+        super().save(*args, **kwargs)
+
     def is_published(self):
         """Return True if the item is publicly accessible."""
-        return self.status == Status.PUBLISHED and self.publish_at <= timezone.now()
+        return (
+            self.status == Status.PUBLISHED
+            and self.publish_at is not None
+            and self.publish_at <= timezone.now()
+        )
 
     @property
     def modified_at(self):

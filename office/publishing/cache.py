@@ -19,7 +19,7 @@ import re
 import time
 import uuid
 from contextlib import contextmanager, suppress
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from django.conf import settings
@@ -54,9 +54,10 @@ NEVER = "never"  # cached for "no change scheduled", which None cannot say in a 
 # A page number past the first as the pages' own links write it; page 1 is the
 # address without one.
 PAGE_NUMBER = re.compile(r"[2-9]|[1-9][0-9]+")
-# How long a proxy or CDN may hold a page, at most, and serve it while refreshing.
-SHARED_MAX_AGE = 60
-STALE_WHILE_REVALIDATE = 30
+# A proxy dates what it keeps in whole seconds of its own clock (nginx keeps a page
+# through the second its s-maxage ends in), so it is promised one second less than
+# the time left before a scheduled change.
+PROXY_CLOCK_SLACK = timedelta(seconds=1)
 
 
 class CircuitBreaker:
@@ -297,9 +298,12 @@ class PageCacheMiddleware:
             if timeout > 0:
                 with suppress(*CACHE_ERRORS), breaker.guard():
                     cache.set(key, response, timeout)
-        # Computed per response, so a proxy never holds a page past the next change.
-        shared = seconds_until(change, now, SHARED_MAX_AGE)
-        stale = seconds_until(change, now, shared + STALE_WHILE_REVALIDATE) - shared
+        # Computed per response, so a proxy never holds a page past the next change:
+        # settings.PROXY_MAX_AGE at most, and half as long again stale while it refreshes.
+        proxy_change = change - PROXY_CLOCK_SLACK if change is not None else None
+        now = timezone.now()
+        shared = seconds_until(proxy_change, now, settings.PROXY_MAX_AGE)
+        stale = seconds_until(proxy_change, now, shared + settings.PROXY_MAX_AGE // 2) - shared
         patch_cache_control(
             response, public=True, max_age=0, s_maxage=shared, stale_while_revalidate=stale
         )

@@ -8,6 +8,7 @@ and as a shared link.
 import base64
 
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.text import Truncator
 
@@ -34,6 +35,13 @@ class PreviewMixin:
     def get_queryset(self):
         queryset = self.model.objects.all()
         return queryset if self.can_preview() else queryset.published()
+
+    def get_object(self, queryset=None):
+        item = super().get_object(queryset)
+        if item.publish_at is None:
+            # Nobody has decided yet: show the item as it would read if approved now.
+            item.publish_at = timezone.now()
+        return item
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

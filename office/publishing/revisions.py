@@ -69,6 +69,9 @@ class _TextExtractor(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         self.parts.append(_separator(tag))
+        # A photo of the library has no words of its own: its number stands for it.
+        if tag == "figure" and (number := dict(attrs).get("data-image")):
+            self.parts.append(f"\n{_('[Foto %(number)s]') % {'number': number}}\n")
 
     def handle_endtag(self, tag):
         self.parts.append(_separator(tag))

@@ -8,7 +8,7 @@ The admin asks this module; it is the one place the rule lives.
 import datetime
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Subquery, TextChoices
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -19,7 +19,33 @@ from office.publishing import Status
 
 Action = AuditEntry.Action
 
-WRITER_STATUSES = (Status.DRAFT, Status.REVIEW)
+
+class Decision(TextChoices):
+    """What the buttons of a change form decide besides saving; each moves the status."""
+
+    SUBMIT = "submit", _("Zur Freigabe einreichen")
+    APPROVE = "approve", _("Freigeben")
+    RETURN = "return", _("Zurückgeben")
+    WITHDRAW = "withdraw", _("Zurückziehen")
+
+
+# The status each decision gives an item.
+OUTCOME = {
+    Decision.SUBMIT: Status.REVIEW,
+    Decision.APPROVE: Status.PUBLISHED,
+    Decision.RETURN: Status.DRAFT,
+    Decision.WITHDRAW: Status.WITHDRAWN,
+}
+
+# What the status means for the people working on an item, shown beside it in the form.
+MEANING = {
+    Status.DRAFT: _("Wird geschrieben; nirgends öffentlich."),
+    Status.REVIEW: _("Eingereicht: wartet auf die Freigabe; nirgends öffentlich."),
+    Status.PUBLISHED: _("Freigegeben: öffentlich ab „Veröffentlichen am“."),
+    Status.WITHDRAWN: _(
+        "Zurückgezogen: von allen öffentlichen Seiten, Feeds und Kalendern entfernt."
+    ),
+}
 
 
 def publish_permission(model) -> str:
@@ -31,8 +57,59 @@ def can_publish(user, model) -> bool:
     return user.has_perm(publish_permission(model))
 
 
-def allowed_statuses(user, model) -> tuple[Status, ...]:
-    return tuple(Status) if can_publish(user, model) else WRITER_STATUSES
+def decisions(user, item) -> tuple[Decision, ...]:
+    """Return the decisions `user` may take on `item` as it is stored (not saved yet: a draft).
+
+    The Freigabe approves (publishes, or moves an embargo), sends back what was
+    submitted and withdraws what is published; the Redaktion submits its drafts
+    and otherwise only saves.
+    """
+    status = item.status if item.pk else Status.DRAFT
+    if not can_publish(user, type(item)):
+        return (Decision.SUBMIT,) if status in (Status.DRAFT, Status.WITHDRAWN) else ()
+    if status == Status.REVIEW:
+        return (Decision.APPROVE, Decision.RETURN)
+    if status == Status.PUBLISHED:
+        # Once public, approving again would give the release a new date.
+        embargoed = not item.is_published()
+        return (Decision.APPROVE, Decision.WITHDRAW) if embargoed else (Decision.WITHDRAW,)
+    return (Decision.APPROVE,)
+
+
+def refusal(user, item, decision: str) -> str | None:
+    """Return why `user` may not take `decision` on `item`, or None if they may."""
+    if decision in decisions(user, item):
+        return None
+    if (
+        decision in OUTCOME
+        and OUTCOME[decision] != Status.REVIEW
+        and not can_publish(user, type(item))
+    ):
+        return _(
+            "Freigeben, Zurückgeben und Zurückziehen ist der Freigabe vorbehalten. "
+            "Reichen Sie Ihren Text zur Freigabe ein, dann prüft die Freigabe ihn."
+        )
+    if decision in OUTCOME:
+        return _("„%(decision)s“ geht nicht bei einem Inhalt mit dem Status „%(status)s“.") % {
+            "decision": Decision(decision).label,
+            "status": Status(item.status).label if item.pk else Status.DRAFT.label,
+        }
+    return _("Diese Entscheidung gibt es nicht. Bitte wählen Sie eine Schaltfläche des Formulars.")
+
+
+def decide(item, decision: Decision | None, embargo=None):
+    """Give an unsaved item the status and publish time of a decision (None: an ordinary save).
+
+    Approving publishes now, or at the embargo's minute; anything that takes an
+    item off the public site empties its publish time, which the next approval sets.
+    """
+    if decision is None:
+        return
+    item.status = OUTCOME[decision]
+    if decision == Decision.APPROVE:
+        item.publish_at = embargo or timezone.now()
+    elif item.status != Status.PUBLISHED:
+        item.publish_at = None
 
 
 def can_edit(user, item) -> bool:
@@ -153,7 +230,11 @@ DASHBOARD_LIMIT = 10
 
 
 def dashboard(user, models) -> list[dict]:
-    """Return the admin index's lists: what waits for this user and what happens today."""
+    """Return the admin index's lists: what this user can act on and what happens today.
+
+    A section whose filter applies to none of the models for this user is left
+    out: the Redaktion gets no "Wartet auf meine Freigabe" it could never act on.
+    """
     now = timezone.now()
     today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     sections = [
@@ -161,19 +242,28 @@ def dashboard(user, models) -> list[dict]:
             "title": _("Wartet auf meine Freigabe"),
             "empty": _("Nichts wartet auf Ihre Freigabe."),
             "filter": lambda model: {"status": Status.REVIEW} if can_publish(user, model) else None,
-            "order": ("publish_at",),
+            # The longest waiting first.
+            "order": ("updated_at", "pk"),
         },
         {
             "title": _("Meine Entwürfe"),
             "empty": _("Sie haben keine offenen Entwürfe."),
-            "filter": lambda model: {"author": user, "status__in": WRITER_STATUSES},
-            "order": ("-updated_at",),
+            "filter": lambda model: {"author": user, "status": Status.DRAFT},
+            "order": ("-updated_at", "-pk"),
+        },
+        {
+            "title": _("Eingereicht, wartet auf Freigabe"),
+            "empty": _("Nichts von Ihnen wartet auf die Freigabe."),
+            "filter": lambda model: (
+                None if can_publish(user, model) else {"author": user, "status": Status.REVIEW}
+            ),
+            "order": ("updated_at", "pk"),
         },
         {
             "title": _("Geplant (Sperrfrist)"),
             "empty": _("Nichts ist für später geplant."),
             "filter": lambda model: {"status": Status.PUBLISHED, "publish_at__gt": now},
-            "order": ("publish_at",),
+            "order": ("publish_at", "pk"),
         },
         {
             "title": _("Heute veröffentlicht"),
@@ -183,17 +273,22 @@ def dashboard(user, models) -> list[dict]:
                 "publish_at__gte": today,
                 "publish_at__lte": now,
             },
-            "order": ("-publish_at",),
+            "order": ("-publish_at", "-pk"),
         },
     ]
+    viewable = [
+        model
+        for model in models
+        if user.has_perm(f"{model._meta.app_label}.view_{model._meta.model_name}")
+    ]
+    shown = []
     for section in sections:
+        lookups = [(model, section["filter"](model)) for model in viewable]
+        lookups = [(model, lookup) for model, lookup in lookups if lookup is not None]
+        if not lookups:
+            continue
         section["items"] = []
-        for model in models:
-            if not user.has_perm(f"{model._meta.app_label}.view_{model._meta.model_name}"):
-                continue
-            lookup = section["filter"](model)
-            if lookup is None:
-                continue
+        for model, lookup in lookups:
             rows = with_last_step(model.objects.filter(**lookup)).select_related("author")
             section["items"].extend(
                 {
@@ -204,7 +299,9 @@ def dashboard(user, models) -> list[dict]:
                         f"admin:{model._meta.app_label}_{model._meta.model_name}_change",
                         args=[item.pk],
                     ),
+                    "decide": can_publish(user, model) and item.status == Status.REVIEW,
                 }
                 for item in rows.order_by(*section["order"])[:DASHBOARD_LIMIT]
             )
-    return sections
+        shown.append(section)
+    return shown

@@ -17,10 +17,18 @@ from redis.exceptions import (
     TimeoutError as RedisTimeoutError,
 )
 
+from office.media import StorageUnavailable
+
 logger = logging.getLogger(__name__)
 
 # Errors that mean "a backing service is away", not "the code is wrong".
-OUTAGES = (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError)
+OUTAGES = (
+    OperationalError,
+    InterfaceError,
+    RedisConnectionError,
+    RedisTimeoutError,
+    StorageUnavailable,
+)
 RETRY_AFTER_SECONDS = 60
 
 

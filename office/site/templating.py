@@ -21,8 +21,11 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext, ngettext, npgettext, pgettext
-from jinja2 import ChainableUndefined, Environment
+from jinja2 import ChainableUndefined, Environment, Undefined, pass_environment
+from markupsafe import Markup
 
+from office.media.images import MEDIA_SCHEME
+from office.media.photos import library_photos, render_photos
 from office.site import seo
 from office.site.links import absolute_url, share_targets
 from office.site.search import mark_words
@@ -72,6 +75,32 @@ def public_url(obj):
     return absolute_url(obj.get_absolute_url())
 
 
+def plain_photo(image, medium):
+    """Return src, width and height of one file of a photo: for a feed, or a PDF's fetcher."""
+    name, width, height = image.plain()
+    src = MEDIA_SCHEME + name if medium == "print" else absolute_url(image.file.storage.url(name))
+    return {"src": src, "width": width, "height": height}
+
+
+@pass_environment
+def with_photos(env, html, photos=None, medium="page"):
+    """Render the library photos a rich text places as includes/image.html renders the hero photo.
+
+    `photos` is {id: Image} from library_photos(), fetched once for many texts (a
+    feed); without it this text's photos are fetched here, in one query. A page
+    gets <picture>; medium "feed" or "print" one plain <img> (plain_photo()).
+    """
+    if photos is None or isinstance(photos, Undefined):
+        photos = library_photos([html])
+    template = env.get_template("includes/image.html")
+
+    def figure(image, caption):
+        plain = plain_photo(image, medium) if medium != "page" else None
+        return template.render(image=image, caption=caption, eager=False, plain=plain)
+
+    return Markup(render_photos(html, photos, figure))  # noqa: S704 (sanitized on save)
+
+
 def environment(**options):
     # Missing values render as nothing, as in Django's templates, also several
     # attributes deep (`profile.portrait.square_url` without a portrait).
@@ -91,6 +120,7 @@ def environment(**options):
         share_targets=share_targets,
         release_archive=release_archive,
         content_sizes=CONTENT_SIZES,
+        plain_photo=plain_photo,
     )
     env.filters.update(
         date=date,
@@ -101,6 +131,7 @@ def environment(**options):
         filesizeformat=defaultfilters.filesizeformat,
         json_ld=json_ld,
         mark_words=mark_words,
+        with_photos=with_photos,
         release_metadata=seo.release_metadata,
         event_metadata=seo.event_metadata,
         profile_metadata=seo.profile_metadata,

@@ -1,5 +1,6 @@
 """Chromium for tests: logged-in editors, phones, axe and what a page did that it should not."""
 
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from playwright.sync_api import expect
@@ -54,6 +55,64 @@ def save(page):
     """Save the admin form and expect the success message."""
     page.click("input[name=_save]")
     expect(page.locator(".messagelist .success")).to_have_count(1)
+
+
+class Walk:
+    """Do and count what a person does in a form: every click, and every field typed into.
+
+    Typing into a field counts once however often the person comes back to it, keys
+    like Enter or a selection with Shift included; choosing from a drop-down counts
+    once. What happens inside `aside()` is done but not counted.
+    """
+
+    def __init__(self, page):
+        self.page = page
+        self.clicks = 0
+        self.fields = set()
+        self.counting = True
+
+    @property
+    def count(self):
+        return self.clicks + len(self.fields)
+
+    def _locate(self, target):
+        return self.page.locator(target) if isinstance(target, str) else target
+
+    def click(self, target):
+        self._locate(target).click()
+        self.clicks += self.counting
+
+    def type(self, target, text, field=None):
+        """Type into a field key by key (the admin's scripts listen to keys)."""
+        locator = self._locate(target)
+        locator.press_sequentially(text)
+        self._entered(field or target)
+
+    def write(self, field, text):
+        """Go on typing in the focused field (the rich-text editor, a dialog's field)."""
+        self.page.keyboard.type(text)
+        self._entered(field)
+
+    def press(self, field, key):
+        """Press a key in the focused field: Enter, Shift+ArrowLeft; part of its entry."""
+        self.page.keyboard.press(key)
+        self._entered(field)
+
+    def choose(self, target, value):
+        self._locate(target).select_option(value)
+        self._entered(target)
+
+    def _entered(self, field):
+        if self.counting:
+            self.fields.add(field if isinstance(field, str) else str(field))
+
+    @contextmanager
+    def aside(self):
+        self.counting = False
+        try:
+            yield
+        finally:
+            self.counting = True
 
 
 def open_context(browser, width, height=800, **kwargs):

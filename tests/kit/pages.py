@@ -189,9 +189,7 @@ def release_form_data(category, body, slug):
         "lead": "Vorspann",
         "body": body,
         "category": str(category.pk),
-        "status": "published",
-        "publish_at_0": "13.02.2025",
-        "publish_at_1": "10:00:00",
+        "_decision": "approve",
     }
     for prefix in (
         "releasequote_set",

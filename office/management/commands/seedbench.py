@@ -424,6 +424,9 @@ class Seeder:
         rows.filter(pk__in=corrected, publish_at__lt=day_old).update(
             updated_at=F("publish_at") + datetime.timedelta(days=1)
         )
+        # A draft has no publish time until the Freigabe decides; its drawn one only
+        # dated the row.
+        rows.exclude(status=model.Status.PUBLISHED).update(publish_at=None)
 
     def attach_quotes_and_figures(self, releases):
         rng = self.rng

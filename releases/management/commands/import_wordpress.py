@@ -467,8 +467,11 @@ class Importer:
             "byline": byline,
             "feed_guid": data.get("guid", "").strip()[:500],
         }
-        if publish_at is not None:
-            # Without a date (a draft) a new release gets the model's default, an old one keeps its.
+        if status != Release.Status.PUBLISHED:
+            # Only a decision to publish gives a release its time (the Freigabe's, in the admin).
+            values["publish_at"] = None
+        elif publish_at is not None:
+            # Without a date a new release is published now, an old one keeps its time.
             values["publish_at"] = publish_at
         thumbnail = data["meta"].get("_thumbnail_id", "").strip()
         thumbnail = int(thumbnail) if thumbnail.isdigit() else None
