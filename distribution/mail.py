@@ -157,9 +157,9 @@ class Composer:
             if ahead
             else title
         )
-        # Rendered once: the unsubscribe link is the only part of the text that
-        # differs between recipients, and it takes the place of this random mark.
-        self.link_mark = secrets.token_hex(16)
+        # Rendered once: the recipient's own links (settings, unsubscribe) are the
+        # only parts of the text that differ, and each takes the place of a random mark.
+        self.marks = {name: secrets.token_hex(16) for name in ("settings_url", "unsubscribe_url")}
         context = {
             "release": release,
             "title": title,
@@ -169,7 +169,7 @@ class Composer:
             "photos_until": photos_until,
             "page_url": absolute_url(release.get_absolute_url()),
             "body_text": plain_text(release.body),
-            "unsubscribe_url": self.link_mark,
+            **self.marks,
         }
         self.text = render_to_string("distribution/release_mail.txt", context)
         self.html = render_to_string("distribution/release_mail.html", context)
@@ -178,18 +178,24 @@ class Composer:
 
     def message(self, delivery):
         contact = delivery.contact
-        unsubscribe_url = absolute_url(
-            reverse("distribution:unsubscribe", kwargs={"token": contact.token})
-        )
+        links = {
+            "settings_url": absolute_url(contact.get_absolute_url()),
+            "unsubscribe_url": absolute_url(
+                reverse("distribution:unsubscribe", kwargs={"token": contact.token})
+            ),
+        }
+        text, html = self.text, self.html
+        for name, mark in self.marks.items():
+            text = text.replace(mark, links[name])
+            html = html.replace(mark, escape(links[name]))
         message = ListMessage(
             subject=self.subject,
-            body=self.text.replace(self.link_mark, unsubscribe_url),
+            body=text,
             from_email=self.from_email,
             to=[contact.email],
             reply_to=self.reply_to,
             headers={"Message-ID": message_id(delivery.pk)},
-            unsubscribe_url=unsubscribe_url,
+            unsubscribe_url=links["unsubscribe_url"],
         )
-        html = self.html.replace(self.link_mark, escape(unsubscribe_url))
         message.attach_alternative(html, "text/html")
         return message

@@ -63,7 +63,8 @@ PRESS_OFFICE_PERMISSIONS = {
     ),
     "office.view_auditentry",
 }
-# The Freigabe also sends approved releases to the Presseverteiler and reads its contacts.
+# The Freigabe also sends approved releases and Terminhinweise to the Presseverteiler
+# and reads its contacts and the answers.
 PUBLISH_PERMISSIONS = {
     "releases.publish_release",
     "events.publish_event",
@@ -71,6 +72,9 @@ PUBLISH_PERMISSIONS = {
     "distribution.view_mailing",
     "distribution.view_delivery",
     "distribution.view_contact",
+    "distribution.add_invitation",
+    "distribution.view_invitation",
+    "distribution.view_guest",
 }
 
 
@@ -348,6 +352,10 @@ def test_admin_index_offers_press_officer_only_the_content_models(officer_client
         "/admin/distribution/contact/",
         "/admin/distribution/mailing/",
         "/admin/distribution/delivery/",
+        "/admin/distribution/invitation/",
+        # Sign-ups and imports are contacts' records: the Freigabe reads contacts.
+        "/admin/distribution/signup/",
+        "/admin/distribution/contactimport/",
     }
 
 
