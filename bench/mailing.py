@@ -4,6 +4,7 @@
     bench/mailing.py                                   # SQLite in a temporary folder
     bench/mailing.py --recipients 500
     bench/mailing.py --database-url postgres://postgres@127.0.0.1:5432/plenum_bench
+    bench/mailing.py --profile worker.prof             # the worker under cProfile (slower)
 
 A fresh database (a SQLite file, or a PostgreSQL database dropped and created,
 only if its name contains "bench") is migrated; the script commits a release,
@@ -19,6 +20,7 @@ import argparse
 import datetime
 import os
 import platform
+import signal
 import subprocess
 import sys
 import tempfile
@@ -47,6 +49,16 @@ def rss_mb(pid):
     return 0.0
 
 
+def cpu_seconds(pid):
+    """Return the user and system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load_average():
+    return ", ".join(f"{load:.1f}" for load in os.getloadavg())
+
+
 def fresh_database(url):
     if url is None:
         folder = tempfile.mkdtemp(prefix="plenum-mailing-")
@@ -67,6 +79,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--recipients", type=int, default=2000)
     parser.add_argument("--database-url")
+    parser.add_argument("--profile", help="write the worker's cProfile statistics to this file")
     args = parser.parse_args()
     database_url, vendor = fresh_database(args.database_url)
     environment = os.environ | {
@@ -115,8 +128,11 @@ def main():
                 for n in range(args.recipients)
             )
             mailing = sending.create_mailing(release, None, Mailing.Mode.PUBLICATION)
+        load_before = load_average()
         started, started_at = time.monotonic(), time.time()
         command = [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "0.1"]
+        if args.profile:
+            command[1:1] = ["-m", "cProfile", "-o", str(Path(args.profile).resolve())]
         worker = subprocess.Popen(
             command,
             cwd=ROOT,
@@ -142,8 +158,11 @@ def main():
                 if time.monotonic() - started > 600:
                     raise SystemExit("gave up after 600 s")
             seconds = max(t for _, _, t in mailbox.accepted) - started_at
+            worker_cpu = cpu_seconds(worker.pid)
+            load_after = load_average()
         finally:
-            worker.terminate()
+            # SIGINT lets the worker return, so cProfile writes its statistics.
+            worker.send_signal(signal.SIGINT)
             worker.wait(timeout=30)
         recipients = mailbox.recipients()
     duplicates = len(recipients) - len(set(recipients))
@@ -153,6 +172,8 @@ def main():
         ("delivered", f"{len(set(recipients)):,} ({duplicates} twice)"),
         ("time to the last acceptance", f"{seconds:.1f} s (target {TARGET_SECONDS} s)"),
         ("worker peak RSS", f"{peak:.0f} MB (target {TARGET_MB} MB)"),
+        ("worker CPU time (start-up included)", f"{worker_cpu:.1f} s"),
+        ("load average (1, 5, 15 min) before / after", f"{load_before} / {load_after}"),
         ("progress samples off", f"{len(wrong)} of {samples}"),
         (
             "machine",

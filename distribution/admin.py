@@ -2,13 +2,16 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.urls import reverse
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.csp import CSP
 from django.utils.formats import number_format
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csp import csp_override
 
-from distribution import sending
+from distribution import sending, sent_mail
 from distribution.admin_people import ContactCsvMixin
 from distribution.models import Contact, Delivery, Mailing
 from office.publishing import Status
@@ -32,6 +35,14 @@ class ContactAdmin(ContactCsvMixin, admin.ModelAdmin):
         ),
         (_("Verlauf"), {"fields": ("created_at", "updated_at")}),
     )
+
+
+# The page that shows a mail's HTML in a frame: the admin's policy, but inline
+# styles allowed, since a srcdoc frame inherits the page's policy and an e-mail
+# is styled inline. Scripts stay nonce-only, and the frame is sandboxed without
+# scripts and without the admin's origin, with a policy of its own besides.
+SENT_MAIL_CSP = settings.ADMIN_CSP | {"style-src": [CSP.SELF, CSP.UNSAFE_INLINE]}
+FRAME_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 
 def progress(mailing) -> str:
@@ -165,6 +176,53 @@ class MailingAdmin(admin.ModelAdmin):
     def get_inlines(self, request, obj):
         return () if obj is None else self.inlines
 
+    def get_urls(self):
+        sent_list = self.admin_site.admin_view(self.sent_mail_view)
+        sent_detail = self.admin_site.admin_view(self.sent_mail_detail_view)
+        return [
+            path("gesendete-e-mails/", sent_list, name="distribution_sent_mail"),
+            path(
+                "gesendete-e-mails/<str:file_name>/<int:number>/",
+                sent_detail,
+                name="distribution_sent_mail_detail",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {"show_sent_mail": settings.DEBUG, **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
+
+    def sent_mail_view(self, request):
+        """List the mails written to SENT_MAIL_DIR; development only (DEBUG)."""
+        if not settings.DEBUG:
+            raise Http404
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Gesendete E-Mails (Entwicklung)"),
+            "opts": self.opts,
+            "mails": sent_mail.newest(),
+            "directory": sent_mail.directory(),
+        }
+        return TemplateResponse(request, "admin/distribution/sent_mail_list.html", context)
+
+    @csp_override(SENT_MAIL_CSP)
+    def sent_mail_detail_view(self, request, file_name, number):
+        """Show one mail: its headers, its text, its HTML in a sandboxed frame (DEBUG)."""
+        mail = sent_mail.find(file_name, number) if settings.DEBUG else None
+        if mail is None:
+            raise Http404
+        context = {
+            **self.admin_site.each_context(request),
+            "title": mail.subject or _("(ohne Betreff)"),
+            "opts": self.opts,
+            "mail": mail,
+            "html": mail.part("html"),
+            "text": mail.part("plain"),
+            "frame_csp": FRAME_CSP,
+        }
+        return TemplateResponse(request, "admin/distribution/sent_mail_detail.html", context)
+
     def get_changeform_initial_data(self, request):
         return {"release": request.GET.get("release"), "mode": Mailing.Mode.PUBLICATION}
 
@@ -195,6 +253,10 @@ class MailingAdmin(admin.ModelAdmin):
         return super().response_add(
             request, obj, reverse("admin:distribution_mailing_change", args=[obj.pk])
         )
+
+    def response_post_save_add(self, request, obj):
+        # Straight to the send's own page: its progress and the result per recipient.
+        return HttpResponseRedirect(reverse("admin:distribution_mailing_change", args=[obj.pk]))
 
     @admin.display(description=_("Empfänger"))
     def audience(self, obj):
@@ -231,9 +293,3 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-def send_link(release):
-    """Return the link of the release's change form to the send page, for the Freigabe."""
-    url = reverse("admin:distribution_mailing_add") + f"?release={release.pk}"
-    return format_html('<a href="{}">{}</a>', url, _("An den Presseverteiler senden"))

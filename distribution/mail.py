@@ -2,6 +2,7 @@
 
 import email.policy
 import re
+import secrets
 import unicodedata
 from datetime import timedelta
 from html.parser import HTMLParser
@@ -13,6 +14,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from office.models import Profile
@@ -155,7 +157,10 @@ class Composer:
             if ahead
             else title
         )
-        self.context = {
+        # Rendered once: the recipient's own links (settings, unsubscribe) are the
+        # only parts of the text that differ, and each takes the place of a random mark.
+        self.marks = {name: secrets.token_hex(16) for name in ("settings_url", "unsubscribe_url")}
+        context = {
             "release": release,
             "title": title,
             "profile": profile,
@@ -164,26 +169,33 @@ class Composer:
             "photos_until": photos_until,
             "page_url": absolute_url(release.get_absolute_url()),
             "body_text": plain_text(release.body),
+            **self.marks,
         }
+        self.text = render_to_string("distribution/release_mail.txt", context)
+        self.html = render_to_string("distribution/release_mail.html", context)
         self.from_email = settings.DEFAULT_FROM_EMAIL
         self.reply_to = [profile.press_contact_email] if profile.press_contact_email else []
 
     def message(self, delivery):
         contact = delivery.contact
-        unsubscribe_url = absolute_url(
-            reverse("distribution:unsubscribe", kwargs={"token": contact.token})
-        )
-        context = self.context | {"unsubscribe_url": unsubscribe_url, "contact": contact}
+        links = {
+            "settings_url": absolute_url(contact.get_absolute_url()),
+            "unsubscribe_url": absolute_url(
+                reverse("distribution:unsubscribe", kwargs={"token": contact.token})
+            ),
+        }
+        text, html = self.text, self.html
+        for name, mark in self.marks.items():
+            text = text.replace(mark, links[name])
+            html = html.replace(mark, escape(links[name]))
         message = ListMessage(
             subject=self.subject,
-            body=render_to_string("distribution/release_mail.txt", context),
+            body=text,
             from_email=self.from_email,
             to=[contact.email],
             reply_to=self.reply_to,
             headers={"Message-ID": message_id(delivery.pk)},
-            unsubscribe_url=unsubscribe_url,
+            unsubscribe_url=links["unsubscribe_url"],
         )
-        message.attach_alternative(
-            render_to_string("distribution/release_mail.html", context), "text/html"
-        )
+        message.attach_alternative(html, "text/html")
         return message

@@ -1,7 +1,11 @@
 from django import forms
+from django.apps import apps
 from django.contrib import admin
+from django.contrib.admin.exceptions import NotRegistered
 from django.contrib.admin.widgets import AdminDateWidget
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from distribution.approval import SendOnApprovalMixin
@@ -134,6 +138,15 @@ class ReleaseAttachmentInline(admin.TabularInline):
     fields = ("order", "title", "file")
 
 
+def may_send_to_press_list(site, request):
+    """Ask the Presseverteiler's admin, which owns the rule, whether the user may send."""
+    try:
+        mailing_admin = site.get_model_admin(apps.get_model("distribution", "Mailing"))
+    except (LookupError, NotRegistered):
+        return False
+    return mailing_admin.has_add_permission(request)
+
+
 @admin.register(Release)
 class ReleaseAdmin(
     MediaStorageFaultMixin,
@@ -196,6 +209,20 @@ class ReleaseAdmin(
             hidden.add(str(self.RECORD))
         fieldsets = super().get_fieldsets(request, obj)
         return [(name, options) for name, options in fieldsets if str(name) not in hidden]
+
+    def get_list_display(self, request):
+        """Add the link to the send page for those who may send to the Presseverteiler."""
+        if may_send_to_press_list(self.admin_site, request):
+            return (*self.list_display, "send_to_press_list")
+        return self.list_display
+
+    @admin.display(description=_("Presseverteiler"))
+    def send_to_press_list(self, obj):
+        # The send page offers what is approved or waits for approval.
+        if obj.status not in (Release.Status.REVIEW, Release.Status.PUBLISHED):
+            return "–"
+        url = reverse("admin:distribution_mailing_add") + f"?release={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, _("An den Presseverteiler senden"))
 
     def get_inlines(self, request, obj):
         # A new release gets its quotes and figures; the press kit once it exists.

@@ -41,7 +41,7 @@ SCRIPT_CATALOGUE = CATALOGUE.with_name("djangojs.po")
 # Packages whose texts the admin shows and whose source catalogue (locale/en) says
 # which texts there are; their German catalogue may lag behind a release.
 BORROWED = ("django.conf", "django.contrib.admin", "django.contrib.auth")
-APPS = ("office", "releases", "events")
+APPS = ("office", "releases", "events", "distribution")
 # Django's lazy and no-op variants, as `makemessages` knows them.
 KEYWORDS = {
     **DEFAULT_KEYWORDS,

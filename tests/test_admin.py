@@ -63,7 +63,8 @@ PRESS_OFFICE_PERMISSIONS = {
     ),
     "office.view_auditentry",
 }
-# The Freigabe also sends approved releases to the Presseverteiler and reads its contacts.
+# The Freigabe also sends approved releases and Terminhinweise to the Presseverteiler
+# and reads its contacts and the answers.
 PUBLISH_PERMISSIONS = {
     "releases.publish_release",
     "events.publish_event",

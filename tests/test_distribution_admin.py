@@ -3,6 +3,7 @@
 import pytest
 
 from distribution.models import Mailing
+from releases.models import Release
 from tests.kit.factories import make_contact, make_release
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +46,41 @@ def test_without_an_embargo_there_is_nothing_to_send_ahead(approver_client):
 
     assert "hat keine Sperrfrist" in response.content.decode()
     assert not Mailing.objects.exists()
+
+
+def test_the_release_list_links_the_freigabe_to_the_send_page(approver_client):
+    published = make_release(title="Freigegeben")
+    make_release(title="Entwurf", status=Release.Status.DRAFT)
+
+    listing = approver_client.get("/admin/releases/release/").content.decode()
+    send_page = approver_client.get(f"{ADD}?release={published.pk}").content.decode()
+
+    assert listing.count("An den Presseverteiler senden") == 1
+    assert f'href="{ADD}?release={published.pk}"' in listing
+    assert f'<option value="{published.pk}" selected>' in send_page
+
+
+def test_a_writer_sees_no_send_link(writer_client):
+    make_release(title="Freigegeben")
+
+    listing = writer_client.get("/admin/releases/release/").content.decode()
+
+    assert "Freigegeben" in listing
+    assert "An den Presseverteiler senden" not in listing
+
+
+def test_a_send_opens_on_its_own_page_with_the_result_per_recipient(approver_client):
+    release = make_release()
+    make_contact(email="erste@example.org")
+
+    response = approver_client.post(ADD, {"release": release.pk, "mode": "publication"})
+    page = approver_client.get(response["Location"])
+
+    mailing = Mailing.objects.get()
+    assert response["Location"] == f"/admin/distribution/mailing/{mailing.pk}/change/"
+    assert page.status_code == 200
+    assert "0 von 1 versendet" in page.content.decode()
+    assert "erste@example.org" in page.content.decode()
 
 
 @pytest.mark.parametrize(("email_url", "warned"), [("", True), ("smtp://127.0.0.1:25", False)])

@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
+from distribution.models import Contact, Delivery, Mailing
 from events.models import Event
 from office.models import Profile, Quote, Statistic
 from releases.models import Release
@@ -320,3 +321,52 @@ def test_demo_event_is_in_the_calendar(client):
             "Hiroshimastraße 12–16, 10785 Berlin",
         )
     ]
+
+
+# The Presseverteiler
+
+
+def test_loaddemo_with_debug_sends_the_demo_release_to_made_up_contacts(settings):
+    settings.DEBUG = True
+
+    loaddemo()
+
+    contacts = Contact.objects.order_by("email")
+    [mailing] = Mailing.objects.all()
+    assert [c.email for c in contacts] == [
+        "anna.beispiel@example.org",
+        "ben.muster@example.org",
+        "clara.probe@example.org",
+    ]
+    assert {c.status for c in contacts} == {Contact.Status.ACTIVE}
+    assert {(c.source, c.legal_basis) for c in contacts} == {
+        (Contact.Source.IMPORTED, "Demo-Kontakt (erfunden), Rechtsgrundlage: Demo")
+    }
+    assert [t.slug for t in contacts[0].topics.order_by("slug")] == [
+        "kuenstliche-intelligenz",
+        "wirtschaft",
+    ]
+    assert mailing.release.title == TITLE
+    assert mailing.everyone
+    assert mailing.created_by.username == "freigabe"
+    assert sorted(mailing.deliveries.values_list("contact__email", flat=True)) == [
+        c.email for c in contacts
+    ]
+
+
+def test_running_loaddemo_twice_sends_the_demo_release_once(settings):
+    settings.DEBUG = True
+
+    loaddemo()
+    loaddemo()
+
+    assert [Contact.objects.count(), Mailing.objects.count(), Delivery.objects.count()] == [3, 1, 3]
+
+
+def test_loaddemo_without_debug_adds_no_contacts_and_sends_nothing(settings):
+    settings.DEBUG = False
+
+    loaddemo()
+
+    assert list(Contact.objects.all()) == []
+    assert list(Mailing.objects.all()) == []

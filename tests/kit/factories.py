@@ -148,6 +148,15 @@ def workflow_group(name="Freigabe"):
         granted = migration.codenames()
         if name == migration.APPROVER:
             granted += migration.PUBLISH
+        # The Presseverteiler's migrations add sending, invitations and reading to the Freigabe.
+        sending = importlib.import_module("distribution.migrations.0002_presseverteiler_group")
+        invitations = importlib.import_module("distribution.migrations.0005_invitation_permissions")
+        granted += [
+            ("distribution", f"{action}_{model}")
+            for model, actions in sending.GROUPS.get(name, {}).items()
+            for action in actions
+        ]
+        granted += [("distribution", codename) for codename in invitations.GROUPS.get(name, ())]
         group.permissions.set(
             Permission.objects.get(content_type__app_label=app_label, codename=codename)
             for app_label, codename in granted

@@ -9,6 +9,8 @@ from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from distribution import sending
+from distribution.models import Contact, Mailing
 from events.models import Event
 from office.models import Profile, Quote, Statistic
 from releases.models import Category, Release, ReleaseQuote, ReleaseStatistic, Topic
@@ -59,6 +61,29 @@ QUOTE = (
     "sichern und Nordrhein-Westfalen als Zentrum für zukunftsfähige Technologien weiter "
     "auszubauen."
 )
+
+# Made up, at example.org (RFC 2606: no such inboxes), so a demo send reaches nobody.
+DEMO_CONTACTS = [
+    {
+        "name": "Anna Beispiel",
+        "outlet": "Westfälische Beispielpost",
+        "email": "anna.beispiel@example.org",
+        "topics": ["kuenstliche-intelligenz", "wirtschaft"],
+    },
+    {
+        "name": "Ben Muster",
+        "outlet": "Landesradio Beispiel",
+        "email": "ben.muster@example.org",
+        "topics": ["strukturwandel"],
+    },
+    {
+        "name": "Clara Probe",
+        "outlet": "Freie Journalistin",
+        "email": "clara.probe@example.org",
+        "topics": [],  # no topics: every release
+    },
+]
+DEMO_LEGAL_BASIS = "Demo-Kontakt (erfunden), Rechtsgrundlage: Demo"
 
 TITLE = "Von der Kohle zur KI: NRW setzt auf Zukunftstechnologien und Innovationen"
 
@@ -176,6 +201,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo-Inhalte geladen: „{release.title}“"))
         self.stdout.write(f"Profil: {profile.full_name}; Termin: {event.title}")
         self.load_accounts()
+        self.load_press_list(release, topics)
 
     def load_profile(self):
         profile = Profile.objects.first() or Profile()
@@ -235,4 +261,33 @@ class Command(BaseCommand):
             f"Anmeldung unter /admin/: admin / {DEMO_PASSWORD} (alle Rechte), "
             f"redaktion / {DEMO_PASSWORD} (schreibt und reicht ein) "
             f"oder freigabe / {DEMO_PASSWORD} (gibt frei und veröffentlicht)"
+        )
+
+    def load_press_list(self, release, topics):
+        """Add demo contacts and the demo release's send to them (DEBUG only)."""
+        if not settings.DEBUG:
+            # A production Presseverteiler holds real, consented contacts only.
+            return
+        by_slug = {topic.slug: topic for topic in topics}
+        for entry in DEMO_CONTACTS:
+            contact = sync(
+                Contact,
+                {
+                    "name": entry["name"],
+                    "outlet": entry["outlet"],
+                    "status": Contact.Status.ACTIVE,
+                    "source": Contact.Source.IMPORTED,
+                    "legal_basis": DEMO_LEGAL_BASIS,
+                    "consented_at": datetime.datetime(2025, 2, 1, 9, 0, tzinfo=BERLIN),
+                },
+                email=entry["email"],
+            )
+            contact.topics.set([by_slug[slug] for slug in entry["topics"]])
+        # Once per release and audience: a second run finds the first send.
+        freigabe = User.objects.filter(username="freigabe").first()
+        sending.create_mailing(release, freigabe, Mailing.Mode.PUBLICATION)
+        self.stdout.write(
+            f"Presseverteiler: {len(DEMO_CONTACTS)} Demo-Kontakte; der Versand der "
+            "Demo-Pressemitteilung steht unter Presseverteiler → Versand, die E-Mails "
+            "unter „Gesendete E-Mails (Entwicklung)“, sobald der Worker sie geschrieben hat."
         )
