@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from releases.models import Release
@@ -61,7 +62,9 @@ def test_a_photo_is_chosen_by_keyboard_saved_and_shown_as_a_picture(
     assert (watch.violations, watch.errors, watch.foreign) == ([], [], [])
     page.context.close()
 
-    Release.objects.filter(pk=release.pk).update(status=Release.Status.PUBLISHED)
+    Release.objects.filter(pk=release.pk).update(
+        status=Release.Status.PUBLISHED, publish_at=timezone.now()
+    )
     reader = open_context(browser, 1280).new_page()
     reader.goto(f"{live_server.url}/pressemitteilungen/mit-foto-im-text/")
     picture = reader.locator(".prose figure.image picture")
