@@ -16,7 +16,6 @@ from django.utils.translation import gettext_lazy as _, ngettext
 from distribution import contacts_csv, invitations
 from distribution.models import ContactImport, Guest, Invitation, Signup
 from events.models import Event
-from office.publishing import Status
 
 # The import reads files up to this size (10,000 contacts are about 1 MB).
 MAX_BYTES = 20 * 1024 * 1024
@@ -199,8 +198,9 @@ class InvitationForm(forms.ModelForm):
         if "event" not in self.fields:  # the read-only page of a sent invitation
             return
         # Only what readers may see: the invitation links the public page of the event.
-        self.fields["event"].queryset = Event.objects.filter(
-            status=Status.PUBLISHED, ends_at__gte=timezone.now(), invitation__isnull=True
+        # published(), not the status: an event under a Sperrfrist would be mailed before it.
+        self.fields["event"].queryset = Event.objects.published().filter(
+            ends_at__gte=timezone.now(), invitation__isnull=True
         )
 
 

@@ -1,0 +1,136 @@
+"""The Presseverteiler attacked: leaks of unpublished work, injection, abuse, bad input.
+
+Every test here first creates what could leak or break, then asserts the exact
+outcome (a hostile reviewer's findings of issue 21's surfaces, each one fixed).
+"""
+
+import datetime
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from distribution import invitations
+from distribution.models import Guest, Invitation
+from office.publishing import Status
+from office.settings import smtp_mailer
+from tests.kit.factories import client_of, make_contact, make_event, make_profile, member
+from tests.kit.smtp import smtp_server
+from tests.kit.tasks import run_due_tasks
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def smtp(settings):
+    with smtp_server() as (mailbox, url):
+        settings.MAILERS = {"default": smtp_mailer(url)}
+        yield mailbox
+
+
+@pytest.fixture
+def invited(smtp):
+    """A public event whose invitation reached one guest."""
+    make_profile()
+    event = make_event(
+        title="Von der Kohle zur KI",
+        starts_at=timezone.make_aware(datetime.datetime(2031, 2, 13, 10, 0)),
+        ends_at=timezone.make_aware(datetime.datetime(2031, 2, 13, 16, 0)),
+        description="<p>Konferenz in Berlin.</p>",
+    )
+    make_contact(email="anna@example.net")
+    invitations.invite(event, None)
+    run_due_tasks()
+    return event
+
+
+def all_text(mailbox):
+    return "\n".join(message.as_string() for message in mailbox.messages())
+
+
+# Terminhinweise tell guests what readers may see, and a cancellation; never a draft.
+
+
+def test_edits_of_a_withdrawn_event_reach_no_guest(invited, smtp):
+    invited.status = Status.WITHDRAWN
+    invited.publish_at = None
+    invited.save()
+    run_due_tasks()
+    invited.title = "Geheimes Sondierungstreffen"
+    invited.description = "<p>Vertraulich: neue Koalition.</p>"
+    invited.starts_at += datetime.timedelta(days=3)
+    invited.ends_at += datetime.timedelta(days=3)
+    invited.venue_name = "Hinterzimmer"
+    invited.save()
+    run_due_tasks()
+
+    subjects = [message["Subject"] for message in smtp.messages()]
+    assert subjects == [
+        "Terminhinweis: Von der Kohle zur KI, 13.02.2031, 10:00 Uhr",
+        "Abgesagt: Von der Kohle zur KI am 13.02.2031, 10:00 Uhr",
+    ]
+    text = all_text(smtp)
+    assert "Geheim" not in text and "Hinterzimmer" not in text and "Vertraulich" not in text
+
+
+def test_a_withdrawn_event_approved_again_with_a_sperrfrist_is_announced_at_its_minute(
+    invited, smtp
+):
+    invited.status = Status.WITHDRAWN
+    invited.publish_at = None
+    invited.save()
+    run_due_tasks()
+    invited.venue_name = "Neuer Saal"
+    invited.status = Status.PUBLISHED
+    invited.publish_at = timezone.now() + datetime.timedelta(hours=2)
+    invited.save()
+    run_due_tasks()
+    before = len(smtp.messages())
+
+    with time_machine.travel(invited.publish_at + datetime.timedelta(minutes=1)):
+        run_due_tasks()
+
+    assert before == 2
+    update = smtp.messages()[-1]
+    assert update["Subject"].startswith("Geändert: Einladung zur Berichterstattung")
+    assert "Neuer Saal" in update.get_body(("plain",)).get_content()
+    assert len(smtp.messages()) == 3
+
+
+def test_the_answer_page_of_a_withdrawn_event_shows_nothing_written_since(invited, client):
+    guest = Guest.objects.get()
+    invited.status = Status.WITHDRAWN
+    invited.publish_at = None
+    invited.save()
+    invited.title = "Geheimes Sondierungstreffen"
+    invited.venue_name = "Hinterzimmer"
+    invited.save()
+
+    page = client.get(guest.get_absolute_url())
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Dieser Termin ist abgesagt." in html
+    assert "Geheim" not in html and "Hinterzimmer" not in html
+    assert "<form" not in html.split("<main")[1]
+    assert client.post(guest.get_absolute_url(), {"answer": "yes"}).status_code == 200
+    assert Guest.objects.get().answer == ""
+
+
+def test_the_admin_offers_no_embargoed_event_for_an_invitation(smtp):
+    make_profile()
+    embargoed = make_event(
+        title="Pressekonferenz unter Sperrfrist",
+        publish_at=timezone.now() + datetime.timedelta(days=1),
+    )
+    make_contact(email="anna@example.net")
+    office = client_of(member("freigeberin", "Freigabe"))
+
+    page = office.get("/admin/distribution/invitation/add/").content.decode()
+    posted = office.post("/admin/distribution/invitation/add/", {"event": embargoed.pk})
+    run_due_tasks()
+
+    assert "Pressekonferenz unter Sperrfrist" not in page
+    assert posted.status_code == 200
+    assert not Invitation.objects.exists()
+    assert smtp.messages() == []
