@@ -61,13 +61,18 @@ def topic_fields():
             label=gettext_lazy("Kategorien"),
             queryset=in_use(Category).order_by("name"),
             required=False,
-            error_messages={"invalid_choice": gettext_lazy("Diese Kategorie gibt es nicht.")},
+            error_messages=dict.fromkeys(
+                ("invalid_choice", "invalid_pk_value"),
+                gettext_lazy("Diese Kategorie gibt es nicht."),
+            ),
         ),
         "topics": forms.ModelMultipleChoiceField(
             label=gettext_lazy("Themen"),
             queryset=in_use(Topic).order_by("name"),
             required=False,
-            error_messages={"invalid_choice": gettext_lazy("Dieses Thema gibt es nicht.")},
+            error_messages=dict.fromkeys(
+                ("invalid_choice", "invalid_pk_value"), gettext_lazy("Dieses Thema gibt es nicht.")
+            ),
         ),
     }
 

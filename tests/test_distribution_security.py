@@ -5,16 +5,26 @@ outcome (a hostile reviewer's findings of issue 21's surfaces, each one fixed).
 """
 
 import datetime
+import re
 
 import pytest
 import time_machine
 from django.utils import timezone
 
 from distribution import invitations
-from distribution.models import Guest, Invitation
+from distribution.models import Guest, Invitation, Signup
 from office.publishing import Status
 from office.settings import smtp_mailer
-from tests.kit.factories import client_of, make_contact, make_event, make_profile, member
+from tests.kit.factories import (
+    client_of,
+    make_category,
+    make_contact,
+    make_event,
+    make_profile,
+    make_release,
+    make_topic,
+    member,
+)
 from tests.kit.smtp import smtp_server
 from tests.kit.tasks import run_due_tasks
 
@@ -134,3 +144,72 @@ def test_the_admin_offers_no_embargoed_event_for_an_invitation(smtp):
     assert posted.status_code == 200
     assert not Invitation.objects.exists()
     assert smtp.messages() == []
+
+
+# Bad input to the public pages: a German answer, never a 500.
+
+HUGE_ID = "9" * 30
+
+
+@pytest.fixture
+def public_topics():
+    """{"categories": a public category, "topics": a public topic}: what the forms offer."""
+    make_profile()
+    land = make_category(name="Landespolitik", slug="landespolitik")
+    energie = make_topic(name="Energie", slug="energie")
+    make_release(category=land, topics=[energie])
+    return {"categories": land, "topics": energie}
+
+
+def form_token(client):
+    page = client.get("/presseverteiler/").content.decode()
+    return re.search(r'name="token" value="([^"]+)"', page).group(1)
+
+
+@pytest.mark.parametrize("field", ["categories", "topics"])
+@pytest.mark.parametrize("value", [HUGE_ID, "-" + HUGE_ID, "abc", "1.5"])
+def test_a_made_up_topic_number_in_the_sign_up_is_a_german_message(
+    client, public_topics, field, value
+):
+    data = {
+        "name": "Anna",
+        "email": "anna@example.net",
+        "consent": "on",
+        "token": form_token(client),
+        field: [str(public_topics[field].pk), value],
+    }
+
+    response = client.post("/presseverteiler/", data)
+
+    assert response.status_code == 200
+    assert (
+        "Diese Kategorie gibt es nicht." if field == "categories" else "Dieses Thema gibt es nicht."
+    ) in response.content.decode()
+    assert not Signup.objects.exists()
+
+
+@pytest.mark.parametrize("field", ["categories", "topics"])
+def test_a_made_up_topic_number_on_the_settings_page_changes_nothing(client, public_topics, field):
+    contact = make_contact(name="Anna")
+
+    response = client.post(contact.get_absolute_url(), {"name": "Bert", field: [HUGE_ID]})
+
+    assert response.status_code == 200
+    assert "gibt es nicht." in response.content.decode()
+    contact.refresh_from_db()
+    assert contact.name == "Anna"
+
+
+@pytest.mark.parametrize("page", ["einstellungen", "abmelden", "antwort", "bestaetigen", "foto"])
+@pytest.mark.parametrize("token", ["%00", "a%00b", "%FF", "x" * 2000, HUGE_ID, "a:b:c"])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_broken_personal_link_is_a_german_page_not_an_error(client, page, token, method):
+    make_profile()
+    contact = make_contact()
+
+    response = getattr(client, method)(f"/presseverteiler/{page}/{token}/")
+
+    assert response.status_code in (404, 410)
+    assert '<html lang="de"' in response.content.decode()
+    contact.refresh_from_db()
+    assert contact.status == contact.Status.ACTIVE
