@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -73,6 +74,8 @@ class ContactCsvMixin:
         if not self.may_import(request):
             raise PermissionDenied
         if request.method == "POST" and "upload" in request.POST:
+            if not request.POST["upload"].isascii() or not request.POST["upload"].isdigit():
+                raise Http404
             return self.confirm_import(request, request.POST["upload"])
         form = ImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():

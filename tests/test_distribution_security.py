@@ -9,10 +9,11 @@ import re
 
 import pytest
 import time_machine
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from distribution import invitations
-from distribution.models import Guest, Invitation, Signup
+from distribution.models import Contact, Guest, Invitation, Signup
 from office.publishing import Status
 from office.settings import smtp_mailer
 from tests.kit.factories import (
@@ -213,3 +214,31 @@ def test_a_broken_personal_link_is_a_german_page_not_an_error(client, page, toke
     assert '<html lang="de"' in response.content.decode()
     contact.refresh_from_db()
     assert contact.status == contact.Status.ACTIVE
+
+
+# Bad input to the Presseverteiler's admin pages.
+
+
+@pytest.mark.parametrize("upload", ["abc", "\x00", "1.5", HUGE_ID])
+def test_a_made_up_import_number_is_a_404_and_imports_nothing(upload):
+    user = member("verteiler", "Freigabe")
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["add_contact", "change_contact"])
+    )
+    office = client_of(user)
+
+    response = office.post("/admin/distribution/contact/import/", {"upload": upload})
+
+    assert response.status_code == 404
+    assert not Contact.objects.exists()
+
+
+@pytest.mark.parametrize("release", ["abc", "1.5", HUGE_ID, "-1"])
+def test_a_made_up_release_in_the_send_link_shows_the_empty_send_form(release):
+    make_profile()
+    office = client_of(member("freigeberin", "Freigabe"))
+
+    response = office.get(f"/admin/distribution/mailing/add/?release={release}")
+
+    assert response.status_code == 200
+    assert 'name="release"' in response.content.decode()
