@@ -242,3 +242,81 @@ def test_a_made_up_release_in_the_send_link_shows_the_empty_send_form(release):
 
     assert response.status_code == 200
     assert 'name="release"' in response.content.decode()
+
+
+# Abuse of the sign-up: its limits hold for every spelling of an inbox and a client.
+
+
+def sign_up(client, email, remote_addr="127.0.0.1", **headers):
+    data = {"name": "Anna", "email": email, "consent": "on", "token": form_token(client)}
+    return client.post("/presseverteiler/", data, REMOTE_ADDR=remote_addr, **headers)
+
+
+def test_one_inbox_gets_three_confirmations_a_day_however_its_address_is_spelled(
+    client, smtp, public_topics
+):
+    spellings = [
+        "anna@bücher.example",
+        " ANNA@BÜCHER.EXAMPLE ",
+        "anna@xn--bcher-kva.example",
+        "anna@ｂüｃｈｅｒ.ｅｘａｍｐｌｅ",
+    ]
+
+    answers = [
+        sign_up(client, email, remote_addr=f"10.0.0.{n}").status_code
+        for n, email in enumerate(spellings)
+    ]
+    run_due_tasks()
+
+    assert answers == [200, 200, 200, 429]
+    assert set(Signup.objects.values_list("email", flat=True)) == {"anna@bücher.example"}
+    assert len(smtp.messages()) == 3
+
+
+@pytest.mark.parametrize(
+    "email", ['"anna"@example.net', '"an\\na"@example.net', "anna@[127.0.0.1]", "anna@[IPv6:::1]"]
+)
+def test_quoted_names_and_address_literals_are_refused(client, smtp, public_topics, email):
+    response = sign_up(client, email)
+    run_due_tasks()
+
+    assert response.status_code == 200
+    assert "Bitte geben Sie eine gültige E-Mail-Adresse ein." in response.content.decode()
+    assert not Signup.objects.exists()
+    assert smtp.messages() == []
+
+
+def test_a_client_cannot_pass_its_hourly_limit_by_changing_its_ipv6_address(
+    client, settings, public_topics
+):
+    settings.SIGNUP_REQUESTS_PER_CLIENT_HOUR = 2
+    network = "2001:db8:4711:1"  # one /64, the least a provider hands a household
+
+    answers = [
+        sign_up(client, f"person{n}@example.net", remote_addr=f"{network}::{n:x}").status_code
+        for n in range(1, 4)
+    ]
+    neighbour = sign_up(client, "nachbar@example.net", remote_addr="2001:db8:4711:2::1")
+
+    assert answers == [200, 200, 429]
+    assert neighbour.status_code == 200
+
+
+def test_an_ipv4_client_counts_the_same_written_as_ipv6(client, settings, public_topics):
+    settings.SIGNUP_REQUESTS_PER_CLIENT_HOUR = 1
+
+    first = sign_up(client, "a@example.net", remote_addr="192.0.2.7")
+    second = sign_up(client, "b@example.net", remote_addr="::ffff:192.0.2.7")
+
+    assert (first.status_code, second.status_code) == (200, 429)
+
+
+def test_a_forged_forwarded_for_header_does_not_reset_the_limit(client, settings, public_topics):
+    settings.PROXY_COUNT = 1
+    settings.SIGNUP_REQUESTS_PER_CLIENT_HOUR = 1
+    # The proxy appends the address it saw; whatever the client wrote stands before it.
+
+    first = sign_up(client, "a@example.net", HTTP_X_FORWARDED_FOR="198.51.100.1, 192.0.2.7")
+    second = sign_up(client, "b@example.net", HTTP_X_FORWARDED_FOR="198.51.100.2, 192.0.2.7")
+
+    assert (first.status_code, second.status_code) == (200, 429)
