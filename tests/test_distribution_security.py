@@ -4,7 +4,9 @@ Every test here first creates what could leak or break, then asserts the exact
 outcome (a hostile reviewer's findings of issue 21's surfaces, each one fixed).
 """
 
+import csv
 import datetime
+import io
 import re
 
 import pytest
@@ -320,3 +322,31 @@ def test_a_forged_forwarded_for_header_does_not_reset_the_limit(client, settings
     second = sign_up(client, "b@example.net", HTTP_X_FORWARDED_FOR="198.51.100.2, 192.0.2.7")
 
     assert (first.status_code, second.status_code) == (200, 429)
+
+
+# CSV exports: no cell a spreadsheet would run.
+
+
+def test_exports_neutralize_formulas_behind_a_line_break_or_spaces(settings):
+    make_profile()
+    for n, name in enumerate(["\n=HYPERLINK(1)", " =1+1", "\u00a0@SUMME(1)", "Anna - WDR"]):
+        make_contact(email=f"k{n}@example.net", name=name)
+    manager = member("verteiler", "Freigabe")
+    manager.user_permissions.add(*Permission.objects.filter(codename="change_contact"))
+    office = client_of(manager)
+
+    export = office.post(
+        "/admin/distribution/contact/",
+        {
+            "action": "export_csv",
+            "_selected_action": list(Contact.objects.values_list("pk", flat=True)),
+        },
+    )
+
+    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig")), delimiter=";"))
+    assert sorted(row[0] for row in rows[1:]) == [
+        "'\n=HYPERLINK(1)",
+        "' =1+1",
+        "'\u00a0@SUMME(1)",
+        "Anna - WDR",
+    ]
