@@ -14,8 +14,8 @@ import time_machine
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
-from distribution import invitations
-from distribution.models import Contact, Guest, Invitation, Signup
+from distribution import invitations, sending
+from distribution.models import Contact, Guest, Invitation, Mailing, Signup
 from office.publishing import Status
 from office.settings import smtp_mailer
 from tests.kit.factories import (
@@ -23,7 +23,10 @@ from tests.kit.factories import (
     make_category,
     make_contact,
     make_event,
+    make_image,
+    make_person,
     make_profile,
+    make_quote,
     make_release,
     make_topic,
     member,
@@ -350,3 +353,24 @@ def test_exports_neutralize_formulas_behind_a_line_break_or_spaces(settings):
         "'\u00a0@SUMME(1)",
         "Anna - WDR",
     ]
+
+
+# Injection into the e-mails.
+
+MARKUP = '<img src=x onerror="alert(1)"><a href="https://evil.example">Klick</a>'
+
+
+def test_markup_in_quotes_names_and_photo_texts_reaches_the_html_part_as_text(smtp):
+    make_profile(name=f"Anna {MARKUP}", press_contact_name=MARKUP)
+    image = make_image(alt_text=f"Foto {MARKUP}", credit=f"Foto: {MARKUP}")
+    release = make_release(title=f"Haushalt {MARKUP}", lead=f"Vorspann {MARKUP}", hero_image=image)
+    person = make_person(name=f"Bert {MARKUP}", role=MARKUP)
+    make_quote(release=release, text=f"Wir {MARKUP}", person=person, context=MARKUP)
+    make_contact(email="anna@example.net", name=f"Carla {MARKUP}")
+    mailing = sending.create_mailing(release, None, Mailing.Mode.PUBLICATION)
+
+    sending.send_mailing.call(mailing.pk)
+
+    html = smtp.messages()[0].get_body(("html",)).get_content()
+    assert "<img src=x" not in html and 'href="https://evil.example"' not in html
+    assert html.count("&lt;img src=x onerror=&#34;alert(1)&#34;&gt;") >= 7
