@@ -224,7 +224,10 @@ class MailingAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/distribution/sent_mail_detail.html", context)
 
     def get_changeform_initial_data(self, request):
-        return {"release": request.GET.get("release"), "mode": Mailing.Mode.PUBLICATION}
+        # The release's change form links here with its number; anything else is no choice.
+        release = request.GET.get("release", "")
+        chosen = release if release.isascii() and release.isdigit() else None
+        return {"release": chosen, "mode": Mailing.Mode.PUBLICATION}
 
     def has_add_permission(self, request):
         # Sending is a step of the Freigabe: the model permission and the release's.

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -16,7 +17,6 @@ from django.utils.translation import gettext_lazy as _, ngettext
 from distribution import contacts_csv, invitations
 from distribution.models import ContactImport, Guest, Invitation, Signup
 from events.models import Event
-from office.publishing import Status
 
 # The import reads files up to this size (10,000 contacts are about 1 MB).
 MAX_BYTES = 20 * 1024 * 1024
@@ -74,6 +74,8 @@ class ContactCsvMixin:
         if not self.may_import(request):
             raise PermissionDenied
         if request.method == "POST" and "upload" in request.POST:
+            if not request.POST["upload"].isascii() or not request.POST["upload"].isdigit():
+                raise Http404
             return self.confirm_import(request, request.POST["upload"])
         form = ImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
@@ -199,8 +201,9 @@ class InvitationForm(forms.ModelForm):
         if "event" not in self.fields:  # the read-only page of a sent invitation
             return
         # Only what readers may see: the invitation links the public page of the event.
-        self.fields["event"].queryset = Event.objects.filter(
-            status=Status.PUBLISHED, ends_at__gte=timezone.now(), invitation__isnull=True
+        # published(), not the status: an event under a Sperrfrist would be mailed before it.
+        self.fields["event"].queryset = Event.objects.published().filter(
+            ends_at__gte=timezone.now(), invitation__isnull=True
         )
 
 

@@ -28,8 +28,9 @@ from releases.models import Category, Topic
 
 MAX_ROWS = 50_000
 BATCH_SIZE = 1000
-# A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection"),
+# also behind spaces, which some import dialogs trim.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 # Normalized header names (lower case, letters and digits only) of each column.
 HEADERS = {
@@ -238,7 +239,7 @@ def store(lines: list[Line], legal_basis: str) -> int:
 def neutralize(value) -> str:
     """Return a cell a spreadsheet shows as text, never runs as a formula."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return "'" + text if text.lstrip(" \u00a0").startswith(FORMULA_STARTS) else text
 
 
 def csv_response(filename: str, header: list[str], rows) -> HttpResponse:

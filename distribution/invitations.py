@@ -65,6 +65,22 @@ def is_cancelled(event) -> bool:
     return event.cancelled or event.status == Status.WITHDRAWN
 
 
+def as_last_public(event):
+    """Return the event as readers last saw it, if it is off the site now (one query).
+
+    A withdrawn event may be written on as a draft; its guests, told of the
+    cancellation, and its answer page see none of that.
+    """
+    if event.is_published():
+        return event
+    version = (
+        event.history.filter(status=Status.PUBLISHED, publish_at__lte=timezone.now())
+        .order_by("-history_date", "-history_id")
+        .first()
+    )
+    return version.instance if version is not None else event
+
+
 def invite(event, user, accreditation="", categories=(), topics=()) -> Invitation:
     """Create the event's invitation and a guest per contact of the audience; book the sending."""
     with transaction.atomic():
@@ -85,13 +101,39 @@ def follow_event(sender, instance, raw=False, **kwargs):
     """Receive post_save of events: a moved or cancelled event sends its guests an update."""
     if raw:
         return
-    now = snapshot(instance)
-    changed = Invitation.objects.filter(event=instance).exclude(announced=now)
-    for invitation_id in changed.values_list("pk", flat=True):
-        Invitation.objects.filter(pk=invitation_id).update(
-            sequence=F("sequence") + 1, announced=now
-        )
-        send_invitation.enqueue(invitation_id)
+    if instance.status == Status.PUBLISHED and not instance.is_published():
+        # Under a Sperrfrist: guests hear of it in the minute readers do.
+        follow_later.using(run_after=instance.publish_at).enqueue(instance.pk)
+        return
+    announce(instance)
+
+
+@task
+def follow_later(event_id):
+    event = Event.objects.filter(pk=event_id).first()
+    if event is not None and event.is_published():
+        announce(event)
+
+
+def announce(event):
+    """Raise the invitation's version if guests were told something else; book the sending.
+
+    Guests are told what readers may see. An event taken off the site is
+    announced once, as cancelled; what is written into it afterwards (a draft
+    again) reaches no guest until it is public again.
+    """
+    invitation = Invitation.objects.filter(event=event).first()
+    if invitation is None:
+        return
+    now = snapshot(event)
+    if not event.is_published():
+        if invitation.announced.get("cancelled"):
+            return
+        now = invitation.announced | {"cancelled": True}
+    if invitation.announced == now:
+        return
+    Invitation.objects.filter(pk=invitation.pk).update(sequence=F("sequence") + 1, announced=now)
+    send_invitation.enqueue(invitation.pk)
 
 
 def retry_delay(attempts=1):
@@ -177,11 +219,11 @@ def refused(guest, code, error):
         Contact.objects.filter(pk=guest.contact_id).update(status=Contact.Status.UNDELIVERABLE)
 
 
-def invitation_ical(invitation, event) -> bytes:
+def invitation_ical(invitation, event, cancelled) -> bytes:
     calendar = calendar_frame(one_line(event.title), settings.TIME_ZONE, *calendar_years([event]))
     vevent = vevent_for(event)
     vevent.add("sequence", invitation.sequence)
-    if is_cancelled(event):
+    if cancelled:
         vevent["status"] = "CANCELLED"
     calendar.add_component(vevent)
     return calendar.to_ical()
@@ -195,6 +237,7 @@ class Composer:
         invitation.refresh_from_db(fields=["sequence", "announced"])
         self.sequence = invitation.sequence
         cancelled = is_cancelled(event)
+        event = as_last_public(event)
         title = one_line(event.title)
         when = berlin_minute(event.starts_at)
         if cancelled:
@@ -216,7 +259,7 @@ class Composer:
             "description": html_to_text(event.description),
             "page_url": absolute_url(event.get_absolute_url()),
         }
-        self.ical = invitation_ical(invitation, event)
+        self.ical = invitation_ical(invitation, event, cancelled)
         self.host = urlsplit(settings.SITE_URL).hostname
 
     def message(self, guest):
@@ -261,7 +304,8 @@ def answer(request, token):
     guest = get_object_or_404(
         Guest.objects.select_related("invitation__event", "contact"), token=token
     )
-    event = guest.invitation.event
+    cancelled = is_cancelled(guest.invitation.event)
+    event = as_last_public(guest.invitation.event)
     initial = {
         "answer": guest.answer,
         "name": guest.answer_name or guest.contact.name,
@@ -269,7 +313,7 @@ def answer(request, token):
     }
     form = AnswerForm(request.POST if request.method == "POST" else None, initial=initial)
     saved = False
-    if not is_cancelled(event) and form.is_bound and form.is_valid():
+    if not cancelled and form.is_bound and form.is_valid():
         guest.answer = form.cleaned_data["answer"]
         guest.answer_name = one_line(form.cleaned_data["name"])
         guest.answer_outlet = one_line(form.cleaned_data["outlet"])
@@ -282,7 +326,7 @@ def answer(request, token):
         "event": event,
         "form": form,
         "saved": saved,
-        "cancelled": is_cancelled(event),
+        "cancelled": cancelled,
     }
     response = render(request, "distribution/answer.html", ctx)
     add_never_cache_headers(response)

@@ -1,4 +1,5 @@
 import secrets
+import unicodedata
 
 from django.conf import settings
 from django.db import models
@@ -13,8 +14,26 @@ def new_token():
 
 
 def normalize_email(address: str) -> str:
-    """Return the address as stored: trimmed and lower case, so one inbox is one contact."""
-    return address.strip().lower()
+    """Return the address as stored: trimmed, lower case, the domain in one spelling.
+
+    One inbox is one contact, and its sign-up limit counts every spelling: a
+    domain in capitals, full-width letters or punycode is the same domain.
+    """
+    local, at, domain = address.strip().rpartition("@")
+    if not at:
+        return address.strip().lower()
+    labels = unicodedata.normalize("NFKC", domain).lower().split(".")
+    return f"{local.lower()}@{'.'.join(unpunycode(label) for label in labels)}"
+
+
+def unpunycode(label: str) -> str:
+    """Return a punycode label ("xn--bcher-kva") as its letters ("bücher"), exactly as written."""
+    if not label.startswith("xn--"):
+        return label
+    try:
+        return label[4:].encode("ascii").decode("punycode")
+    except UnicodeError:
+        return label
 
 
 class ContactQuerySet(models.QuerySet):

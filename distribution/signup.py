@@ -17,6 +17,7 @@ The abuse that matters is volume: confirmation e-mails per address and per
 day, and sign-ups per client and per hour, are limited.
 """
 
+import ipaddress
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -61,13 +62,18 @@ def topic_fields():
             label=gettext_lazy("Kategorien"),
             queryset=in_use(Category).order_by("name"),
             required=False,
-            error_messages={"invalid_choice": gettext_lazy("Diese Kategorie gibt es nicht.")},
+            error_messages=dict.fromkeys(
+                ("invalid_choice", "invalid_pk_value"),
+                gettext_lazy("Diese Kategorie gibt es nicht."),
+            ),
         ),
         "topics": forms.ModelMultipleChoiceField(
             label=gettext_lazy("Themen"),
             queryset=in_use(Topic).order_by("name"),
             required=False,
-            error_messages={"invalid_choice": gettext_lazy("Dieses Thema gibt es nicht.")},
+            error_messages=dict.fromkeys(
+                ("invalid_choice", "invalid_pk_value"), gettext_lazy("Dieses Thema gibt es nicht.")
+            ),
         ),
     }
 
@@ -119,7 +125,12 @@ class SignupForm(ProfileForm):
     field_order = ("name", "outlet", "email", "categories", "topics", "consent")
 
     def clean_email(self):
-        return normalize_email(self.cleaned_data["email"])
+        address = self.cleaned_data["email"]
+        # Valid by RFC 5321, but no journalist's: a quoted name spells one inbox many
+        # ways (past the limit per address), a literal sends mail to any machine.
+        if address.startswith('"') or address.endswith("]"):
+            raise forms.ValidationError(self.fields["email"].error_messages["invalid"])
+        return normalize_email(address)
 
     def clean_token(self):
         try:
@@ -160,7 +171,7 @@ def over_client_limit(request) -> bool:
     Counted in the shared cache (Redis with several hosts). Without a cache the
     limit per address, counted in the database, still holds.
     """
-    key = f"plenum:signup-client:{client_ip(request)}"
+    key = f"plenum:signup-client:{client_network(client_ip(request))}"
     try:
         with breaker.guard():
             cache.add(key, 0, 60 * 60)
@@ -168,6 +179,23 @@ def over_client_limit(request) -> bool:
     except (ValueError, *CACHE_ERRORS):
         return False
     return count > settings.SIGNUP_REQUESTS_PER_CLIENT_HOUR
+
+
+def client_network(address: str | None) -> str | None:
+    """Return what one client controls: its IPv4 address, or the /64 of its IPv6 address.
+
+    A provider gives a household a /64 or more, so any address in it is the
+    same client; an IPv4 address written as IPv6 (::ffff:…) is the IPv4 one.
+    """
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return address
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 def over_address_limit(email: str) -> bool:

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
+from django.db.models import IntegerField
 from django.db.models.signals import post_save, pre_save
 from django.utils.translation import gettext_lazy as _
 
@@ -24,6 +25,9 @@ class OfficeConfig(AppConfig):
             end_preview_links,
         )
         from office.publishing import cache, notifications
+        from office.site.security import IntegerIn
+
+        IntegerField.register_lookup(IntegerIn)
 
         cache.watch(Profile, Person, Quote, Statistic, Image, LegalPage)
         post_save.connect(notifications.entry_saved, sender=AuditEntry, dispatch_uid="notify")

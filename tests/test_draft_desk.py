@@ -16,6 +16,7 @@ from tests.kit.factories import (
     change_url,
     client_of,
     make_event,
+    make_image,
     make_quote,
     make_release,
     make_topic,
@@ -399,3 +400,29 @@ def test_a_member_of_another_group_sees_no_copy_in_the_add_form(writer_client, d
     offered = json_script(colleague.get("/admin/releases/release/add/"), "plenum-autosave")
 
     assert offered is None
+
+
+def test_the_copy_and_the_preview_keep_a_photo_placed_in_the_text(writer_client, draft, profile):
+    image = make_image(alt_text="Die Abgeordnete im Plenarsaal")
+    body = f'<p>Vorher</p><figure data-image="{image.pk}"></figure><p>Nachher</p>'
+    form = admin_form(writer_client, change_url(draft)) | {"body": body}
+
+    writer_client.post(autosave_url(draft), form)
+    preview = writer_client.post(preview_url(draft), form).json()["html"]
+
+    copy = dict(Autosave.objects.get().fields)
+    assert copy["body"] == body
+    assert 'alt="Die Abgeordnete im Plenarsaal"' in preview
+
+
+def test_a_nul_in_the_form_is_left_out_of_the_copy(writer_client, draft):
+    labels = json.dumps({"category": {"1": "Wirt\x00schaft"}})
+
+    response = writer_client.post(
+        autosave_url(draft), {"title": "Ent\x00wurf", "_beschriftungen": labels}
+    )
+
+    assert response.status_code == 200
+    autosave = Autosave.objects.get()
+    assert dict(autosave.fields)["title"] == "Entwurf"
+    assert autosave.labels == {"category": {"1": "Wirtschaft"}}

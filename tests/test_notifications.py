@@ -129,3 +129,13 @@ def anonymous_redirected():
     from django.test import Client
 
     return Client().get("/admin/benachrichtigungen/").status_code == 302
+
+
+def test_a_writer_who_left_the_office_is_told_nothing_of_the_text(smtp, team):
+    team["writer"].is_staff = False  # the account stays, its admin access ended
+    team["writer"].save()
+    event = make_event(title="Sommerfest", status=Status.REVIEW, author=team["writer"])
+
+    step(event, team["approver"], Status.REVIEW, Status.DRAFT, comment="Vertraulich: Ort fehlt.")
+
+    assert smtp.messages() == []

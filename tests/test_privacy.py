@@ -1,13 +1,26 @@
 """Private by design: readers' browsers talk to this site only, get no cookie and no tracker."""
 
+import datetime
 import re
 from urllib.parse import urlsplit
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
+from distribution import invitations, signup as signup_views
+from distribution.mail import photo_link
+from distribution.models import Signup
 from releases.models import Release
 from tests.kit.browsers import phone_context
+from tests.kit.factories import (
+    make_category,
+    make_contact,
+    make_event,
+    make_image,
+    make_profile,
+    make_release,
+)
 from tests.kit.public_site import FULL_SLUG, FULL_TITLE, PAGES, build_site
 
 pytestmark = pytest.mark.django_db
@@ -151,3 +164,70 @@ def test_privacy_page_states_what_the_site_stores(client):
     assert "nach spätestens 14 Tagen gelöscht" in main
     assert "ein Sitzungs-Cookie und ein Sicherheits-Cookie" in main
     assert "Erst wenn Sie einen anklicken, öffnet sich der jeweilige Dienst" in main
+
+
+def test_the_presseverteiler_pages_set_no_cookie_whatever_a_reader_does(client, settings):
+    """Sign-up, confirmation, settings, unsubscribe, answer and photo link: looked at and used."""
+    settings.SIGNUP_REQUESTS_PER_CLIENT_HOUR = 1
+    make_profile()
+    land = make_category(name="Landespolitik", slug="landespolitik")
+    image = make_image()
+    release = make_release(
+        category=land,
+        hero_image=image,
+        publish_at=timezone.now() + datetime.timedelta(hours=2),
+    )
+    contact = make_contact(email="anna@example.net")
+    invitation = invitations.invite(make_event(), None)
+    guest = invitation.guests.get()
+    page = client.get("/presseverteiler/").content.decode()
+    token = re.search(r'name="token" value="([^"]+)"', page).group(1)
+    signup = {"name": "Bert", "email": "bert@example.net", "consent": "on", "token": token}
+    waiting = Signup.objects.create(email="carla@example.net", name="Carla")
+    confirm = f"/presseverteiler/bestaetigen/{signup_views.confirm_token(waiting)}/"
+    photo = urlsplit(photo_link(release, image, release.publish_at)).path
+
+    responses = {
+        "sign-up page": client.get("/presseverteiler/"),
+        "sign-up": client.post("/presseverteiler/", signup),
+        "sign-up with errors": client.post("/presseverteiler/", {"email": "kaputt"}),
+        "sign-up over the limit": client.post("/presseverteiler/", signup),
+        "sign-up from another site": client.post(
+            "/presseverteiler/", signup, HTTP_ORIGIN="https://evil.example"
+        ),
+        "confirmation page": client.get(confirm),
+        "confirmation": client.post(confirm),
+        "used confirmation": client.post(confirm),
+        "settings page": client.get(contact.get_absolute_url()),
+        "settings saved": client.post(contact.get_absolute_url(), {"name": "Anna"}),
+        "answer page": client.get(guest.get_absolute_url()),
+        "answer": client.post(guest.get_absolute_url(), {"answer": "yes"}),
+        "unsubscribe page": client.get(f"/presseverteiler/abmelden/{contact.token}/"),
+        "unsubscribe": client.post(f"/presseverteiler/abmelden/{contact.token}/"),
+        "settings after unsubscribing": client.get(contact.get_absolute_url()),
+        "photo link": client.get(photo),
+        "unknown link": client.get("/presseverteiler/einstellungen/unbekannt/"),
+    }
+
+    assert {name: r.status_code for name, r in responses.items()} == {
+        "sign-up page": 200,
+        "sign-up": 200,
+        "sign-up with errors": 200,
+        "sign-up over the limit": 429,
+        "sign-up from another site": 403,
+        "confirmation page": 200,
+        "confirmation": 200,
+        "used confirmation": 410,
+        "settings page": 200,
+        "settings saved": 200,
+        "answer page": 200,
+        "answer": 200,
+        "unsubscribe page": 200,
+        "unsubscribe": 200,
+        "settings after unsubscribing": 200,
+        "photo link": 200,
+        "unknown link": 404,
+    }
+    cookies = {name: r.headers.get("Set-Cookie") for name, r in responses.items()}
+    assert cookies == dict.fromkeys(responses)
+    assert client.cookies == {}

@@ -23,7 +23,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from office.media.richtext import RichTextField, sanitize_html
+from office.media.richtext import CONTROL_CHARACTERS, RichTextField
 from office.models import NEW_ITEM, Autosave
 from office.publishing.preview import Rows, Unsaved
 from office.site import seo
@@ -68,7 +68,17 @@ def option_labels(posted: str) -> dict | None:
             isinstance(text, str) for text in options.values()
         ):
             return None
-    return labels
+    return {
+        without_controls(field): {
+            without_controls(value): without_controls(text) for value, text in options.items()
+        }
+        for field, options in labels.items()
+    }
+
+
+def without_controls(text: str) -> str:
+    """Drop control characters, as saving does; PostgreSQL's JSON cannot even hold a NUL."""
+    return CONTROL_CHARACTERS.sub("", text)
 
 
 def clock_time(moment) -> str:
@@ -179,12 +189,12 @@ class DraftDeskMixin:
     def copied_fields(self, request):
         """Return the posted fields worth keeping, rich text sanitized as saving would."""
         rich = {
-            field.name
+            field.name: field.sanitize
             for field in self.model._meta.get_fields()
             if isinstance(field, RichTextField)
         }
         return [
-            [name, sanitize_html(value) if name in rich else value]
+            [name, rich[name](value) if name in rich else without_controls(value)]
             for name, values in request.POST.lists()
             if copied(name)
             for value in values
@@ -235,10 +245,10 @@ class DraftDeskMixin:
         form = form_class(request.POST, request.FILES, instance=obj)
         form.is_valid()
         item = form.instance
-        # The rich text as saving would store it, whether or not the form is valid.
+        # The rich text as saving stores it (photos too), whether or not the form is valid.
         for field in item._meta.concrete_fields:
             if isinstance(field, RichTextField):
-                setattr(item, field.attname, sanitize_html(getattr(item, field.attname) or ""))
+                setattr(item, field.attname, field.sanitize(getattr(item, field.attname) or ""))
         if not item.slug or slugify(item.slug) != item.slug:
             item.slug = slugify(item.title)[:50] or "vorschau"
         item.publish_at = item.publish_at or timezone.now()

@@ -45,7 +45,8 @@ def recipients(entry, item) -> list:
             backend="django.contrib.auth.backends.ModelBackend",
         ).filter(is_staff=True)
     else:
-        users = User.objects.filter(pk=item.author_id, is_active=True)
+        # Staff only: an account whose admin access ended reads no text of the office.
+        users = User.objects.filter(pk=item.author_id, is_active=True, is_staff=True)
     if entry.user_id is not None:
         users = users.exclude(pk=entry.user_id)
     opted_out = NotificationPreference.objects.filter(**{PREFERENCE[entry.action]: False})

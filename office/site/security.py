@@ -1,7 +1,8 @@
 """Requests refused before any view, response headers every page gets, the client's address."""
 
 from django.conf import settings
-from django.core.exceptions import BadRequest, SuspiciousOperation
+from django.core.exceptions import BadRequest, EmptyResultSet, SuspiciousOperation
+from django.db.models.lookups import In
 from django.http import HttpResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.template import loader
@@ -89,3 +90,27 @@ def locked_out(request, original_response=None, credentials=None):
     response = HttpResponse(page, status=429)
     response["Retry-After"] = str(minutes * 60)
     return response
+
+
+class IntegerIn(In):
+    """`in` on integer columns: a number out of the column's range matches nothing.
+
+    Django answers `exact` and the comparisons so since 5.0; `in` still hands
+    the number to the database, where SQLite raises OverflowError: a form's
+    list of ids (ModelMultipleChoiceField) with a 30-digit one was a 500.
+    Registered on IntegerField in OfficeConfig.ready().
+    """
+
+    def process_rhs(self, compiler, connection):
+        if self.rhs_is_direct_value():
+            internal_type = self.lhs.output_field.get_internal_type()
+            low, high = connection.ops.integer_field_range(internal_type)
+            self.rhs = [
+                value
+                for value in self.rhs
+                if not isinstance(value, int)
+                or ((low is None or value >= low) and (high is None or value <= high))
+            ]
+            if not self.rhs:
+                raise EmptyResultSet
+        return super().process_rhs(compiler, connection)
