@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _, ngettext
 from distribution import contacts_csv, invitations
 from distribution.models import ContactImport, Guest, Invitation, Signup
 from events.models import Event
+from office.admin.workflow import ReadOnlyMixin
 from office.publishing import Status
 
 # The import reads files up to this size (10,000 contacts are about 1 MB).
@@ -142,7 +143,7 @@ class ContactCsvMixin:
 
 
 @admin.register(ContactImport)
-class ContactImportAdmin(admin.ModelAdmin):
+class ContactImportAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Read only: the record of each import and the legal basis it stated."""
 
     list_display = ("filename", "count", "legal_basis", "created_by", "imported_at")
@@ -153,12 +154,6 @@ class ContactImportAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).exclude(imported_at=None).select_related("created_by")
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("distribution.view_contact")
 
@@ -167,7 +162,7 @@ class ContactImportAdmin(admin.ModelAdmin):
 
 
 @admin.register(Signup)
-class SignupAdmin(admin.ModelAdmin):
+class SignupAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Sign-ups on the site, confirmed or waiting: read only."""
 
     list_display = ("email", "name", "outlet", "created_at", "confirmed_at")
@@ -175,12 +170,6 @@ class SignupAdmin(admin.ModelAdmin):
     search_fields = ("email", "name", "outlet")
     fields = ("email", "name", "outlet", "categories", "topics", "created_at", "confirmed_at")
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("distribution.view_contact")
@@ -204,7 +193,7 @@ class InvitationForm(forms.ModelForm):
         )
 
 
-class GuestInline(admin.TabularInline):
+class GuestInline(ReadOnlyMixin, admin.TabularInline):
     model = Guest
     fields = (
         "contact",
@@ -224,12 +213,6 @@ class GuestInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("contact")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Invitation)
