@@ -15,19 +15,11 @@ from distribution.models import Contact, Guest, Invitation
 from office.publishing import Status
 from office.settings import smtp_mailer
 from tests.kit.factories import client_of, make_contact, make_event, make_profile, member
-from tests.kit.smtp import smtp_server
 from tests.kit.tasks import run_due_tasks
 
 pytestmark = pytest.mark.django_db
 
 ACCREDITATION = "Bitte bis 10. Februar anmelden; Presseausweis mitbringen."
-
-
-@pytest.fixture
-def smtp(settings):
-    with smtp_server() as (mailbox, url):
-        settings.MAILERS = {"default": smtp_mailer(url)}
-        yield mailbox
 
 
 @pytest.fixture

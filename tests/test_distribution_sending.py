@@ -11,6 +11,7 @@ from django_tasks_db.models import DBTaskResult
 
 from distribution import sending
 from distribution.models import Contact, Delivery, Mailing
+from office.settings import smtp_mailer
 from releases.models import Release
 from tests.kit.factories import (
     make_category,
@@ -22,25 +23,11 @@ from tests.kit.factories import (
     make_statistic,
     make_topic,
 )
-from tests.kit.smtp import smtp_server
+from tests.kit.servers import free_port
 
 pytestmark = pytest.mark.django_db
 
 Mode = Mailing.Mode
-
-
-@pytest.fixture
-def smtp(settings):
-    """Outgoing mail to a real SMTP server on loopback; yield its mailbox."""
-    with smtp_server() as (mailbox, url):
-        settings.MAILERS = {"default": settings_mailer(url)}
-        yield mailbox
-
-
-def settings_mailer(url):
-    from office.settings import smtp_mailer
-
-    return smtp_mailer(url)
 
 
 def send(mailing):
@@ -292,9 +279,7 @@ def test_a_permanent_refusal_marks_the_contact_undeliverable(smtp):
 
 
 def test_an_unreachable_server_loses_nothing(settings):
-    from tests.kit.servers import free_port
-
-    settings.MAILERS = {"default": settings_mailer(f"smtp://127.0.0.1:{free_port()}")}
+    settings.MAILERS = {"default": smtp_mailer(f"smtp://127.0.0.1:{free_port()}")}
     make_contact()
     mailing = sending.create_mailing(make_release(), None, Mode.PUBLICATION)
 

@@ -9,21 +9,12 @@ from django.utils import timezone
 
 from distribution.models import Contact, Signup
 from office.publishing import Status
-from office.settings import smtp_mailer
 from tests.kit.factories import make_category, make_contact, make_profile, make_release, make_topic
-from tests.kit.smtp import smtp_server
 from tests.kit.tasks import run_due_tasks
 
 pytestmark = pytest.mark.django_db
 
 SIGNUP = "/presseverteiler/"
-
-
-@pytest.fixture
-def smtp(settings):
-    with smtp_server() as (mailbox, url):
-        settings.MAILERS = {"default": smtp_mailer(url)}
-        yield mailbox
 
 
 @pytest.fixture

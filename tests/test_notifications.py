@@ -6,19 +6,10 @@ from django.contrib.auth.models import User
 from office.models import NotificationPreference
 from office.publishing import Status
 from office.publishing.workflow import record
-from office.settings import smtp_mailer
 from tests.kit.factories import make_event, make_profile, make_release, member
-from tests.kit.smtp import smtp_server
 from tests.kit.tasks import run_due_tasks
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def smtp(settings):
-    with smtp_server() as (mailbox, url):
-        settings.MAILERS = {"default": smtp_mailer(url)}
-        yield mailbox
 
 
 @pytest.fixture
