@@ -142,8 +142,18 @@ class ContactCsvMixin:
         return TemplateResponse(request, "admin/distribution/contact/import.html", ctx)
 
 
+class ContactRecordAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """What the list records about its contacts: read by whoever may see the contacts."""
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("distribution.view_contact")
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+
 @admin.register(ContactImport)
-class ContactImportAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ContactImportAdmin(ContactRecordAdmin):
     """Read only: the record of each import and the legal basis it stated."""
 
     list_display = ("filename", "count", "legal_basis", "created_by", "imported_at")
@@ -154,15 +164,9 @@ class ContactImportAdmin(ReadOnlyMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).exclude(imported_at=None).select_related("created_by")
 
-    def has_view_permission(self, request, obj=None):
-        return request.user.has_perm("distribution.view_contact")
-
-    def has_module_permission(self, request):
-        return self.has_view_permission(request)
-
 
 @admin.register(Signup)
-class SignupAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class SignupAdmin(ContactRecordAdmin):
     """Sign-ups on the site, confirmed or waiting: read only."""
 
     list_display = ("email", "name", "outlet", "created_at", "confirmed_at")
@@ -170,12 +174,6 @@ class SignupAdmin(ReadOnlyMixin, admin.ModelAdmin):
     search_fields = ("email", "name", "outlet")
     fields = ("email", "name", "outlet", "categories", "topics", "created_at", "confirmed_at")
     readonly_fields = fields
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.has_perm("distribution.view_contact")
-
-    def has_module_permission(self, request):
-        return self.has_view_permission(request)
 
 
 class InvitationForm(forms.ModelForm):
