@@ -14,6 +14,7 @@ from django.views.decorators.csp import csp_override
 from distribution import sending, sent_mail
 from distribution.admin_people import ContactCsvMixin
 from distribution.models import Contact, Delivery, Mailing
+from office.admin.workflow import ReadOnlyMixin
 from office.publishing import Status
 from office.publishing.workflow import berlin_minute, can_publish
 from releases.models import Release
@@ -109,7 +110,7 @@ class SendForm(forms.ModelForm):
         return cleaned_data
 
 
-class DeliveryInline(admin.TabularInline):
+class DeliveryInline(ReadOnlyMixin, admin.TabularInline):
     model = Delivery
     fields = ("contact", "status", "attempts", "sent_at", "next_attempt_at", "last_error")
     readonly_fields = fields
@@ -120,12 +121,6 @@ class DeliveryInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("contact")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Mailing)
@@ -280,19 +275,13 @@ class MailingAdmin(admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Read only: the worker writes each result, people read it."""
 
     list_display = ("contact", "mailing", "status", "attempts", "sent_at", "last_error")
     list_filter = ("status",)
     list_select_related = ("contact", "mailing__release")
     search_fields = ("contact__email", "contact__name")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _, ngettext
 from distribution import contacts_csv, invitations
 from distribution.models import ContactImport, Guest, Invitation, Signup
 from events.models import Event
+from office.admin.workflow import ReadOnlyMixin
 
 # The import reads files up to this size (10,000 contacts are about 1 MB).
 MAX_BYTES = 20 * 1024 * 1024
@@ -143,8 +144,18 @@ class ContactCsvMixin:
         return TemplateResponse(request, "admin/distribution/contact/import.html", ctx)
 
 
+class ContactRecordAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """What the list records about its contacts: read by whoever may see the contacts."""
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("distribution.view_contact")
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+
 @admin.register(ContactImport)
-class ContactImportAdmin(admin.ModelAdmin):
+class ContactImportAdmin(ContactRecordAdmin):
     """Read only: the record of each import and the legal basis it stated."""
 
     list_display = ("filename", "count", "legal_basis", "created_by", "imported_at")
@@ -155,21 +166,9 @@ class ContactImportAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).exclude(imported_at=None).select_related("created_by")
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.has_perm("distribution.view_contact")
-
-    def has_module_permission(self, request):
-        return self.has_view_permission(request)
-
 
 @admin.register(Signup)
-class SignupAdmin(admin.ModelAdmin):
+class SignupAdmin(ContactRecordAdmin):
     """Sign-ups on the site, confirmed or waiting: read only."""
 
     list_display = ("email", "name", "outlet", "created_at", "confirmed_at")
@@ -177,18 +176,6 @@ class SignupAdmin(admin.ModelAdmin):
     search_fields = ("email", "name", "outlet")
     fields = ("email", "name", "outlet", "categories", "topics", "created_at", "confirmed_at")
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.has_perm("distribution.view_contact")
-
-    def has_module_permission(self, request):
-        return self.has_view_permission(request)
 
 
 class InvitationForm(forms.ModelForm):
@@ -207,7 +194,7 @@ class InvitationForm(forms.ModelForm):
         )
 
 
-class GuestInline(admin.TabularInline):
+class GuestInline(ReadOnlyMixin, admin.TabularInline):
     model = Guest
     fields = (
         "contact",
@@ -227,12 +214,6 @@ class GuestInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("contact")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Invitation)

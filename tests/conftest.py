@@ -13,9 +13,11 @@ from django.test import Client
 from django.utils import timezone
 
 from office.publishing.cache import breaker
+from office.settings import smtp_mailer
 from tests.kit.caches import shared_caches
 from tests.kit.factories import PASSWORD, client_of, make_category, make_profile, member
 from tests.kit.public_site import build_site
+from tests.kit.smtp import smtp_server
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls
 # around it are still plain synchronous code.
@@ -113,6 +115,14 @@ def committed(django_capture_on_commit_callbacks):
         connection.run_on_commit = []
 
     return commit
+
+
+@pytest.fixture
+def smtp(settings):
+    """Outgoing mail to a real SMTP server on loopback; yield its mailbox (tests/kit/smtp.py)."""
+    with smtp_server() as (mailbox, url):
+        settings.MAILERS = {"default": smtp_mailer(url)}
+        yield mailbox
 
 
 @pytest.fixture

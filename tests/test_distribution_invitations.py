@@ -15,19 +15,12 @@ from distribution.models import Contact, Guest, Invitation
 from office.publishing import Status
 from office.settings import smtp_mailer
 from tests.kit.factories import client_of, make_contact, make_event, make_profile, member
-from tests.kit.smtp import smtp_server
+from tests.kit.smtp import text_of
 from tests.kit.tasks import run_due_tasks
 
 pytestmark = pytest.mark.django_db
 
 ACCREDITATION = "Bitte bis 10. Februar anmelden; Presseausweis mitbringen."
-
-
-@pytest.fixture
-def smtp(settings):
-    with smtp_server() as (mailbox, url):
-        settings.MAILERS = {"default": smtp_mailer(url)}
-        yield mailbox
 
 
 @pytest.fixture
@@ -49,10 +42,6 @@ def calendar_of(message):
     calendar = icalendar.Calendar.from_ical(attachment.get_content())
     (vevent,) = calendar.walk("VEVENT")
     return calendar, vevent
-
-
-def text_of(message):
-    return message.get_body(("plain",)).get_content().replace("\r\n", "\n")
 
 
 def test_the_invitation_reaches_each_active_contact_once_with_its_calendar(smtp, event):

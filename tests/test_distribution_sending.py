@@ -11,6 +11,7 @@ from django_tasks_db.models import DBTaskResult
 
 from distribution import sending
 from distribution.models import Contact, Delivery, Mailing
+from office.settings import smtp_mailer
 from releases.models import Release
 from tests.kit.factories import (
     make_category,
@@ -22,38 +23,17 @@ from tests.kit.factories import (
     make_statistic,
     make_topic,
 )
-from tests.kit.smtp import smtp_server
+from tests.kit.servers import free_port
+from tests.kit.smtp import html_of, text_of
 
 pytestmark = pytest.mark.django_db
 
 Mode = Mailing.Mode
 
 
-@pytest.fixture
-def smtp(settings):
-    """Outgoing mail to a real SMTP server on loopback; yield its mailbox."""
-    with smtp_server() as (mailbox, url):
-        settings.MAILERS = {"default": settings_mailer(url)}
-        yield mailbox
-
-
-def settings_mailer(url):
-    from office.settings import smtp_mailer
-
-    return smtp_mailer(url)
-
-
 def send(mailing):
     """Run the mailing's task here, as the worker would."""
     sending.send_mailing.call(mailing.pk)
-
-
-def text_part(message):
-    return message.get_body(("plain",)).get_content()
-
-
-def html_part(message):
-    return message.get_body(("html",)).get_content()
 
 
 def test_sending_now_reaches_each_active_contact_once_with_both_parts(smtp, client, settings):
@@ -76,13 +56,13 @@ def test_sending_now_reaches_each_active_contact_once_with_both_parts(smtp, clie
     assert message["From"] == settings.DEFAULT_FROM_EMAIL
     assert message["Reply-To"] == "presse@example.org"
     assert message["Message-ID"].startswith("<presseverteiler.")
-    text = text_part(message)
+    text = text_of(message)
     assert "Erster Absatz." in text
     assert "„Wir schaffen das.“" in text
     assert "67,8 Mrd. Euro Wertschöpfung (Quelle: Institut der deutschen Wirtschaft, 2024)" in text
     assert "Telefon 0211 884-0" in text
-    assert "<p>Erster <strong>Absatz</strong>.</p>" in html_part(message)
-    assert "<img" not in html_part(message)  # no tracking pixel, no remote image
+    assert "<p>Erster <strong>Absatz</strong>.</p>" in html_of(message)
+    assert "<img" not in html_of(message)  # no tracking pixel, no remote image
     page = re.search(r"Im Netz: (\S+)", text).group(1)
     assert client.get(urlsplit(page).path).status_code == 200
     mailing = Mailing.objects.with_progress().get()
@@ -143,14 +123,14 @@ def test_ahead_with_the_sperrfrist_marks_subject_and_text_and_links_photos_until
         mailing = sending.create_mailing(release, None, Mode.AHEAD)
         send(mailing)
         message = smtp.messages()[0]
-        text = text_part(message)
+        text = text_of(message)
         link = re.search(r"(https://\S+/presseverteiler/foto/\S+/)", text).group(1)
         public = client.get(f"/pressemitteilungen/{release.slug}/foto/{release.hero_image.pk}/")
         private = client.get(urlsplit(link).path)
 
     assert message["Subject"] == "SPERRFRIST: 13.02.2031, 18:00 Uhr – Von der Kohle zur KI"
     assert text.splitlines()[0] == "SPERRFRIST: 13.02.2031, 18:00 Uhr"
-    assert "SPERRFRIST: 13.02.2031, 18:00 Uhr" in html_part(message)
+    assert "SPERRFRIST: 13.02.2031, 18:00 Uhr" in html_of(message)
     assert "Ab 13.02.2031, 18:00 Uhr im Netz:" in text
     assert public.status_code == 404
     assert private.status_code == 200
@@ -165,7 +145,7 @@ def test_a_photo_link_ends_with_a_withdrawal(smtp, client, tomorrow):
     release.save()
     make_contact()
     send(sending.create_mailing(release, None, Mode.AHEAD))
-    link = re.search(r"(/presseverteiler/foto/\S+/)", text_part(smtp.messages()[0])).group(1)
+    link = re.search(r"(/presseverteiler/foto/\S+/)", text_of(smtp.messages()[0])).group(1)
 
     release.status = Release.Status.WITHDRAWN
     release.save()
@@ -292,9 +272,7 @@ def test_a_permanent_refusal_marks_the_contact_undeliverable(smtp):
 
 
 def test_an_unreachable_server_loses_nothing(settings):
-    from tests.kit.servers import free_port
-
-    settings.MAILERS = {"default": settings_mailer(f"smtp://127.0.0.1:{free_port()}")}
+    settings.MAILERS = {"default": smtp_mailer(f"smtp://127.0.0.1:{free_port()}")}
     make_contact()
     mailing = sending.create_mailing(make_release(), None, Mode.PUBLICATION)
 

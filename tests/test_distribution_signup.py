@@ -9,21 +9,13 @@ from django.utils import timezone
 
 from distribution.models import Contact, Signup
 from office.publishing import Status
-from office.settings import smtp_mailer
 from tests.kit.factories import make_category, make_contact, make_profile, make_release, make_topic
-from tests.kit.smtp import smtp_server
+from tests.kit.smtp import text_of
 from tests.kit.tasks import run_due_tasks
 
 pytestmark = pytest.mark.django_db
 
 SIGNUP = "/presseverteiler/"
-
-
-@pytest.fixture
-def smtp(settings):
-    with smtp_server() as (mailbox, url):
-        settings.MAILERS = {"default": smtp_mailer(url)}
-        yield mailbox
 
 
 @pytest.fixture
@@ -57,7 +49,7 @@ def sign_up(client, email="anna@zeitung.example", remote_addr="127.0.0.1", **fie
 
 def confirmation_link(mailbox, index=-1):
     message = mailbox.messages()[index]
-    text = message.get_body(("plain",)).get_content()
+    text = text_of(message)
     return re.search(r"https://www\.example\.org(/presseverteiler/bestaetigen/\S+/)", text).group(1)
 
 
@@ -87,7 +79,7 @@ def test_sign_up_mails_a_link_that_confirms_once_with_the_chosen_topics(
     assert smtp.recipients() == ["anna@zeitung.example"]
     message = smtp.messages()[0]
     assert message["Subject"].startswith("Bitte bestätigen: Presseverteiler von")
-    assert "48 Stunden" in message.get_body(("plain",)).get_content()
+    assert "48 Stunden" in text_of(message)
     assert not Contact.objects.exists()  # nothing before the click
 
     link = confirmation_link(smtp)

@@ -6,19 +6,11 @@ from django.contrib.auth.models import User
 from office.models import NotificationPreference
 from office.publishing import Status
 from office.publishing.workflow import record
-from office.settings import smtp_mailer
 from tests.kit.factories import make_event, make_profile, make_release, member
-from tests.kit.smtp import smtp_server
+from tests.kit.smtp import text_of
 from tests.kit.tasks import run_due_tasks
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def smtp(settings):
-    with smtp_server() as (mailbox, url):
-        settings.MAILERS = {"default": smtp_mailer(url)}
-        yield mailbox
 
 
 @pytest.fixture
@@ -45,10 +37,6 @@ def step(item, user, old_status, new_status, comment=""):
     run_due_tasks()
 
 
-def body(message):
-    return message.get_body(("plain",)).get_content().replace("\r\n", "\n")
-
-
 def test_a_submission_mails_the_freigabe_but_not_the_writer_or_a_superuser(smtp, team):
     release = make_release(title="Von der Kohle zur KI", status=Status.DRAFT, author=team["writer"])
 
@@ -57,7 +45,7 @@ def test_a_submission_mails_the_freigabe_but_not_the_writer_or_a_superuser(smtp,
     assert sorted(smtp.recipients()) == ["chefin@buero.example", "freigeber@buero.example"]
     message = smtp.messages()[0]
     assert message["Subject"] == "Wartet auf Ihre Freigabe: Von der Kohle zur KI"
-    text = body(message)
+    text = text_of(message)
     assert "Redakteurin hat „Von der Kohle zur KI“ zur Freigabe eingereicht." in text
     assert f"https://www.example.org/admin/releases/release/{release.pk}/change/" in text
     assert "https://www.example.org/admin/benachrichtigungen/" in text
@@ -71,7 +59,7 @@ def test_a_return_mails_the_writer_with_the_comment(smtp, team):
     assert smtp.recipients() == ["redakteurin@buero.example"]
     message = smtp.messages()[0]
     assert message["Subject"] == "Zurückgegeben: Sommerfest"
-    assert "Anmerkung:\nBitte Ort ergänzen." in body(message)
+    assert "Anmerkung:\nBitte Ort ergänzen." in text_of(message)
 
 
 def test_an_approval_tells_the_writer_when_it_goes_public(smtp, team, tomorrow):
@@ -82,7 +70,7 @@ def test_an_approval_tells_the_writer_when_it_goes_public(smtp, team, tomorrow):
 
     assert smtp.recipients() == ["redakteurin@buero.example"]
     assert smtp.messages()[0]["Subject"] == "Freigegeben: Sperrfrist"
-    assert "Öffentlich ab " in body(smtp.messages()[0])
+    assert "Öffentlich ab " in text_of(smtp.messages()[0])
 
 
 def test_an_ordinary_save_and_a_withdrawal_mail_nobody(smtp, team):

@@ -37,6 +37,16 @@ DECISION = "_decision"
 MINUTE_FORMAT = "%Y-%m-%dT%H:%M"
 
 
+class ReadOnlyMixin:
+    """Let people read what code writes, never add or change it (admins and inlines alike)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 class WorkflowForm(forms.ModelForm):
     """The change form of a release or event, checked against the workflow on the server.
 
@@ -389,7 +399,7 @@ class SharePreviewMixin:
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Read only: the workflow writes the record, people read it."""
 
     list_display = ("created_at", "action", "object_repr", "content_type", "user", "comment")
@@ -397,12 +407,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_select_related = ("content_type", "user")
     search_fields = ("object_repr", "comment")
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -69,6 +69,16 @@ class Mailbox:
         return [address for rcpt_tos, _, _ in self.accepted for address in rcpt_tos]
 
 
+def text_of(message):
+    """Return an e-mail's plain-text part, its wire line ends (CRLF) read as newlines."""
+    return message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+
+
+def html_of(message):
+    """Return an e-mail's HTML part."""
+    return message.get_body(("html",)).get_content()
+
+
 @contextmanager
 def smtp_server():
     """Run an SMTP server on a free loopback port; yield (mailbox, "smtp://127.0.0.1:port")."""
