@@ -7,7 +7,7 @@ PYTHON ?= $(firstword $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.13.*
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help run test test-multiserver install install-test key lint check audit messages lock
+.PHONY: help run test test-multiserver screenshots install install-test key lint check audit messages lock
 
 help:
 	@echo "make run   – installiert alles, lädt die Demo-Inhalte und startet http://127.0.0.1:8000/"
@@ -65,6 +65,18 @@ test: install-test key
 # loopback (tests/test_multiserver.py); needs nginx (apt-get install nginx-light) and PostgreSQL.
 test-multiserver: install-test key
 	$(PY) -m pytest -m multiserver -p no:xdist tests/test_multiserver.py
+
+# The README's pictures of the press desk (docs/pressestelle/), taken by the browser tests at
+# the moments they show (tests/kit/browsers.py, screenshot()); on SQLite, in one process.
+# Chromium draws its date fields in German only with Debian's chromium-l10n.
+SCREENSHOT_TESTS := tests/test_release_form_browser.py tests/test_draft_desk_browser.py \
+	tests/test_workflow_browser.py
+
+screenshots: install-test key
+	@test -f /usr/lib/chromium/locales/de.pak \
+	  || { echo "apt-get install -y chromium-l10n (German date fields in Chromium)"; exit 1; }
+	rm -f docs/pressestelle/*.png
+	DATABASE_URL= SCREENSHOTS=1 $(PY) -m pytest -m browser -p no:xdist -q $(SCREENSHOT_TESTS)
 
 lint: install-test
 	$(PY) -m ruff check .

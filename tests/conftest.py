@@ -41,7 +41,12 @@ def browser():
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+            executable_path="/usr/bin/chromium",
+            args=CHROMIUM_ARGS,
+            # Chromium's own widgets (a date field's "08.12.2026, 18:00") in German, as in a
+            # press office; it takes the language from the environment, not from --lang or
+            # the context's locale, and needs Debian's chromium-l10n (English without it).
+            env={**os.environ, "LANGUAGE": "de"},
         )
         yield browser
         browser.close()

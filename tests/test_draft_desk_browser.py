@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from releases.models import Release
-from tests.kit.browsers import log_in, logged_in_page, open_add_release_form
+from tests.kit.browsers import log_in, logged_in_page, open_add_release_form, screenshot
 from tests.kit.factories import change_url, make_release
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -76,6 +76,7 @@ def test_automatic_copy_comes_back_after_the_tab_was_closed(browser, live_server
     offer = page.locator(".plenum-autosave-offer")
     expect(offer).to_contain_text("Es gibt eine automatisch gesicherte Fassung von")
     expect(offer).to_contain_text(" Uhr.")
+    screenshot(page, "automatisch-gesichert", ".plenum-autosave-offer", ".field-title")
     offer.get_by_role("button", name="Wiederherstellen").click()
 
     expect(page.locator("#id_title")).to_have_value("Kommt wieder")
@@ -134,9 +135,15 @@ def test_discarded_copy_is_not_offered_again(browser, live_server, category):
     page.context.close()
 
 
-def test_preview_follows_the_text_without_saving(browser, live_server, writer, profile):
+def test_preview_follows_the_text_without_saving(browser, live_server, writer, profile, category):
     draft = make_release(
-        title="Vorher", status=Release.Status.DRAFT, author=writer, body="<p>Alter Text</p>"
+        title="Vorher",
+        slug="vorher",
+        lead="Das Land fördert hundert Gründungen im Jahr.",
+        status=Release.Status.DRAFT,
+        publish_at=None,
+        author=writer,
+        body="<p>Alter Text</p>",
     )
     page = logged_in_page(browser, live_server, "kollege", "Redaktion")
     record_dialogs(page, accept=True)
@@ -165,10 +172,14 @@ def test_preview_follows_the_text_without_saving(browser, live_server, writer, p
     expect(page.locator(".plenum-share-card__title")).to_have_text("Nachher, noch ungespeichert")
     iframe = page.locator(".plenum-live-preview__frame")
     assert iframe.evaluate("f => f.contentWindow.innerWidth") == 1280
+    screenshot(page, "vorschau-bildschirm")
 
     page.get_by_role("button", name="Handy (375 px)").click()
 
     assert iframe.evaluate("f => f.contentWindow.innerWidth") == 375
+    screenshot(
+        page, "vorschau-handy", ".plenum-live-preview__widths", ".plenum-live-preview__viewport"
+    )
     expect(page.get_by_role("button", name="Handy (375 px)")).to_have_attribute(
         "aria-pressed", "true"
     )

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from office.models import PreviewLink
 from releases.models import Release
-from tests.kit.browsers import Walk, log_in, open_context
+from tests.kit.browsers import Walk, log_in, open_context, screenshot
 from tests.kit.factories import (
     change_url,
     make_event,
@@ -111,6 +111,11 @@ def test_a_release_is_written_in_one_window_in_at_most_15_steps(
     toolbar = page.locator(".field-body .prose-menubar")
     # A heading: the block menu, then its text.
     walk.click(toolbar.locator(".prose-menubar__dropdown"))
+    # The block menu is a ProseMirror too, and as tall as its entries, not as the text.
+    menu = page.locator(".prose-menubar__picker:popover-open")
+    assert menu.bounding_box()["height"] < editor.bounding_box()["height"] / 2
+    if width == 1280:
+        screenshot(page, "werkzeugleiste", toolbar, menu)
     walk.click(toolbar.locator("button[data-name=heading2]"))
     walk.type(editor, "KI als Chance", field="body")
     walk.press("body", "Enter")
@@ -144,6 +149,10 @@ def test_a_release_is_written_in_one_window_in_at_most_15_steps(
     # The category: its search field lists the few there are.
     walk.click(".field-category .select2-selection")
     walk.click(page.locator(".select2-results__option", has_text="Aus der Landesregierung"))
+    if width == 1280:
+        screenshot(
+            page, "zitat-und-kennzahl", "#releasequote_set-group", "#releasestatistic_set-group"
+        )
 
     quotes = page.locator("#releasequote_set-group")
     with walk.aside():

@@ -18,6 +18,7 @@ from tests.kit.browsers import (
     open_add_release_form,
     open_context,
     overflowing_decision_controls,
+    screenshot,
     type_with_bold,
 )
 from tests.kit.factories import member
@@ -78,17 +79,26 @@ def test_release_goes_from_writer_through_approval_and_embargo_to_readers(
     expect(submitted).to_contain_text("Neue Förderung für KI-Start-ups")
     drafts = dashboard_section(writer, "Meine Entwürfe")
     expect(drafts).not_to_contain_text("Neue Förderung für KI-Start-ups")
+    on_desktop = screen is DESKTOP
+    if on_desktop:
+        screenshot(writer, "startseite-redaktion", "#plenum-dashboard")
 
     approver = editor_page(browser, live_server, "freigeber", "Freigabe", screen)
     embargo = (timezone.now() + datetime.timedelta(days=1)).astimezone(BERLIN)
     embargo = embargo.replace(hour=18, minute=0, second=0, microsecond=0)
     waiting = dashboard_section(approver, "Wartet auf meine Freigabe")
     expect(waiting).to_contain_text("Neue Förderung für KI-Start-ups")
+    if on_desktop:
+        screenshot(approver, "startseite-freigabe", "#plenum-dashboard")
     steps = Walk(approver)
     steps.click(waiting.get_by_role("link", name="Freigeben oder zurückgeben"))
     expect(approver.locator("#id_title")).to_have_value("Neue Förderung für KI-Start-ups")
     assert overflowing_decision_controls(approver) == []
     steps.fill(approver.get_by_label("Sperrfrist bis"), f"{embargo:%Y-%m-%dT%H:%M}")
+    if on_desktop:
+        screenshot(approver, "freigeben-mit-sperrfrist", "#plenum-decisions", blur=True)
+    else:
+        screenshot(approver, "freigeben-am-telefon", "#plenum-decisions", blur=True)
     steps.click(approver.get_by_role("button", name="Freigeben", exact=True))
     expect(approver.locator(".messagelist .success").first).to_be_visible()
 

@@ -1,8 +1,12 @@
 """Chromium for tests: logged-in editors, phones, axe and what a page did that it should not."""
 
+import os
 from contextlib import contextmanager
+from io import BytesIO
+from pathlib import Path
 from urllib.parse import urlsplit
 
+from PIL import Image
 from playwright.sync_api import expect
 
 from tests.kit.factories import PASSWORD, member
@@ -252,3 +256,51 @@ class Watch:
             lambda route: route.abort(),
         )
         return page
+
+
+# The README's pictures of the press desk; `make screenshots` sets SCREENSHOTS and refreshes them.
+SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "docs" / "pressestelle"
+# What one picture may weigh in the README.
+SCREENSHOT_BUDGET = 200 * 1024
+# The box around parts, in the page's coordinates, with air for their borders and focus rings.
+PARTS_BOX = """([parts, air]) => {
+    const boxes = parts.map(part => part.getBoundingClientRect());
+    const left = Math.max(0, Math.min(...boxes.map(box => box.left)) - air + scrollX);
+    const top = Math.max(0, Math.min(...boxes.map(box => box.top)) - air + scrollY);
+    const right = Math.max(...boxes.map(box => box.right)) + air + scrollX;
+    const bottom = Math.max(...boxes.map(box => box.bottom)) + air + scrollY;
+    return {x: left, y: top, width: Math.min(right, document.documentElement.scrollWidth) - left,
+            height: bottom - top};
+}"""
+
+
+def screenshot(page, name, *parts, air=8, blur=False):
+    """Write docs/pressestelle/<name>.png of the page's first screen, or of the box around parts.
+
+    Only when SCREENSHOTS is set, so that CI and every other run write nothing into the
+    checkout. The picture waits for the network and the fonts (of every frame, the live
+    preview's too), shows no caret and no running animation, and is optimised to stay
+    within SCREENSHOT_BUDGET. With blur, the focused field lets go first (a date field
+    marks its day otherwise); not where the test goes on typing into it.
+    """
+    if not os.environ.get("SCREENSHOTS"):
+        return
+    page.wait_for_load_state("networkidle")
+    for frame in page.frames:
+        frame.evaluate("document.fonts.ready.then(() => true)")
+    if blur:
+        page.evaluate("document.activeElement?.blur()")
+    options = {"animations": "disabled", "caret": "hide"}
+    if not parts:
+        page.evaluate("scrollTo(0, 0)")
+    else:
+        elements = [
+            (page.locator(part) if isinstance(part, str) else part).first.element_handle()
+            for part in parts
+        ]
+        options |= {"clip": page.evaluate(PARTS_BOX, [elements, air]), "full_page": True}
+    png = Image.open(BytesIO(page.screenshot(**options)))
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOT_DIR / f"{name}.png"
+    png.save(path, optimize=True)
+    assert path.stat().st_size <= SCREENSHOT_BUDGET, f"{path.name}: {path.stat().st_size} bytes"
