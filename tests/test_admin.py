@@ -22,7 +22,7 @@ from tests.kit.factories import (
     make_statistic,
     make_topic,
 )
-from tests.kit.pages import BERLIN, admin_page
+from tests.kit.pages import BERLIN, admin_form, admin_page
 
 pytestmark = pytest.mark.django_db
 
@@ -441,3 +441,20 @@ def test_release_changelist_queries_do_not_grow_with_rows(
 
     assert (ten[1], fifty[1]) == (10, 50)
     assert fifty[0] == ten[0]
+
+
+@pytest.mark.parametrize("field", ["hero_image", "category", "topics", "events"])
+@pytest.mark.parametrize("value", ["office", "9" * 30, "1.5"])
+def test_a_crafted_id_in_a_search_field_is_a_form_error_not_a_500(approver, field, value):
+    client = Client(raise_request_exception=False)
+    client.force_login(approver)
+    release = make_release(title="Unverändert")
+    url = f"/admin/releases/release/{release.pk}/change/"
+    data = admin_form(client, url) | {field: value, "title": "Geändert"}
+
+    response = client.post(url, data)
+
+    release.refresh_from_db()
+    assert response.status_code == 200
+    assert "errorlist" in response.content.decode()
+    assert release.title == "Unverändert"

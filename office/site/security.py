@@ -93,13 +93,27 @@ def locked_out(request, original_response=None, credentials=None):
 
 
 class IntegerIn(In):
-    """`in` on integer columns: a number out of the column's range matches nothing.
+    """`in` on integer columns: a value the column cannot hold matches nothing.
 
-    Django answers `exact` and the comparisons so since 5.0; `in` still hands
-    the number to the database, where SQLite raises OverflowError: a form's
-    list of ids (ModelMultipleChoiceField) with a 30-digit one was a 500.
+    Django answers `exact` and the comparisons so for numbers out of range since
+    5.0; `in` still hands the number to the database, where SQLite raises
+    OverflowError: a form's list of ids (ModelMultipleChoiceField) with a
+    30-digit one was a 500. A word is refused with ValueError before that: the
+    admin's search fields re-render a crafted "office" as an id this way.
     Registered on IntegerField in OfficeConfig.ready().
     """
+
+    def get_prep_lookup(self):
+        if self.rhs_is_direct_value():
+            self.rhs = [value for value in self.rhs if self.holds(value)]
+        return super().get_prep_lookup()
+
+    def holds(self, value):
+        try:
+            self.lhs.output_field.get_prep_value(value)
+        except (TypeError, ValueError):
+            return False
+        return True
 
     def process_rhs(self, compiler, connection):
         if self.rhs_is_direct_value():
