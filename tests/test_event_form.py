@@ -42,8 +42,8 @@ def test_a_new_event_asks_for_what_writing_needs_and_not_yet_for_cancelling(writ
         True,
     )
     html = body(writer_client.get(ADD))
-    fields = re.findall(r'name="(title|starts_at_0|venue_name|description|status)"', html)
-    assert fields == ["title", "starts_at_0", "venue_name", "description", "status"]
+    fields = re.findall(r'name="(title|starts_at_0|venue_name|description|_decision)"', html)
+    assert fields == ["title", "starts_at_0", "venue_name", "description", "_decision"]
 
 
 def test_speakers_and_releases_are_picked_without_popups(writer_client):

@@ -34,6 +34,14 @@ class Hashing:
         self.size += len(data)
         return data
 
+    @property
+    def closed(self):
+        return self.file.closed
+
+    def seekable(self):
+        # The hash covers what was read once; a storage must not rewind it.
+        return False
+
 
 def media_files(directory=""):
     """Yield every stored upload's name, through the storage API (local disk or object store)."""
