@@ -6,7 +6,14 @@ from playwright.sync_api import Page
 
 from office.models import Statistic
 from releases.models import Release, ReleaseQuote, ReleaseStatistic
-from tests.kit.browsers import log_in, open_add_release_form, phone_context, save, type_with_bold
+from tests.kit.browsers import (
+    close_quietly,
+    log_in,
+    open_add_release_form,
+    phone_context,
+    save,
+    type_with_bold,
+)
 from tests.kit.factories import (
     image_bytes,
     make_image,
@@ -43,7 +50,7 @@ def context(browser):
     context = browser.new_context(locale="de-DE")
     context.set_default_timeout(5000)
     yield context
-    context.close()
+    close_quietly(context)
 
 
 @pytest.fixture

@@ -21,6 +21,18 @@ def log_in(page, live_server, username):
     expect(page).to_have_url(f"{live_server.url}/admin/")
 
 
+def close_quietly(context):
+    """Close a browser context once its pages have no request in flight.
+
+    The admin's forms save a copy a few seconds after a change; a request the
+    live server is still answering holds locks that the test database's flush
+    would deadlock with on PostgreSQL.
+    """
+    for page in context.pages:
+        page.wait_for_load_state("networkidle")
+    context.close()
+
+
 def logged_in_page(browser, live_server, username, group):
     """Return a fresh browser page of a new member of group, logged in to the admin."""
     member(username, group)
