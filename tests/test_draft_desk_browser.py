@@ -5,7 +5,13 @@ import pytest
 from playwright.sync_api import expect
 
 from releases.models import Release
-from tests.kit.browsers import log_in, logged_in_page, open_add_release_form, screenshot
+from tests.kit.browsers import (
+    close_quietly,
+    log_in,
+    logged_in_page,
+    open_add_release_form,
+    screenshot,
+)
 from tests.kit.factories import change_url, make_release
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -56,7 +62,7 @@ def test_leaving_with_unsaved_changes_asks_first_and_saving_does_not(
     page.goto(f"{live_server.url}{ADD_RELEASE}")
     expect(page.locator("#id_title")).to_have_value("")
     expect(page.locator(".plenum-autosave-offer")).to_be_hidden()
-    page.context.close()
+    close_quietly(page.context)
 
 
 def test_automatic_copy_comes_back_after_the_tab_was_closed(browser, live_server, category):
@@ -91,7 +97,7 @@ def test_automatic_copy_comes_back_after_the_tab_was_closed(browser, live_server
     release = Release.objects.get()
     assert (release.title, release.body) == ("Kommt wieder", "<p>Getippt und nie gespeichert.</p>")
     assert release.category == category
-    context.close()
+    close_quietly(context)
 
 
 def test_the_browser_keeps_what_an_expired_login_could_not_send(browser, live_server, writer):
@@ -111,7 +117,7 @@ def test_the_browser_keeps_what_an_expired_login_could_not_send(browser, live_se
 
     expect(page.locator("#id_title")).to_have_value("Nach Ablauf der Anmeldung getippt")
     assert Release.objects.get().title == "Alter Titel"
-    page.context.close()
+    close_quietly(page.context)
 
 
 def test_discarded_copy_is_not_offered_again(browser, live_server, category):
@@ -132,7 +138,7 @@ def test_discarded_copy_is_not_offered_again(browser, live_server, category):
     expect(page.locator("#id_title")).to_be_visible()
     expect(page.locator(".plenum-autosave-offer")).to_be_hidden()
     expect(page.locator("#id_title")).to_have_value("")
-    page.context.close()
+    close_quietly(page.context)
 
 
 def test_preview_follows_the_text_without_saving(browser, live_server, writer, profile, category):
@@ -183,7 +189,7 @@ def test_preview_follows_the_text_without_saving(browser, live_server, writer, p
     )
     assert Release.objects.get().title == "Vorher"
     assert Release.objects.get().body == "<p>Alter Text</p>"
-    page.context.close()
+    close_quietly(page.context)
 
 
 def test_counters_show_what_fits_a_search_result(browser, live_server, category):
@@ -202,4 +208,4 @@ def test_counters_show_what_fits_a_search_result(browser, live_server, category)
     expect(lead_counter).to_have_text("161 von 160 Zeichen: Suchmaschinen kürzen den Rest")
     expect(lead_counter).to_have_class("plenum-counter plenum-counter--over")
     expect(page.locator("#id_title")).to_have_attribute("aria-describedby", "plenum-counter-title")
-    page.context.close()
+    close_quietly(page.context)
