@@ -109,6 +109,8 @@ class IntegerIn(In):
         return super().get_prep_lookup()
 
     def holds(self, value):
+        if hasattr(value, "resolve_expression"):
+            return True  # an expression is the database's to judge
         try:
             self.lhs.output_field.get_prep_value(value)
         except (TypeError, ValueError):
