@@ -1,1 +1,1 @@
-"""The Presseverteiler: journalists' contacts, and releases sent to them by e-mail (issue 21)."""
+"""The Presseverteiler: journalists' contacts, and releases sent to them by e-mail."""

@@ -1,4 +1,4 @@
-"""Journalists join the Presseverteiler on the site and manage their subscription (issue 21).
+"""Journalists join the Presseverteiler on the site and manage their subscription.
 
 Double opt-in: the form stores a Signup and the worker mails a link to confirm
 it; the link is the Signup's id signed with a timestamp (valid

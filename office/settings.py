@@ -156,8 +156,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # version number (office/publishing/revisions.py) instead of failing with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
     # Write-ahead log: readers (the admin's progress) never wait for the worker's
-    # write transaction, and a commit needs no fsync, which cost 10–25 ms each and
-    # the Presseverteiler commits once per e-mail. A killed process loses nothing
+    # write transaction, and a commit needs no fsync, where the Presseverteiler
+    # commits once per e-mail. A killed process loses nothing
     # committed; a power cut may lose the last commits, never the file (README).
     DATABASES["default"]["OPTIONS"]["init_command"] = (
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL"

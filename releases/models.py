@@ -74,7 +74,7 @@ class ReleaseQuerySet(PublishableQuerySet):
     def teasers(self):
         """Fetch what a teaser in a list shows: no body (2 KB a release) and nothing else unused.
 
-        A tenth of the time of a list page went into reading and building the rest.
+        Reading and building the rest was a good part of a list page's time.
         """
         return self.select_related("category").only(
             "title", "slug", "lead", "publish_at", "updated_at", "category__name", "category__slug"

@@ -1,4 +1,4 @@
-"""Who may move a release or event to which status, and the record of every move (issue 4).
+"""Who may move a release or event to which status, and the record of every move.
 
 "Redaktion" writes drafts and submits them ("In Prüfung"); only users with the
 model's publish permission ("Freigabe") publish, withdraw or send a text back.

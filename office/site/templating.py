@@ -1,9 +1,8 @@
 """The public site's templates are Jinja2; the admin keeps Django's template language.
 
-Jinja2 compiles a template to Python: measured on a list page of 20 releases,
-rendering took a fraction of the time Django's template language needs (README,
-"Leistung"), and a page that renders fast is a page that stays up when the
-cache has just been emptied by an edit.
+Jinja2 compiles a template to Python, which renders the public pages in a
+fraction of the time Django's template language takes (README, "Leistung"): a
+page that renders fast stays up when an edit has just emptied the cache.
 
 What the templates get here mirrors the Django filters and tags they replace, so
 the pages read exactly as before: dates in German in the site's time zone, Django's
@@ -59,8 +58,8 @@ def linebreaksbr(value):
 def json_ld(data):
     """Render structured data as a JSON-LD element (a data block, which CSP lets through)."""
     # The escapes of Django's json_script: no "</script>" can end the element early.
-    # Three replace() calls, not str.translate(): that maps a release's text one
-    # character at a time in Python, 0.3 ms a page.
+    # Three replace() calls, not str.translate(), which maps a release's text one
+    # character at a time in Python.
     payload = (
         json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
         .replace("<", "\\u003C")
