@@ -1,3 +1,10 @@
+"""The Presseverteiler's records: contacts, mailings and their deliveries, sign-ups, invitations.
+
+One module past 400 lines because a delivery, a guest and a sign-up are each
+read against the contact and the mailing they belong to, and migrations name
+them here.
+"""
+
 import secrets
 import unicodedata
 

@@ -1,4 +1,8 @@
-"""Settings for Plenum, read from the environment (see README, "Konfiguration")."""
+"""Settings for Plenum, read from the environment (see README, "Configuration").
+
+One file past 400 lines on purpose: every setting and the environment variable
+that sets it stand in one place.
+"""
 
 import os
 import re

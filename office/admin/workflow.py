@@ -1,4 +1,8 @@
-"""The Freigabe in the admin: status changes, shared content, preview links, the audit trail."""
+"""The Freigabe in the admin: status changes, shared content, preview links, the audit trail.
+
+Just past 400 lines: the release and event admins share every piece, and
+splitting the form from the admin that decides with it would part one rule.
+"""
 
 from django import forms
 from django.conf import settings
