@@ -26,6 +26,7 @@ from django.utils.translation import trans_real
 from events.models import Event
 from office.models import Profile
 from releases.models import Category, Release, Topic
+from tests.kit.factories import make_contact
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 CATALOGUE = Path("locale", "de", "LC_MESSAGES", "django.po")
@@ -152,7 +153,7 @@ def demo_content():
     profile = Profile.load()
     values = {*FORMAT_NAMES, profile.full_name, profile.parliament}
     for model in apps.get_models():
-        if model._meta.app_label not in {"office", "releases", "events"}:
+        if model._meta.app_label not in {"office", "releases", "events", "distribution"}:
             continue
         fields = [
             f.attname
@@ -170,6 +171,8 @@ def demo_content():
 def demo_pages():
     release = Release.objects.get()
     event = Event.objects.get()
+    # loaddemo adds contacts only with DEBUG on: a journalist's own pages need one.
+    contact = make_contact(name="Erika Muster", outlet="Rheinische Post")
     return {
         "/": ["Neueste Pressemitteilungen", "Nächste Termine", "Zahlen und Fakten"],
         "/pressemitteilungen/": ["Pressemitteilungen", "Archiv", "Kategorien", "Jahre"],
@@ -190,6 +193,10 @@ def demo_pages():
         "/barrierefreiheit/": ["Erklärung zur Barrierefreiheit", "Schlichtungsverfahren"],
         "/gibt-es-nicht/": ["Seite nicht gefunden", "Zur Startseite"],
         "/vorschau/ungueltig/": ["Dieser Vorschau-Link gilt nicht mehr"],
+        "/presseverteiler/": ["Presseverteiler", "Anmelden"],
+        f"/presseverteiler/einstellungen/{contact.token}/": ["Ihr Presseverteiler", "Speichern"],
+        f"/presseverteiler/abmelden/{contact.token}/": ["Vom Presseverteiler abmelden"],
+        "/presseverteiler/bestaetigen/ungueltig/": ["Anmeldung bestätigen"],
     }
 
 
