@@ -206,9 +206,11 @@ def is_public_request(request) -> bool:
 
 
 def is_cacheable_request(request) -> bool:
-    # Whether the address is canonical is asked only of a miss: nothing else is
-    # ever kept, so any other query finds no entry, and a hit skips resolving its path.
-    return settings.PAGE_CACHE_TIMEOUT > 0 and is_public_request(request)
+    return (
+        settings.PAGE_CACHE_TIMEOUT > 0
+        and is_public_request(request)
+        and is_canonical_address(request)
+    )
 
 
 def is_canonical_address(request) -> bool:
@@ -289,8 +291,6 @@ class PageCacheMiddleware:
             # uncached, slower but correct, until the cache is back.
             return self.get_response(request)
         if response is None:
-            if not is_canonical_address(request):
-                return self.get_response(request)
             response = self.get_response(request)
             if not is_storable(response):
                 return response
