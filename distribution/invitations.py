@@ -62,7 +62,8 @@ def snapshot(event) -> dict:
 
 
 def is_cancelled(event) -> bool:
-    return event.cancelled or event.status == Status.WITHDRAWN
+    """Return whether guests are told the event is off: cancelled, or not on the site."""
+    return event.cancelled or not event.is_published()
 
 
 def as_last_public(event):
@@ -126,7 +127,7 @@ def announce(event):
     if invitation is None:
         return
     now = snapshot(event)
-    if not event.is_published():
+    if is_cancelled(event) and not event.cancelled:
         if invitation.announced.get("cancelled"):
             return
         now = invitation.announced | {"cancelled": True}

@@ -133,6 +133,22 @@ def test_the_answer_page_of_a_withdrawn_event_shows_nothing_written_since(invite
     assert Guest.objects.get().answer == ""
 
 
+def test_a_withdrawn_event_back_in_review_stays_cancelled_for_its_guests(invited, client):
+    guest = Guest.objects.get()
+    invited.status = Status.WITHDRAWN
+    invited.publish_at = None
+    invited.save()
+    invited.status = Status.REVIEW
+    invited.save()
+
+    page = client.get(guest.get_absolute_url())
+
+    # Guests were told it is off; a text in review is not on the site either.
+    assert "Dieser Termin ist abgesagt." in page.content.decode()
+    assert client.post(guest.get_absolute_url(), {"answer": "yes"}).status_code == 200
+    assert Guest.objects.get().answer == ""
+
+
 def test_the_admin_offers_no_embargoed_event_for_an_invitation(smtp):
     make_profile()
     embargoed = make_event(
