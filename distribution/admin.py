@@ -16,7 +16,7 @@ from distribution.admin_people import ContactCsvMixin
 from distribution.models import Contact, Delivery, Mailing
 from office.admin.workflow import ReadOnlyMixin
 from office.publishing import Status
-from office.publishing.workflow import berlin_minute, can_publish
+from office.publishing.workflow import berlin_minute
 from releases.models import Release
 
 
@@ -225,8 +225,7 @@ class MailingAdmin(admin.ModelAdmin):
         return {"release": chosen, "mode": Mailing.Mode.PUBLICATION}
 
     def has_add_permission(self, request):
-        # Sending is a step of the Freigabe: the model permission and the release's.
-        return super().has_add_permission(request) and can_publish(request.user, Release)
+        return sending.may_send(request.user)
 
     def has_change_permission(self, request, obj=None):
         return False

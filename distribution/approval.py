@@ -18,7 +18,7 @@ from distribution import sending
 from distribution.admin import progress
 from distribution.models import Mailing
 from office.publishing import workflow
-from releases.models import Category, Release, Topic
+from releases.models import Category, Topic
 
 
 class Audience(TextChoices):
@@ -32,11 +32,6 @@ EMBARGO_MODES = [
     (Mailing.Mode.EMBARGO_END, Mailing.Mode.EMBARGO_END.label),
     (Mailing.Mode.AHEAD, Mailing.Mode.AHEAD.label),
 ]
-
-
-def may_send(user) -> bool:
-    """Sending is a step of the Freigabe: the release's publish permission and the mailing's."""
-    return workflow.can_publish(user, Release) and user.has_perm("distribution.add_mailing")
 
 
 class SendChoiceForm(forms.ModelForm):
@@ -83,7 +78,7 @@ class SendChoiceForm(forms.ModelForm):
         audience = cleaned_data.get("send_to") or Audience.NOBODY
         if audience == Audience.NOBODY:
             return cleaned_data
-        if not may_send(self.workflow_user):
+        if not sending.may_send(self.workflow_user):
             raise ValidationError(
                 _(
                     "An den Presseverteiler senden darf nur die Freigabe. Es wurde nichts "
@@ -133,7 +128,7 @@ class SendOnApprovalMixin:
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         form = context["adminform"].form
         offered = workflow.Decision.APPROVE in getattr(form, "offered", ())
-        if offered and may_send(request.user):
+        if offered and sending.may_send(request.user):
             context.setdefault("decision_templates", []).append("admin/distribution/send.html")
             context["send"] = self.send_context(form, obj)
         return super().render_change_form(request, context, add, change, form_url, obj)

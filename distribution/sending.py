@@ -25,11 +25,18 @@ from django.utils.translation import gettext as _
 from distribution.mail import Composer, message_id
 from distribution.models import Contact, Delivery, Mailing
 from office.publishing import Status
+from office.publishing.workflow import can_publish
+from releases.models import Release
 
 # Temporary failures of one address are tried this often before it counts as failed.
 MAX_ATTEMPTS = 6
 WAITING = Delivery.Status.waiting()
 FINISHED = (Mailing.State.DONE, Mailing.State.CANCELLED)
+
+
+def may_send(user) -> bool:
+    """Sending is a step of the Freigabe: the release's publish permission and the mailing's."""
+    return can_publish(user, Release) and user.has_perm("distribution.add_mailing")
 
 
 def audience_key(categories, topics) -> str:

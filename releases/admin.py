@@ -1,13 +1,12 @@
 from django import forms
-from django.apps import apps
 from django.contrib import admin
-from django.contrib.admin.exceptions import NotRegistered
 from django.contrib.admin.widgets import AdminDateWidget
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from distribution import sending
 from distribution.approval import SendOnApprovalMixin
 from office.admin.content import NewSharedItemForm, SharedItemInline
 from office.admin.drafts import DraftDeskMixin
@@ -138,15 +137,6 @@ class ReleaseAttachmentInline(admin.TabularInline):
     fields = ("order", "title", "file")
 
 
-def may_send_to_press_list(site, request):
-    """Ask the Presseverteiler's admin, which owns the rule, whether the user may send."""
-    try:
-        mailing_admin = site.get_model_admin(apps.get_model("distribution", "Mailing"))
-    except (LookupError, NotRegistered):
-        return False
-    return mailing_admin.has_add_permission(request)
-
-
 @admin.register(Release)
 class ReleaseAdmin(
     MediaStorageFaultMixin,
@@ -212,7 +202,7 @@ class ReleaseAdmin(
 
     def get_list_display(self, request):
         """Add the link to the send page for those who may send to the Presseverteiler."""
-        if may_send_to_press_list(self.admin_site, request):
+        if sending.may_send(request.user):
             return (*self.list_display, "send_to_press_list")
         return self.list_display
 
