@@ -190,7 +190,7 @@ class MailingAdmin(admin.ModelAdmin):
 
     def sent_mail_view(self, request):
         """List the mails written to SENT_MAIL_DIR; development only (DEBUG)."""
-        if not settings.DEBUG:
+        if not settings.DEBUG or not self.has_view_permission(request):
             raise Http404
         context = {
             **self.admin_site.each_context(request),
@@ -204,7 +204,8 @@ class MailingAdmin(admin.ModelAdmin):
     @csp_override(SENT_MAIL_CSP)
     def sent_mail_detail_view(self, request, file_name, number):
         """Show one mail: its headers, its text, its HTML in a sandboxed frame (DEBUG)."""
-        mail = sent_mail.find(file_name, number) if settings.DEBUG else None
+        shown = settings.DEBUG and self.has_view_permission(request)
+        mail = sent_mail.find(file_name, number) if shown else None
         if mail is None:
             raise Http404
         context = {
