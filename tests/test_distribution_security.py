@@ -17,7 +17,6 @@ from django.utils import timezone
 from distribution import invitations, sending
 from distribution.models import Contact, Guest, Invitation, Mailing, Signup
 from office.publishing import Status
-from office.settings import smtp_mailer
 from tests.kit.factories import (
     client_of,
     make_category,
@@ -31,17 +30,9 @@ from tests.kit.factories import (
     make_topic,
     member,
 )
-from tests.kit.smtp import smtp_server
 from tests.kit.tasks import run_due_tasks
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def smtp(settings):
-    with smtp_server() as (mailbox, url):
-        settings.MAILERS = {"default": smtp_mailer(url)}
-        yield mailbox
 
 
 @pytest.fixture
