@@ -125,6 +125,14 @@ class SendOnApprovalMixin:
         kwargs["form"] = type(base.__name__, (SendChoiceForm, base), {})
         return super().get_form(request, obj, change=change, **kwargs)
 
+    def copied_fields(self, request):
+        # The mailing is booked with the decision, and, like it, never kept in a draft's copy.
+        return [
+            field
+            for field in super().copied_fields(request)
+            if field[0] not in SendChoiceForm.declared_fields
+        ]
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         form = context["adminform"].form
         offered = workflow.Decision.APPROVE in getattr(form, "offered", ())

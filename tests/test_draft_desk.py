@@ -77,6 +77,17 @@ def test_autosave_keeps_the_form_beside_the_release_and_changes_nothing_in_it(
     assert stored(draft) == before
 
 
+def test_the_copy_keeps_no_choice_of_sending(writer_client, draft):
+    form = admin_form(writer_client, change_url(draft))
+    form |= {"send_to": "all", "send_mode": "ahead", "send_topics": "1"}
+
+    writer_client.post(autosave_url(draft), form)
+
+    fields = dict(Autosave.objects.get().fields)
+    assert "title" in fields
+    assert {"send_to", "send_mode", "send_topics", "send_categories"} & set(fields) == set()
+
+
 def test_a_second_autosave_replaces_the_first(writer_client, draft):
     form = admin_form(writer_client, change_url(draft))
 

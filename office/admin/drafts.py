@@ -30,19 +30,9 @@ from office.site import seo
 
 # A release's text is some 10 KB; a copy a hundred times that is no form's.
 MAX_AUTOSAVE_CHARS = 1_000_000
-# What the copy leaves out: the form's plumbing, and the publishing decision (with
-# the mailing it books), which belongs to the Freigabe and its buttons, not to a restored copy.
-NOT_COPIED = (
-    "csrfmiddlewaretoken",
-    "edit_version",
-    "status",
-    "publish_at",
-    "workflow_comment",
-    "send_to",
-    "send_categories",
-    "send_topics",
-    "send_mode",
-)
+# What the copy leaves out: the form's plumbing, and the publishing decision, which
+# belongs to the Freigabe and its buttons, not to a restored copy.
+NOT_COPIED = ("csrfmiddlewaretoken", "edit_version", "status", "publish_at", "workflow_comment")
 MANAGEMENT_FIELDS = ("-TOTAL_FORMS", "-INITIAL_FORMS", "-MIN_NUM_FORMS", "-MAX_NUM_FORMS")
 
 
