@@ -379,6 +379,20 @@ def test_restore_refuses_an_installation_that_has_content(tmp_path, now):
     assert Release.objects.count() == 4
 
 
+@pytest.mark.django_db
+def test_restore_refuses_an_installation_whose_only_rows_are_press_contacts(tmp_path, now):
+    build_office(now)
+    archive = tmp_path / "sicherung.tar.gz"
+    call_command("backup", str(archive), stdout=io.StringIO(), stderr=io.StringIO())
+    empty_installation()
+    make_contact(email="schon-da@example.net")
+
+    with pytest.raises(CommandError, match="Die Datenbank enthält schon Inhalte"):
+        call_command("restore", str(archive), stdout=io.StringIO())
+
+    assert Release.objects.count() == 0
+
+
 def rewrite(archive, target, change):
     """Copy an archive, passing each member's name and bytes through change() (None drops it)."""
     with tarfile.open(archive) as source, tarfile.open(target, "w:gz") as copy:
