@@ -35,8 +35,7 @@ from distribution.models import (
     Mailing,
     Signup,
 )
-from office.backups import sealing, snapshot
-from office.management.commands.backup import HEADER, MANIFEST
+from office.backups import HEADER, MANIFEST, sealing, snapshot
 from office.models import AuditEntry, Autosave, LegalPage, NotificationPreference, PreviewLink
 from releases.admin import ReleaseAdmin
 from releases.models import (

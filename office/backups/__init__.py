@@ -5,7 +5,35 @@ a stream; the commands `backup` and `restore` (office/management/commands/) writ
 read the archive.
 """
 
+import hashlib
+
 from django.utils.translation import gettext as _
+
+# The archive's format, and the names of its two members that are not tables or uploads.
+FORMAT = 2
+HEADER = "plenum-backup.json"
+MANIFEST = "manifest.json"
+
+
+class Hashing:
+    """Wrap a binary file: reads pass through, and their SHA-256 is kept."""
+
+    def __init__(self, file):
+        self.file = file
+        self.sha256 = hashlib.sha256()
+
+    def read(self, size=-1):
+        data = self.file.read(size)
+        self.sha256.update(data)
+        return data
+
+    @property
+    def closed(self):
+        return self.file.closed
+
+    def seekable(self):
+        # The hash covers what was read once; a storage must not rewind it.
+        return False
 
 
 class BackupError(Exception):

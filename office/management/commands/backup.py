@@ -1,6 +1,5 @@
 """Write the site's tables as of one moment and its uploads into one archive for `restore`."""
 
-import hashlib
 import io
 import json
 import os
@@ -13,34 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from office.backups import BackupError, sealing, snapshot
-
-FORMAT = 2
-HEADER = "plenum-backup.json"
-MANIFEST = "manifest.json"
-
-
-class Hashing:
-    """Wrap a binary file: reads pass through, and their SHA-256 and length are kept."""
-
-    def __init__(self, file):
-        self.file = file
-        self.sha256 = hashlib.sha256()
-        self.size = 0
-
-    def read(self, size=-1):
-        data = self.file.read(size)
-        self.sha256.update(data)
-        self.size += len(data)
-        return data
-
-    @property
-    def closed(self):
-        return self.file.closed
-
-    def seekable(self):
-        # The hash covers what was read once; a storage must not rewind it.
-        return False
+from office.backups import FORMAT, HEADER, MANIFEST, BackupError, Hashing, sealing, snapshot
 
 
 def media_files(directory=""):

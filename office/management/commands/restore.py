@@ -22,8 +22,16 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils.translation import gettext as _
 
-from office.backups import BackupError, DamagedBackup, sealing, snapshot
-from office.management.commands.backup import FORMAT, HEADER, MANIFEST, Hashing
+from office.backups import (
+    FORMAT,
+    HEADER,
+    MANIFEST,
+    BackupError,
+    DamagedBackup,
+    Hashing,
+    sealing,
+    snapshot,
+)
 
 # What a broken gzip or tar stream raises.
 UNREADABLE = (tarfile.TarError, EOFError, zlib.error, OSError)
